@@ -1,0 +1,154 @@
+"""Mesa agents: suppliers (a handful, with policies) and customers (thin views onto arrays).
+
+A ``Customer`` holds only its row number; every attribute reads the model's population arrays,
+so AgentSet queries, the DataCollector and the browser explorer see the live state while the
+weekly step updates all customers at once with numpy. A ``Supplier`` owns its parameters and
+policy objects; its decisions run once a week in the model's step order.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import mesa
+
+from sim.kernels.lifecycle import STAGE_NAMES
+from sim.params import MATERIALS, SEGMENTS, SupplierParams
+from sim.policies import build_policies
+
+if TYPE_CHECKING:
+    from sim.model import MarketModel
+
+ABC_NAMES = ("-", "A", "B", "C")
+
+
+class Supplier(mesa.Agent):
+    """A steel/aluminium service centre: prices, stock, key-account team, development staff."""
+
+    def __init__(self, model: MarketModel, params: SupplierParams, index: int) -> None:
+        super().__init__(model)
+        self.params = params
+        self.index = index
+        self.name = params.name
+        self.focal = params.focal
+        self.policies = build_policies(params)
+
+    def set_prices(self) -> None:
+        m = self.model
+        m.price[self.index] = self.policies["pricing"].list_prices(m, self.index)
+        disc = self.policies["pricing"].discounts(m, self.index)
+        if disc is not None:
+            m.pop.discount[:, self.index] = disc
+
+    def replenish(self) -> None:
+        m = self.model
+        m.receive_stock(self.index, self.policies["inventory"].order(m, self.index))
+
+    def communicate(self) -> None:
+        m = self.model
+        warned = self.policies["communication"].warn(m, self.index)
+        m.pop.warned[:, self.index] = False if warned is None else warned
+
+    def prospect(self) -> None:
+        m = self.model
+        m.pop.aware[self.policies["prospecting"].prospects(m, self.index), self.index] = True
+
+    def allocate_key_accounts(self) -> None:
+        m = self.model
+        m.pop.kam[:, self.index] = self.policies["kam_allocation"].allocate(m, self.index)
+
+    @property
+    def stock_t(self) -> float:
+        return float(self.model.stock[self.index].sum())
+
+    @property
+    def market_share(self) -> float:
+        return float(self.model.last_share[self.index])
+
+
+class Customer(mesa.Agent):
+    """An automotive buyer. State lives in ``model.pop`` at row ``row``; this is a view."""
+
+    def __init__(self, model: MarketModel, row: int) -> None:
+        super().__init__(model)
+        self.row = row
+
+    @property
+    def _pop(self):
+        return self.model.pop
+
+    @property
+    def customer_id(self) -> int:
+        return self.row
+
+    @property
+    def segment(self) -> str:
+        return SEGMENTS[int(self._pop.segment[self.row])]
+
+    @property
+    def demand_t(self) -> float:
+        return float(self._pop.demand[self.row].sum())
+
+    @property
+    def demand_by_material(self) -> dict[str, float]:
+        return dict(zip(MATERIALS, map(float, self._pop.demand[self.row]), strict=True))
+
+    @property
+    def price_sensitivity(self) -> float:
+        return float(self._pop.ps[self.row])
+
+    @property
+    def tender(self) -> bool:
+        return bool(self._pop.tender[self.row])
+
+    @property
+    def main_supplier(self) -> str:
+        s = int(self._pop.main[self.row])
+        return self.model.supplier_names[s] if s >= 0 else ""
+
+    def _per_supplier(self, name: str) -> dict[str, float]:
+        values = getattr(self._pop, name)[self.row]
+        return {n: float(v) for n, v in zip(self.model.supplier_names, values, strict=True)}
+
+    @property
+    def share_of_wallet(self) -> dict[str, float]:
+        return self._per_supplier("share")
+
+    @property
+    def loyalty_by_supplier(self) -> dict[str, float]:
+        return self._per_supplier("loyalty")
+
+    @property
+    def satisfaction_by_supplier(self) -> dict[str, float]:
+        return self._per_supplier("satisfaction")
+
+    @property
+    def satisfaction(self) -> float:
+        """Satisfaction with the focal supplier."""
+        return float(self._pop.satisfaction[self.row, self.model.focal])
+
+    @property
+    def loyalty(self) -> float:
+        """Loyalty (WKH attraction) toward the focal supplier."""
+        return float(self._pop.loyalty[self.row, self.model.focal])
+
+    @property
+    def stage(self) -> str:
+        """Lifecycle stage as the focal supplier sees it."""
+        return STAGE_NAMES[int(self._pop.stage[self.row, self.model.focal])]
+
+    @property
+    def abc_class(self) -> str:
+        return ABC_NAMES[int(self._pop.abc[self.row, self.model.focal])]
+
+    def profile(self) -> dict[str, object]:
+        """Everything a person inspecting this customer wants on one card."""
+        return {
+            "customer": self.row, "segment": self.segment, "tender": self.tender,
+            "demand_t": self.demand_by_material, "main_supplier": self.main_supplier,
+            "share_of_wallet": self.share_of_wallet, "loyalty": self.loyalty_by_supplier,
+            "satisfaction": self.satisfaction_by_supplier,
+            "price_sensitivity": self.price_sensitivity,
+            "stage": self.stage, "abc_class": self.abc_class,
+        }
+

@@ -1,0 +1,156 @@
+"""The ``kamsim`` command: parse arguments, call the library, map errors to exit codes.
+
+Exit codes: 0 success; 1 internal error; 2 bad input (one line per problem on stderr,
+``FILE: dotted.key: message``, no traceback, nothing half-written).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from sim.scenario import InputError, format_problem
+
+EXIT_OK, EXIT_INTERNAL, EXIT_INPUT = 0, 1, 2
+COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {}
+
+
+def command(name: str):
+    def register(fn: Callable[[argparse.Namespace], int]):
+        COMMANDS[name] = fn
+        return fn
+    return register
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # argparse's own errors are bad input too
+        self.exit(EXIT_INPUT, f"kamsim: {message}\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="kamsim", description="Key-account strategy market simulator.")
+    p.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
+    sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    v = sub.add_parser("validate", help="check scenario files")
+    v.add_argument("files", nargs="+", type=Path)
+
+    r = sub.add_parser("run", help="run one scenario and seed")
+    r.add_argument("file", type=Path)
+    r.add_argument("--seed", type=_nonneg_int, default=None)
+    r.add_argument("--steps", type=_pos_int, default=None, help="weeks to simulate")
+    r.add_argument("--out", type=Path, default=None)
+    r.add_argument("--lang", choices=("en", "zh"), default="en")
+    r.add_argument("--no-dashboard", action="store_true", help="skip dashboard.png")
+
+    pp = sub.add_parser("params", help="list every parameter with unit, default and bounds")
+    pp.add_argument("--format", choices=("text", "markdown"), default="text")
+
+    return p
+
+
+def _pos_int(text: str) -> int:
+    value = _nonneg_int(text)
+    if value == 0:
+        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text!r}")
+    return value
+
+
+def _nonneg_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be an integer, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must not be negative, got {text!r}")
+    return value
+
+
+@command("validate")
+def _validate(args: argparse.Namespace) -> int:
+    from sim import scenario
+
+    problems = []
+    for f in args.files:
+        try:
+            scenario.load(f)
+        except InputError as exc:
+            problems.extend(exc.problems)
+    if problems:
+        raise InputError(problems)
+    for f in args.files:
+        print(f"{f}: ok")
+    return EXIT_OK
+
+
+@command("run")
+def _run(args: argparse.Namespace) -> int:
+    from sim import run, scenario
+
+    params = scenario.load(args.file)
+    if args.lang == "zh" and not args.no_dashboard:
+        _require_cjk_font(args.file)
+    params = run.with_overrides(params, seed=args.seed, steps=args.steps)
+    out = args.out or run.default_out_dir(params, params.run.seed)
+    _check_writable(out)
+    with run.progress_bar(params.run.weeks, params.name) as bar:
+        model, tables = run.simulate(params, progress=bar.update)
+    run.write_outputs(out, model, tables, dashboard=not args.no_dashboard, lang=args.lang)
+    print(out)
+    return EXIT_OK
+
+
+@command("params")
+def _params(args: argparse.Namespace) -> int:
+    from sim.schema import parameter_table
+
+    for line in parameter_table(markdown=args.format == "markdown"):
+        print(line)
+    return EXIT_OK
+
+
+def _check_writable(out: Path) -> None:
+    """Fail early, as bad input, when ``out`` cannot be created."""
+    probe = out
+    while not probe.exists():
+        probe = probe.parent
+    if not probe.is_dir():
+        raise InputError([(str(out), "--out", f"{probe} is a file, not a directory")])
+    if not os.access(probe, os.W_OK):
+        raise InputError([(str(out), "--out", f"{probe} is not writable")])
+
+
+def _require_cjk_font(file: Path) -> None:
+    from analysis.i18n import FontMissing, setup_cjk_font
+
+    try:
+        setup_cjk_font(lang="zh")
+    except FontMissing as exc:
+        raise InputError([(str(file), "--lang", str(exc))]) from None
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return COMMANDS[args.command](args)
+    except InputError as exc:
+        for problem in exc.problems:
+            print(format_problem(*problem), file=sys.stderr)
+        return EXIT_INPUT
+    except BrokenPipeError:  # output piped into `head`
+        return EXIT_OK
+    except KeyboardInterrupt:
+        print("kamsim: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # an internal error: one line, exit 1
+        print(f"kamsim: internal error: {type(exc).__name__}: {exc}", file=sys.stderr)
+        if args.debug:
+            raise
+        return EXIT_INTERNAL
+
+
+if __name__ == "__main__":
+    sys.exit(main())

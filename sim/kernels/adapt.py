@@ -1,0 +1,69 @@
+"""Adaptation: satisfaction, loyalty (attraction) and price sensitivity updates.
+
+Loyalty follows Weisbuch, Kirman & Herreiner (2000): ``J <- (1 - gamma) J + payoff``, where the
+payoff is earned only from suppliers actually bought from this week.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def satisfaction_target(fill: np.ndarray, service: np.ndarray, fairness: np.ndarray,
+                        warning: np.ndarray, w_fill: float, w_service: float,
+                        w_price: float, w_warning: float) -> np.ndarray:
+    """Weighted score (0..1) of one week's experience with a supplier."""
+    return w_fill * fill + w_service * service + w_price * fairness + w_warning * warning
+
+
+def price_fairness(relative_price: np.ndarray, slope: float) -> np.ndarray:
+    """1 at or below the market price, falling by ``slope`` per unit relative premium."""
+    return np.clip(1.0 - slope * np.maximum(relative_price - 1.0, 0.0), 0.0, 1.0)
+
+
+def warning_term(rise: np.ndarray, warned: np.ndarray, penalty: float) -> np.ndarray:
+    """1 unless a price rise came unannounced; ``rise`` is S, ``warned`` N x S (0/1)."""
+    return 1.0 - np.clip(penalty * rise[None, :] * (1.0 - warned), 0.0, 1.0)
+
+
+def update_satisfaction(sat: np.ndarray, target: np.ndarray, bought: np.ndarray,
+                        rate: float) -> np.ndarray:
+    """Move satisfaction toward this week's score where something was ordered."""
+    return np.where(bought, sat + rate * (target - sat), sat)
+
+
+def loyalty_payoff(visit: np.ndarray, satisfaction: np.ndarray, payoff: float,
+                   satisfaction_weight: float) -> np.ndarray:
+    """Payoff of this week's purchases: ``payoff * visit * ((1 - w) + w * satisfaction)``.
+
+    ``visit`` is the share of the customer's demand delivered by each supplier (0/1 per week
+    in the WKH case).
+    """
+    if satisfaction_weight == 0:
+        return payoff * visit
+    return payoff * visit * ((1.0 - satisfaction_weight) + satisfaction_weight * satisfaction)
+
+
+def update_loyalty(loyalty: np.ndarray, payoff: np.ndarray, gamma: float) -> np.ndarray:
+    """WKH reinforcement with forgetting: ``J <- (1 - gamma) J + payoff``."""
+    return (1.0 - gamma) * loyalty + payoff
+
+
+def price_sensitivity_target(base: np.ndarray, undercut: np.ndarray, thin: np.ndarray,
+                             tenure_frac: np.ndarray, care: np.ndarray, *, cut_gain: float,
+                             thin_gain: float, tenure_relief: float,
+                             kam_relief: float) -> np.ndarray:
+    """Where a customer's price sensitivity is heading (N).
+
+    Rises when a known rival undercuts the main supplier (``undercut`` 0/1) and when the
+    relationship is thin (``thin`` 0..1); falls with tenure (``tenure_frac`` 0..1) and
+    key-account care (``care`` 0/1).
+    """
+    up = 1.0 + cut_gain * undercut + thin_gain * thin
+    down = (1.0 - tenure_relief * tenure_frac) * (1.0 - kam_relief * care)
+    return base * up * down
+
+
+def relax(value: np.ndarray, target: np.ndarray, rate: float) -> np.ndarray:
+    """First-order adjustment toward a target."""
+    return value + rate * (target - value)

@@ -1,0 +1,532 @@
+"""MarketModel: set-up and the weekly step order, written out.
+
+The model owns the market's state (``self.pop`` for customers and relationships, small S x M
+arrays for suppliers) and calls pure kernels (``sim.kernels``) in a fixed order each week. No
+Python loop runs over customers; loops over suppliers (a handful) and materials (three) are
+plain Python. One ``numpy.random.Generator`` (``self.rng``, from ``Model(rng=seed)``) drives all
+randomness, drawn in the same order every run.
+"""
+
+from __future__ import annotations
+
+import mesa
+import numpy as np
+
+from sim.agents import Customer, Supplier
+from sim.kernels import adapt, choice, costs, demand, fulfil, lifecycle, tender
+from sim.kernels.lifecycle import BUYING, KEY, NONE, POTENTIAL, StageRules
+from sim.params import MATERIALS, Scenario
+from sim.population import RING, Population
+from sim.record import Recorder
+from sim.setup import (
+    SegmentTable,
+    allocate_counts,
+    draw_customers,
+    initial_loyalty,
+    initial_stages,
+    seed_history,
+)
+
+QUARTER = 13
+EPS = 1e-9
+
+
+class MarketModel(mesa.Model):
+    """Suppliers competing for automotive customers, one step a week."""
+
+    def __init__(self, params: Scenario, seed: int | None = None, *, record: bool = True,
+                 customer_agents: bool = True) -> None:
+        super().__init__(rng=params.run.seed if seed is None else seed)
+        self.params = params
+        self.week = 0
+        self.n_sup = len(params.suppliers)
+        self.n_mat = len(MATERIALS)
+        self.focal = params.focal_index
+        self.supplier_names = [s.name for s in params.suppliers]
+        self._init_market()
+        self._init_suppliers()
+        self._init_customers(params.run.customers, customer_agents)
+        self.recorder = Recorder(self) if record else None
+
+    # ----------------------------------------------------------------- set-up
+    def _init_market(self) -> None:
+        p = self.params
+        mats = [p.materials[m] for m in MATERIALS]
+        self.base_cost = np.array([m.base_cost for m in mats])
+        self.volatility = np.array([m.volatility for m in mats])
+        self.reversion = np.array([m.reversion for m in mats])
+        self.processing_cost = np.array([m.processing_cost for m in mats])
+        self.shocks = [(MATERIALS.index(s.material), s.start_week, s.magnitude, s.ramp_weeks,
+                        s.hold_weeks, s.ease_weeks) for s in p.shocks]
+        self.log_dev = np.zeros(self.n_mat)
+        self.cost_index = np.ones(self.n_mat)
+        self.cost_now = self.base_cost.copy()
+        self.ev = costs.ev_share(0.0, p.ev.share_start, p.ev.width_years)
+        self.mix_ice = np.array(p.ev.mix_ice.as_tuple())
+        self.mix_ev = np.array(p.ev.mix_ev.as_tuple())
+        self.segments = SegmentTable.from_params(p)
+        a = p.adaptation
+        self.j_ref = a.payoff / a.gamma if a.gamma > 0 else a.payoff * RING
+        self.rules = StageRules(**p.lifecycle.model_dump(exclude={"key_max_default_per_year"}))
+
+    def _init_suppliers(self) -> None:
+        sp = self.params.suppliers
+        self.suppliers = [Supplier(self, s, i) for i, s in enumerate(sp)]
+        self.capacity = np.array([s.capacity.as_tuple() for s in sp])
+        self.carries = (self.capacity > 0).astype(float)
+        self.service = np.array([s.service_level for s in sp])
+        self.presence = np.array([s.presence for s in sp]) * (self.carries.sum(1) > 0)
+        self.portfolio = self.carries[:, 1:].mean(axis=1)  # share of new EV materials carried
+        self.key_first = np.array([s.rationing == "key_first" for s in sp])
+        self.staff_cost = np.array([(s.kam_managers * s.manager_cost_per_year
+                                     + s.dev_staff * s.dev_cost_per_year) / 52.0 for s in sp])
+        self.price = np.zeros((self.n_sup, self.n_mat))
+        self.stock = np.zeros((self.n_sup, self.n_mat))
+        self.avg_cost = np.tile(self.base_cost, (self.n_sup, 1))
+        self.forecast = np.zeros((self.n_sup, self.n_mat))
+        self.last_delivered = np.zeros((self.n_sup, self.n_mat))
+        self.last_share = np.zeros(self.n_sup)
+        self.extra_cost = np.zeros(self.n_sup)
+        window = self.params.adaptation.rise_window_weeks
+        self.price_history = np.zeros((window + 1, self.n_sup))
+        self.agents_by_type[Supplier].do("set_prices")
+        self._update_market_price()
+        self.price_history[:] = self.avg_list_price()[None, :]
+
+    def _init_customers(self, n0: int, customer_agents: bool) -> None:
+        p = self.params
+        expected_entrants = sum(s.entry_per_year for s in p.segments.values()) * p.run.weeks / 52
+        cap = n0 + int(1.5 * expected_entrants) + 16
+        self.pop = Population(self.n_sup, self.n_mat, cap)
+        self._exits = np.zeros(0, dtype=np.int64)
+        self.customer_agents = customer_agents
+        self._agent_of_row: list[Customer | None] = []
+        seg = np.repeat(np.arange(len(self.segments["share"])),
+                        allocate_counts(n0, self.segments["share"]))
+        self._add_customers(seg)
+        pop = self.pop
+        pop.loyalty[:] = initial_loyalty(pop.aware, self.presence, self.j_ref, self.rng)
+        self._demand()
+        expected = pop.demand / (demand.seasonal_factor(0, pop.season_amp)[:, None])
+        shares = self._settle_loyalty(expected)
+        vol = np.zeros((pop.n, self.n_sup))
+        rev = np.zeros_like(vol)
+        cost = np.zeros_like(vol)
+        for m in range(self.n_mat):
+            v = expected[:, m:m + 1] * shares[m]
+            vol += v
+            rev += v * self.price[:, m]
+            cost += v * (self.base_cost[m] + self.processing_cost[m])
+        seed_history(pop, vol, rev, cost, self.rng)
+        initial_stages(pop, self._key_ok(), self.rules.general_volume_t,
+                       self.rules.potential_min_weeks)
+        pop.main[:] = np.where(vol.max(axis=1) > 0, vol.argmax(axis=1), -1)
+        pop.delivery[:] = self.service[None, :] * pop.aware
+        contracted = pop.tender & (pop.main >= 0)
+        pop.contract_supplier[:] = np.where(contracted, pop.main, -1)
+        period = p.tender.period_weeks
+        pop.contract_end[:] = self.rng.integers(0, period, size=pop.n)
+        f = self.focal
+        pop.spell_start[:] = -pop.tenure[:, f]
+        pop.spell_key[:] = pop.stage[:, f] == KEY
+        self.forecast = np.stack([(expected[:, m:m + 1] * shares[m]).sum(0)
+                                  for m in range(self.n_mat)], 1)
+        cover = np.array([s.stock_cover_weeks for s in p.suppliers])
+        self.stock = self.forecast * cover[:, None] * self.carries
+        self.last_delivered = self.forecast.copy()
+        self._quarterly_review()
+
+    def _settle_loyalty(self, expected: np.ndarray, iterations: int = 20) -> list[np.ndarray]:
+        """Move initial loyalties to the fixed point ``J = payoff x share / gamma``.
+
+        Damped fixed-point iteration of the WKH mean-field map, so that the run does not start
+        with a transient of relationships decaying toward their steady state. Returns the
+        routine shares at the settled loyalties.
+        """
+        pop, a = self.pop, self.params.adaptation
+        wallet = np.maximum(expected.sum(axis=1, keepdims=True), EPS)
+        payoff = a.payoff * ((1 - a.payoff_satisfaction_weight)
+                             + a.payoff_satisfaction_weight * pop.satisfaction[: pop.n].mean())
+        for _ in range(iterations if a.gamma > 0 else 0):
+            shares = self._routine_shares()
+            visit = sum(expected[:, m:m + 1] * shares[m] for m in range(self.n_mat)) / wallet
+            pop.loyalty[:] = 0.5 * pop.loyalty + 0.5 * payoff * visit / a.gamma
+        return self._routine_shares()
+
+    def _add_customers(self, seg: np.ndarray) -> slice:
+        rows = self.pop.add_rows(seg.size)
+        draw_customers(self.pop, rows, seg, self.week, self.segments, self.rng, self.presence)
+        if self.customer_agents:
+            self._agent_of_row.extend(Customer(self, r) for r in range(rows.start, rows.stop))
+        return rows
+
+    # -------------------------------------------------------------- the week
+    def step(self) -> None:
+        """One week, in this order (see docs/ODD.md, section 3)."""
+        self._market()                       # cost indices, EV share
+        self.agents_by_type[Supplier].do("set_prices")
+        self._update_market_price()
+        self._push_price_history()
+        bad_debt = self._demography()        # exits (defaults cost receivables), entries
+        self._demand()                       # tonnes per customer and material
+        self.agents_by_type[Supplier].do("replenish")
+        self.agents_by_type[Supplier].do("communicate")
+        self.agents_by_type[Supplier].do("prospect")
+        self._tenders()                      # expiring contracts re-awarded
+        orders, routine = self._choose()     # shares of wallet -> orders
+        delivered, fill = self._fulfil(orders, routine)
+        books = self._books(delivered, bad_debt)
+        self._adapt(delivered, fill, books)  # satisfaction, loyalty, sensitivity, history
+        transitions = self._lifecycle(books["bought"])
+        if (self.week + 1) % QUARTER == 0:
+            self._quarterly_review()
+        if self.recorder is not None:
+            self.recorder.collect(self, books, transitions)
+        self.week += 1
+
+    def _market(self) -> None:
+        z = self.rng.standard_normal(self.n_mat)
+        self.log_dev = costs.ou_log_step(self.log_dev, self.reversion, self.volatility, z)
+        shock = costs.shock_multipliers(self.week, self.shocks, self.n_mat)
+        self.cost_index = np.exp(self.log_dev) * shock
+        self.cost_now = self.base_cost * self.cost_index
+        ev = self.params.ev
+        self.ev = costs.ev_share(self.week / 52, ev.share_start, ev.width_years)
+
+    def _update_market_price(self) -> None:
+        w = self.last_delivered * self.carries
+        w = np.where(w.sum(0) > 0, w, self.carries)
+        self.market_price = (self.price * w).sum(0) / np.maximum(w.sum(0), EPS)
+        self.rel_price = np.where(self.carries > 0, self.price / self.market_price, 1.0)
+
+    def _demography(self) -> np.ndarray:
+        pop = self.pop
+        u = self.rng.random(pop.n)
+        leaving = pop.active & (u < pop.exit_hazard)
+        default = leaving & (u < pop.default_hazard)
+        bad_debt = np.zeros(self.n_sup)
+        terms = self.params.finance.payment_terms_weeks
+        if default.any() and terms:
+            slots = [(self.week - 1 - k) % RING for k in range(terms)]
+            bad_debt = pop.ring_rev[slots][:, default].sum(axis=(0, 1), dtype=np.float64)
+        self._exits = np.flatnonzero(leaving)
+        if self._exits.size:
+            self._retire(self._exits)
+        arrivals = self.rng.poisson(self.segments["entry_per_year"] / 52.0)
+        if arrivals.sum():
+            seg = np.repeat(np.arange(arrivals.size), arrivals)
+            self._add_customers(seg)
+        return bad_debt
+
+    def _retire(self, rows: np.ndarray) -> None:
+        pop = self.pop
+        pop.active[rows] = False
+        pop.aware[rows] = False
+        pop.demand[rows] = 0.0
+        if self.customer_agents:
+            for r in rows:
+                agent = self._agent_of_row[r]
+                if agent is not None:
+                    agent.remove()
+                    self._agent_of_row[r] = None
+
+    def _demand(self) -> None:
+        pop = self.pop
+        pop.size[:] *= np.exp(pop.growth)
+        mix = demand.material_mix(self.ev, pop.exposure, pop.ev_native, self.mix_ice,
+                                  self.mix_ev)
+        season = demand.seasonal_factor(self.week, pop.season_amp)
+        noise = demand.lognormal_noise(self.rng.standard_normal(pop.n), pop.noise_sd)
+        pop.demand[:] = demand.weekly_demand(pop.size * pop.active, season, noise, mix)
+        self.mix = mix
+
+    def _tenders(self) -> None:
+        pop, t = self.pop, self.params.tender
+        due = np.flatnonzero(pop.active & pop.tender & (pop.contract_end <= self.week))
+        if due.size == 0:
+            return
+        mix = self.mix[due]
+        disc = np.array([s.policies["pricing"].tender_discount(self, s.index)
+                         for s in self.suppliers])
+        bid = (mix @ (self.price * self.carries).T) * (1.0 - disc)[None, :]
+        reference = mix @ self.market_price
+        coverage = mix @ self.carries.T
+        eligible = pop.aware[due] & (coverage >= 0.5)
+        noise = self.rng.standard_normal((due.size, self.n_sup)) * t.noise_sd
+        scores = tender.tender_scores(
+            bid / reference[:, None], pop.delivery[due], pop.loyalty[due] / self.j_ref,
+            pop.kam[due].astype(float), eligible, w_price=t.w_price, w_delivery=t.w_delivery,
+            w_loyalty=t.w_loyalty, w_kam=t.w_kam, noise=noise)
+        pop.contract_supplier[due] = tender.award(scores)
+        pop.contract_end[due] = self.week + t.period_weeks
+
+    def _base_utility(self) -> np.ndarray:
+        pop, c = self.pop, self.params.choice
+        kam = pop.kam.astype(float)
+        service = np.minimum(self.service[None, :]
+                             + self.params.adaptation.kam_service_boost * kam, 1.0)
+        incumbent = pop.weeks_since < c.incumbent_weeks
+        return choice.base_utility(
+            pop.loyalty, c.beta_loyalty, service, c.beta_service, kam, c.beta_kam,
+            pop.novelty[:, None] * self.portfolio[None, :], c.beta_fit_new,
+            (~incumbent).astype(float), pop.switching if c.use_switching_cost else None)
+
+    def _routine_shares(self) -> list[np.ndarray]:
+        """Routine (non-contract) shares per material: a list of M arrays N x S."""
+        pop, c = self.pop, self.params.choice
+        base = self._base_utility()
+        out = []
+        for m in range(self.n_mat):
+            u = base
+            if c.use_price:
+                rel = self.rel_price[None, :, m] * (1.0 - pop.discount)
+                u = base + choice.price_utility(pop.ps, rel)
+            allowed = pop.aware & (self.carries[None, :, m] > 0)
+            out.append(choice.logit_shares(u, allowed, c.min_share))
+        return out
+
+    def _choose(self) -> tuple[list[np.ndarray], list[np.ndarray]]:
+        pop = self.pop
+        routine = self._routine_shares()
+        sample = self.params.choice.mode == "sample"
+        draws = self.rng.random((self.n_mat, pop.n)) if sample else None
+        winner = pop.contract_supplier
+        has = winner >= 0
+        onehot = np.zeros((pop.n, self.n_sup))
+        onehot[np.flatnonzero(has), winner[has]] = 1.0
+        orders = []
+        for m in range(self.n_mat):
+            shares = routine[m]
+            if has.any():
+                carries = np.where(has, self.carries[np.maximum(winner, 0), m], 0.0)
+                carries = carries * pop.aware[np.arange(pop.n), np.maximum(winner, 0)]
+                shares = choice.contract_split(shares, onehot, self.params.tender.contract_share,
+                                               carries)
+            if sample:
+                shares = choice.sample_one(shares, draws[m])
+            orders.append(pop.demand[:, m:m + 1] * shares)
+        return orders, routine
+
+    def _fulfil(self, orders: list[np.ndarray],
+                routine: list[np.ndarray]) -> tuple[list[np.ndarray], np.ndarray]:
+        pop = self.pop
+        priority = None
+        if self.key_first.any():
+            priority = ((pop.stage == KEY) | pop.kam) & self.key_first[None, :]
+        delivered, first_ordered, first_delivered = [], 0.0, 0.0
+        self.orders_by_mat = np.zeros((self.n_sup, self.n_mat))
+        for m in range(self.n_mat):
+            avail = np.minimum(self.stock[:, m], self.capacity[:, m])
+            d1 = fulfil.ration(orders[m], avail, priority)
+            spare = avail - d1.sum(axis=0)
+            unfilled = orders[m].sum(axis=1) - d1.sum(axis=1)
+            d2 = fulfil.ration(fulfil.spill_orders(unfilled, routine[m], spare), spare, priority)
+            d = d1 + d2
+            delivered.append(d)
+            self.stock[:, m] = np.maximum(self.stock[:, m] - d.sum(axis=0), 0.0)
+            self.orders_by_mat[:, m] = orders[m].sum(axis=0)
+            first_ordered = first_ordered + orders[m]
+            first_delivered = first_delivered + d1
+        self.ordered = first_ordered  # N x S tonnes ordered in the first round
+        fill = np.divide(first_delivered, first_ordered, out=np.ones_like(first_ordered),
+                         where=first_ordered > EPS)
+        return delivered, fill
+
+    def _books(self, delivered: list[np.ndarray], bad_debt: np.ndarray) -> dict[str, np.ndarray]:
+        pop = self.pop
+        keep = 1.0 - pop.discount
+        vol = np.zeros((pop.n, self.n_sup))
+        rev = np.zeros_like(vol)
+        cost = np.zeros_like(vol)
+        by_mat = np.zeros((self.n_sup, self.n_mat))
+        for m, d in enumerate(delivered):
+            vol += d
+            rev += d * self.price[:, m] * keep
+            cost += d * (self.avg_cost[:, m] + self.processing_cost[m])
+            by_mat[:, m] = d.sum(axis=0)
+        self.last_delivered = by_mat
+        total = by_mat.sum()
+        self.last_share = by_mat.sum(1) / total if total > 0 else np.zeros(self.n_sup)
+        material_cost = (by_mat * self.avg_cost).sum(1)
+        processing = by_mat @ self.processing_cost
+        revenue = rev.sum(0)
+        gross = revenue - material_cost - processing
+        staff = self.staff_cost + self.extra_cost
+        orders = self.orders_by_mat.sum(1)
+        alpha = np.array([s.forecast_alpha for s in self.params.suppliers])[:, None]
+        self.forecast = alpha * self.orders_by_mat + (1.0 - alpha) * self.forecast
+        return {"vol": vol, "rev": rev, "cost": cost, "bought": vol > EPS,
+                "volume_t": by_mat.sum(1), "revenue": revenue, "material_cost": material_cost,
+                "processing_cost": processing, "staff_cost": self.staff_cost.copy(),
+                "strategy_cost": self.extra_cost.copy(), "bad_debt": bad_debt,
+                "gross_profit": gross, "net_profit": gross - staff - bad_debt,
+                "market_share": self.last_share.copy(),
+                "fill_rate": np.divide(by_mat.sum(1), orders, out=np.ones_like(orders),
+                                       where=orders > EPS)}
+
+    def _adapt(self, delivered: list[np.ndarray], fill: np.ndarray,
+               books: dict[str, np.ndarray]) -> None:
+        pop, a = self.pop, self.params.adaptation
+        vol = books["vol"]
+        ordered = self.ordered > EPS
+        kam = pop.kam.astype(float)
+        service = np.minimum(self.service[None, :] + a.kam_service_boost * kam, 1.0)
+        rel = self.supplier_rel_price()[None, :] * (1.0 - pop.discount)
+        target = adapt.satisfaction_target(
+            fill, service, adapt.price_fairness(rel, a.fairness_slope),
+            adapt.warning_term(self.price_rise(), pop.warned.astype(float), a.rise_penalty),
+            a.w_fill, a.w_service, a.w_price, a.w_warning)
+        pop.satisfaction[:] = adapt.update_satisfaction(pop.satisfaction, target, ordered,
+                                                        a.satisfaction_rate)
+        wallet = pop.demand.sum(axis=1, keepdims=True)
+        visit = np.divide(vol, wallet, out=np.zeros_like(vol), where=wallet > EPS)
+        pop.share[:] = visit
+        payoff = adapt.loyalty_payoff(visit, pop.satisfaction, a.payoff,
+                                      a.payoff_satisfaction_weight)
+        pop.loyalty[:] = adapt.update_loyalty(pop.loyalty, payoff, a.gamma)
+        pop.delivery[:] = np.where(ordered, pop.delivery + 0.1 * (fill - pop.delivery),
+                                   pop.delivery)
+        self._roll_books(books)
+        pop.main[:] = np.where(pop.vol13.max(axis=1) > 0, pop.vol13.argmax(axis=1), -1)
+        self._update_price_sensitivity(rel)
+
+    def _roll_books(self, books: dict[str, np.ndarray]) -> None:
+        """Weekly purchase history: 52-week ring, 13- and 52-week running sums."""
+        pop = self.pop
+        slot, old13 = self.week % RING, (self.week - 13) % RING
+        v = books["vol"].astype(np.float32)
+        pop.vol13[:] = np.maximum(pop.vol13 + v - pop.ring_vol[old13], 0.0)
+        pop.act13[:] += (v > 0).astype(np.int16) - (pop.ring_vol[old13] > 0)
+        for run, ring, new in (("vol52", "ring_vol", v),
+                               ("rev52", "ring_rev", books["rev"].astype(np.float32)),
+                               ("cost52", "ring_cost", books["cost"].astype(np.float32))):
+            r = getattr(pop, ring)
+            total = getattr(pop, run)
+            total += new
+            total -= r[slot]
+            np.maximum(total, 0.0, out=total)
+            r[slot] = new
+        bought = books["bought"]
+        pop.weeks_since[:] = np.where(bought, 0, np.minimum(pop.weeks_since + 1, 10_000))
+        buying = (pop.stage >= POTENTIAL) & (pop.stage <= lifecycle.SUNSET)
+        pop.tenure[:] += buying
+        f = self.focal
+        pop.spell_rev[:] += books["rev"][:, f]
+        pop.spell_margin[:] += books["rev"][:, f] - books["cost"][:, f]
+
+    def _update_price_sensitivity(self, rel: np.ndarray) -> None:
+        pop, a = self.pop, self.params.adaptation
+        rows = np.arange(pop.n)
+        main = np.maximum(pop.main, 0)
+        has = pop.main >= 0
+        rel_main = rel[rows, main]
+        rivals = np.where(pop.aware, rel, np.inf)
+        rivals[rows, main] = np.inf
+        undercut = has & (rivals.min(axis=1) < rel_main * (1.0 - a.ps_cut_threshold))
+        thin = np.where(has, 1.0 - np.minimum(pop.loyalty[rows, main] / self.j_ref, 1.0), 1.0)
+        tenure = np.where(has, np.minimum(pop.tenure[rows, main] / 260.0, 1.0), 0.0)
+        care = has & pop.kam[rows, main]
+        target = adapt.price_sensitivity_target(
+            pop.ps_base, undercut.astype(float), thin, tenure, care.astype(float),
+            cut_gain=a.ps_cut_gain, thin_gain=a.ps_thin_gain,
+            tenure_relief=a.ps_tenure_relief, kam_relief=a.ps_kam_relief)
+        pop.ps[:] = adapt.relax(pop.ps, target, a.ps_rate)
+
+    def _lifecycle(self, bought: np.ndarray) -> dict[str, np.ndarray]:
+        pop = self.pop
+        old = pop.stage.copy()  # customers who left this week still hold their last stage
+        margin = np.divide(pop.rev52 - pop.cost52, pop.rev52, out=np.zeros_like(pop.rev52),
+                           where=pop.rev52 > EPS)
+        new = lifecycle.next_stage(pop.stage, pop.aware, bought, pop.vol52, pop.vol13,
+                                   pop.act13, pop.weeks_since, pop.tenure, margin,
+                                   self._credit_ok(), self.rules)
+        new[~pop.active] = NONE
+        started = (new == POTENTIAL) & (old != POTENTIAL) & ~np.isin(old, BUYING)
+        ended = np.isin(old, BUYING) & ~np.isin(new, BUYING)
+        pop.tenure[started | ended] = 0
+        pop.stage[:] = new
+        self._track_focal_spells(old, new, started, ended)
+        return {"old": old, "new": new, "exits": self._exits}
+
+    def _track_focal_spells(self, old, new, started, ended) -> None:
+        pop, f = self.pop, self.focal
+        if self.recorder is not None:
+            done = np.flatnonzero(ended[:, f])
+            if done.size:
+                self.recorder.close_spells(self, done, np.where(pop.active[done], "lost",
+                                                                "exited"))
+        begin = np.flatnonzero(started[:, f])
+        pop.spell_start[begin] = self.week
+        pop.spell_rev[begin] = 0.0
+        pop.spell_margin[begin] = 0.0
+        pop.spell_abc[begin] = 0
+        pop.spell_key[begin] = False
+        pop.spell_key[:] |= new[:, f] == KEY
+
+    def _quarterly_review(self) -> None:
+        pop, abc = self.pop, self.params.abc
+        buying = (pop.stage >= POTENTIAL) & (pop.stage <= lifecycle.SUNSET)
+        for s in range(self.n_sup):
+            pop.abc[:, s] = lifecycle.abc_classes(
+                np.where(buying[:, s], pop.rev52[:, s], 0.0), mode=abc.mode,
+                a_share=abc.a_share, b_share=abc.b_share, a_revenue=abc.a_revenue,
+                b_revenue=abc.b_revenue)
+        fa = pop.abc[:, self.focal]
+        better = (fa > 0) & ((pop.spell_abc == 0) | (fa < pop.spell_abc))
+        pop.spell_abc[better] = fa[better]
+        self.agents_by_type[Supplier].do("allocate_key_accounts")
+
+    # ------------------------------------------------------ helpers for policies
+    def _credit_ok(self) -> np.ndarray:
+        limit = self.params.lifecycle.key_max_default_per_year
+        return self.pop.default_hazard <= 1.0 - (1.0 - limit) ** (1.0 / 52.0)
+
+    def _key_ok(self) -> np.ndarray:
+        pop, r = self.pop, self.rules
+        margin = np.divide(pop.rev52 - pop.cost52, pop.rev52, out=np.zeros_like(pop.rev52),
+                           where=pop.rev52 > EPS)
+        return ((pop.vol52 >= r.key_volume_t) & (pop.act13 >= r.continuity_weeks)
+                & (margin >= r.key_margin_floor) & self._credit_ok()[:, None])
+
+    def avg_list_price(self) -> np.ndarray:
+        """Each supplier's list price averaged over its materials, weighted by market volume."""
+        w = self.last_delivered.sum(0) + EPS
+        return (self.price * self.carries * w).sum(1) / np.maximum((self.carries * w).sum(1), EPS)
+
+    def supplier_rel_price(self) -> np.ndarray:
+        """Each supplier's price relative to the market, averaged like ``avg_list_price``."""
+        w = self.last_delivered.sum(0) + EPS
+        return (self.rel_price * self.carries * w).sum(1) / np.maximum(
+            (self.carries * w).sum(1), EPS)
+
+    def _push_price_history(self) -> None:
+        self.price_history = np.roll(self.price_history, -1, axis=0)
+        self.price_history[-1] = self.avg_list_price()
+
+    def price_rise(self) -> np.ndarray:
+        """Relative rise of each supplier's average price over the rise window (>= 0)."""
+        return np.maximum(self.price_history[-1] / self.price_history[0] - 1.0, 0.0)
+
+    def receive_stock(self, s: int, tonnes: np.ndarray) -> None:
+        """Buy ``tonnes`` per material at today's cost; update the average cost of stock."""
+        tonnes = np.maximum(tonnes, 0.0) * self.carries[s]
+        held = self.stock[s]
+        total = held + tonnes
+        value = held * self.avg_cost[s] + tonnes * self.cost_now
+        self.avg_cost[s] = np.where(total > EPS, value / np.maximum(total, EPS), self.cost_now)
+        self.stock[s] = total
+
+    def draw_unaware(self, s: int, expected: float) -> np.ndarray:
+        """Rows of active customers unaware of supplier ``s``: about ``expected`` of them."""
+        k = int(expected) + int(self.rng.random() < expected - int(expected))
+        if k == 0:
+            return np.zeros(0, dtype=np.int64)
+        pool = np.flatnonzero(self.pop.active & ~self.pop.aware[:, s])
+        if pool.size <= k:
+            return pool
+        return self.rng.choice(pool, size=k, replace=False)
+
+    @property
+    def customers(self):
+        """The Customer agents (an AgentSet)."""
+        return self.agents_by_type[Customer]

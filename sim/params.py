@@ -1,0 +1,333 @@
+"""The one declaration of every kamsim parameter.
+
+Each parameter is declared once, here, with its type, unit, default, bounds and source. The
+scenario loader validates files against these models; sweeps read bounds from them; the browser
+explorer builds its sliders from them; ``kamsim params`` prints them for the ODD. Nothing else
+in the code base may restate a default.
+
+Conventions: money in CNY, volumes in tonnes (t), time in weeks unless the name says otherwise
+(``_per_year``), rates as fractions (0.05 = 5 %).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+MATERIALS: tuple[str, ...] = ("steel", "hdg_ahss", "aluminium")
+SEGMENTS: tuple[str, ...] = ("ev_oem", "ice_oem", "new_entrant", "tier1", "tier2")
+STAGES: tuple[str, ...] = ("prospect", "potential", "general", "key", "sunset", "lost")
+
+
+def P(default: Any, *, unit: str, source: str, ge: float | None = None,
+      le: float | None = None, gt: float | None = None, lt: float | None = None,
+      doc: str = "") -> Any:
+    """Declare a parameter: default, unit, bounds and source travel together."""
+    extra = {"unit": unit, "source": source}
+    return Field(default, ge=ge, le=le, gt=gt, lt=lt, description=doc,
+                 json_schema_extra=extra)
+
+
+class Strict(BaseModel):
+    """Base for every parameter block: unknown keys, NaN and infinity are rejected."""
+
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False, validate_assignment=True,
+                              frozen=False)
+
+
+class PerMaterial(Strict):
+    """A non-negative quantity for each material."""
+
+    steel: float = P(0.0, unit="varies", source="scenario", ge=0)
+    hdg_ahss: float = P(0.0, unit="varies", source="scenario", ge=0)
+    aluminium: float = P(0.0, unit="varies", source="scenario", ge=0)
+
+    def as_tuple(self) -> tuple[float, float, float]:
+        return (self.steel, self.hdg_ahss, self.aluminium)
+
+
+class Mix(PerMaterial):
+    """Shares of each material in a demand mix; must sum to 1."""
+
+    @model_validator(mode="after")
+    def _sums_to_one(self) -> Mix:
+        total = sum(self.as_tuple())
+        if not math.isclose(total, 1.0, abs_tol=1e-6):
+            raise ValueError(f"material shares must add up to 1 (they add up to {total:.4g})")
+        return self
+
+
+class RunParams(Strict):
+    weeks: int = P(260, unit="week", source="five-year strategy horizon", ge=1, le=5200)
+    seed: int = P(1, unit="-", source="any", ge=0)
+    customers: int = P(1000, unit="customers", source="issue 2: about 1,000 customers", ge=1,
+                       le=2_000_000)
+    start_year: float = P(2025.0, unit="year", source="calendar year of step 0", ge=1990,
+                          le=2100)
+
+
+class MaterialParams(Strict):
+    base_cost: float = P(4200.0, unit="CNY/t", source="Chinese cold-rolled coil, 2024-25",
+                         gt=0)
+    volatility: float = P(0.02, unit="1/sqrt(week)", ge=0, le=0.5,
+                          source="weekly s.d. of log price, SHFE steel/aluminium 2020-24")
+    reversion: float = P(0.03, unit="1/week", ge=0, le=1,
+                         source="half-life of price deviations about half a year")
+    processing_cost: float = P(220.0, unit="CNY/t", ge=0,
+                               source="slitting/cutting and JIT logistics, industry norm")
+
+
+def _default_materials() -> dict[str, MaterialParams]:
+    return {
+        "steel": MaterialParams(base_cost=4200, volatility=0.02, processing_cost=220),
+        "hdg_ahss": MaterialParams(base_cost=5600, volatility=0.02, processing_cost=300),
+        "aluminium": MaterialParams(base_cost=19500, volatility=0.025, processing_cost=900),
+    }
+
+
+class Shock(Strict):
+    """A scheduled raw-material cost shock: ramp up, hold, then ease back."""
+
+    material: Literal["steel", "hdg_ahss", "aluminium"] = P(
+        "steel", unit="-", source="scenario")
+    start_week: int = P(60, unit="week", source="scenario", ge=0)
+    magnitude: float = P(0.30, unit="1", source="2021 steel price spike (+30-40%)", ge=-0.9,
+                         le=5)
+    ramp_weeks: int = P(6, unit="week", source="scenario", ge=1)
+    hold_weeks: int = P(8, unit="week", source="scenario", ge=0)
+    ease_weeks: int = P(20, unit="week", source="scenario", ge=1)
+    foresight_weeks: int = P(4, unit="week", ge=0, le=52,
+                             source="mills announce list prices weeks ahead")
+
+
+class EVParams(Strict):
+    """Logistic EV-adoption curve and the material mixes it moves between."""
+
+    share_start: float = P(0.45, unit="1", ge=0.001, le=0.999,
+                           source="China NEV share of new cars, 2024-25 (~45%)")
+    midpoint_year: float = P(2026.5, unit="year", ge=1990, le=2100, source="assumption")
+    width_years: float = P(2.5, unit="year", gt=0, le=50, source="assumption")
+    mix_ice: Mix = Field(default_factory=lambda: Mix(steel=0.78, hdg_ahss=0.17, aluminium=0.05))
+    mix_ev: Mix = Field(default_factory=lambda: Mix(steel=0.45, hdg_ahss=0.30, aluminium=0.25))
+
+
+class SegmentParams(Strict):
+    share: float = P(0.2, unit="1", ge=0, le=1, source="share of initial customers")
+    entry_per_year: float = P(2.0, unit="customers/year", ge=0, source="scenario")
+    size_median: float = P(5.0, unit="t/week", gt=0, source="segment median weekly demand")
+    size_sigma: float = P(1.2, unit="1", ge=0, le=4,
+                          source="log-normal dispersion; heavy tail gives concentration")
+    growth_mean: float = P(0.0, unit="1/year", ge=-0.9, le=3, source="segment demand growth")
+    growth_sd: float = P(0.05, unit="1/year", ge=0, le=2, source="assumption")
+    price_sensitivity: float = P(8.0, unit="1/(relative price)", ge=0, le=200,
+                                 source="utility per unit relative price difference")
+    price_sensitivity_sd: float = P(0.3, unit="1", ge=0, le=3, source="log-normal dispersion")
+    switching_cost: float = P(1.0, unit="utility", ge=0, le=50,
+                              source="qualification & audit cost of a new supplier")
+    tender_share: float = P(0.0, unit="1", ge=0, le=1,
+                            source="share of the segment buying by periodic tender")
+    credit_default_per_year: float = P(0.005, unit="1/year", ge=0, le=1,
+                                       source="default hazard; tier-2 higher")
+    closure_per_year: float = P(0.03, unit="1/year", ge=0, le=1,
+                                source="market exit without default")
+    novelty: float = P(0.3, unit="1", ge=0, le=1,
+                       source="willingness to try new materials at a premium")
+    ev_exposure: float = P(1.0, unit="1", ge=0, le=1,
+                           source="how much of the EV shift reaches this segment's mix")
+    ev_native: bool = P(False, unit="-", source="mix is the EV mix from the start")
+    seasonality: float = P(0.08, unit="1", ge=0, le=0.9, source="annual amplitude")
+    noise_sd: float = P(0.15, unit="1", ge=0, le=2, source="weekly log-normal demand noise")
+    awareness: int = P(2, unit="suppliers", ge=1, le=100,
+                       source="suppliers a customer knows at the start")
+
+
+class SupplierParams(Strict):
+    name: str = P("Supplier", unit="-", source="scenario")
+    focal: bool = P(False, unit="-", source="scenario")
+    presence: float = P(1.0, unit="1", gt=0,
+                        source="relative weight in initial awareness and loyalty")
+    capacity: PerMaterial = Field(
+        default_factory=lambda: PerMaterial(steel=600, hdg_ahss=250, aluminium=60),
+        description="weekly processing capacity per material (t/week); 0 = not carried")
+    stock_cover_weeks: float = P(3.0, unit="week", ge=0, le=52,
+                                 source="service-centre inventory norm")
+    markup: float = P(0.07, unit="1", ge=-0.5, le=2, source="cost-plus margin of processors")
+    service_level: float = P(0.8, unit="1", ge=0, le=1, source="on-time/quality score")
+    kam_managers: int = P(2, unit="people", ge=0, le=10_000, source="scenario")
+    accounts_per_manager: int = P(8, unit="accounts", ge=1, le=1000, source="KAM span")
+    manager_cost_per_year: float = P(300_000.0, unit="CNY/year", ge=0,
+                                     source="loaded salary of an account manager")
+    dev_staff: int = P(1, unit="people", ge=0, le=10_000, source="scenario")
+    prospects_per_staff_week: float = P(1.0, unit="customers/week", ge=0,
+                                        source="new contacts per salesperson-week")
+    dev_cost_per_year: float = P(250_000.0, unit="CNY/year", ge=0,
+                                 source="loaded salary of a salesperson")
+    forecast_alpha: float = P(0.3, unit="1", gt=0, le=1,
+                              source="exponential smoothing weight of order forecast")
+    rationing: Literal["proportional", "key_first"] = P(
+        "proportional", unit="-", source="fulfilment rule when short")
+    pricing: Literal["cost_plus"] = P("cost_plus", unit="-", source="policy seam default")
+    communication: Literal["silent"] = P("silent", unit="-", source="policy seam default")
+    kam_allocation: Literal["top_revenue"] = P("top_revenue", unit="-", source="default")
+    inventory: Literal["order_up_to"] = P("order_up_to", unit="-", source="default")
+    prospecting: Literal["random"] = P("random", unit="-", source="default")
+
+
+class ChoiceParams(Strict):
+    mode: Literal["split", "sample"] = P(
+        "split", unit="-", source="split: expected shares; sample: one supplier a week (WKH)")
+    beta_loyalty: float = P(1.0, unit="1/loyalty", ge=0, le=1000,
+                            source="WKH (2000) discrimination parameter beta")
+    use_price: bool = P(True, unit="-", source="switch for the WKH reduction")
+    beta_service: float = P(2.0, unit="utility", ge=0, le=100, source="assumption")
+    beta_kam: float = P(0.6, unit="utility", ge=0, le=100, source="assumption")
+    beta_fit_new: float = P(0.8, unit="utility", ge=0, le=100,
+                            source="premium for carrying new EV materials")
+    min_share: float = P(0.05, unit="1", ge=0, lt=1,
+                         source="no order below 5 % of a customer's wallet (WKH case: 0)")
+    use_switching_cost: bool = P(True, unit="-", source="switch for the WKH reduction")
+    incumbent_weeks: int = P(13, unit="week", ge=1, le=520,
+                             source="a supplier bought from in this window is incumbent")
+
+
+class TenderParams(Strict):
+    period_weeks: int = P(52, unit="week", ge=4, le=520, source="annual supply contracts")
+    contract_share: float = P(0.7, unit="1", ge=0, le=1,
+                              source="share of volume awarded to the tender winner")
+    w_price: float = P(10.0, unit="score/(relative price)", ge=0, le=1000, source="assumption")
+    w_delivery: float = P(2.0, unit="score", ge=0, le=100,
+                          source="weight of delivery performance in the last contract")
+    w_loyalty: float = P(0.5, unit="score/loyalty", ge=0, le=100, source="assumption")
+    w_kam: float = P(0.5, unit="score", ge=0, le=100, source="relationship/tender preparation")
+    noise_sd: float = P(0.3, unit="score", ge=0, le=100, source="idiosyncratic tender factors")
+
+
+class AdaptationParams(Strict):
+    gamma: float = P(0.05, unit="1/week", ge=0, le=1, source="WKH forgetting rate gamma")
+    payoff: float = P(0.1, unit="loyalty/week", ge=0, le=100, source="WKH payoff pi")
+    payoff_satisfaction_weight: float = P(
+        0.8, unit="1", ge=0, le=1, source="how much satisfaction scales the payoff")
+    satisfaction_rate: float = P(0.1, unit="1/week", ge=0, le=1, source="assumption")
+    w_fill: float = P(0.4, unit="1", ge=0, le=1, source="assumption")
+    w_service: float = P(0.25, unit="1", ge=0, le=1, source="assumption")
+    w_price: float = P(0.25, unit="1", ge=0, le=1, source="assumption")
+    w_warning: float = P(0.1, unit="1", ge=0, le=1, source="assumption")
+    fairness_slope: float = P(5.0, unit="1/(relative price)", ge=0, le=100,
+                              source="satisfaction lost per 1 % above market price x 100")
+    rise_window_weeks: int = P(4, unit="week", ge=1, le=52, source="assumption")
+    rise_penalty: float = P(5.0, unit="1/(relative rise)", ge=0, le=100,
+                            source="an unannounced 10 % rise halves the warning term")
+    kam_service_boost: float = P(0.1, unit="1", ge=0, le=1, source="assumption")
+    ps_rate: float = P(0.05, unit="1/week", ge=0, le=1, source="assumption")
+    ps_cut_gain: float = P(0.5, unit="1", ge=0, le=10,
+                           source="sensitivity rises when a rival undercuts the main supplier")
+    ps_cut_threshold: float = P(0.02, unit="1", ge=0, le=1, source="assumption")
+    ps_thin_gain: float = P(0.3, unit="1", ge=0, le=10, source="thin relationships")
+    ps_tenure_relief: float = P(0.3, unit="1", ge=0, le=0.99, source="assumption")
+    ps_kam_relief: float = P(0.2, unit="1", ge=0, le=0.99, source="assumption")
+
+    @model_validator(mode="after")
+    def _weights(self) -> AdaptationParams:
+        total = self.w_fill + self.w_service + self.w_price + self.w_warning
+        if not math.isclose(total, 1.0, abs_tol=1e-6):
+            raise ValueError(f"w_fill + w_service + w_price + w_warning must add up to 1 "
+                             f"(they add up to {total:.4g})")
+        return self
+
+
+class LifecycleParams(Strict):
+    key_volume_t: float = P(500.0, unit="t/52 weeks", ge=0,
+                            source="source paper: a key account orders over 500 t")
+    general_volume_t: float = P(50.0, unit="t/52 weeks", ge=0, source="assumption")
+    continuity_weeks: int = P(9, unit="weeks of 13", ge=0, le=13,
+                              source="'continuously and stably': buys in 9 of 13 weeks")
+    key_margin_floor: float = P(0.03, unit="1", ge=-1, le=1,
+                                source="gross margin floor of a key account")
+    key_max_default_per_year: float = P(0.02, unit="1/year", ge=0, le=1,
+                                        source="'good credit and ability to pay'")
+    potential_min_weeks: int = P(13, unit="week", ge=0, le=520, source="assumption")
+    sunset_ratio: float = P(0.6, unit="1", ge=0, le=1,
+                            source="last 13 weeks below 60 % of the 52-week run rate")
+    recovery_ratio: float = P(0.9, unit="1", ge=0, le=2, source="assumption")
+    lost_after_weeks: int = P(26, unit="week", ge=1, le=520,
+                              source="no purchase for half a year = lost")
+
+
+class ABCParams(Strict):
+    mode: Literal["count", "revenue"] = P("count", unit="-", source="source paper")
+    a_share: float = P(0.15, unit="1", gt=0, lt=1, source="A = critical 10-20 %")
+    b_share: float = P(0.20, unit="1", ge=0, lt=1, source="B about 20 %")
+    a_revenue: float = P(0.80, unit="1", gt=0, lt=1, source="Pareto 80/20")
+    b_revenue: float = P(0.95, unit="1", gt=0, le=1, source="assumption")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> ABCParams:
+        if self.a_share + self.b_share >= 1:
+            raise ValueError("a_share + b_share must be below 1")
+        if self.b_revenue <= self.a_revenue:
+            raise ValueError("b_revenue must exceed a_revenue")
+        return self
+
+
+class FinanceParams(Strict):
+    payment_terms_weeks: int = P(8, unit="week", ge=0, le=52,
+                                 source="~60-day receivables in Chinese auto supply")
+    discount_rate: float = P(0.08, unit="1/year", ge=0, le=1, source="WACC assumption")
+
+
+def _default_segments() -> dict[str, SegmentParams]:
+    from sim.segments import DEFAULT_SEGMENTS  # data table kept apart for readability
+
+    return {k: SegmentParams(**v) for k, v in DEFAULT_SEGMENTS.items()}
+
+
+def _default_suppliers() -> list[SupplierParams]:
+    return [SupplierParams(name="Focal", focal=True)] + [
+        SupplierParams(name=f"Rival {i}") for i in range(1, 6)]
+
+
+class Scenario(Strict):
+    """A whole validated scenario: the model is a function of this object and a seed."""
+
+    name: str = P("scenario", unit="-", source="file name")
+    description: str = P("", unit="-", source="scenario file")
+    run: RunParams = Field(default_factory=RunParams)
+    materials: dict[Literal["steel", "hdg_ahss", "aluminium"], MaterialParams] = Field(
+        default_factory=_default_materials)
+    shocks: list[Shock] = Field(default_factory=list)
+    ev: EVParams = Field(default_factory=EVParams)
+    segments: dict[Literal["ev_oem", "ice_oem", "new_entrant", "tier1", "tier2"],
+                   SegmentParams] = Field(default_factory=_default_segments)
+    suppliers: list[SupplierParams] = Field(default_factory=_default_suppliers)
+    choice: ChoiceParams = Field(default_factory=ChoiceParams)
+    tender: TenderParams = Field(default_factory=TenderParams)
+    adaptation: AdaptationParams = Field(default_factory=AdaptationParams)
+    lifecycle: LifecycleParams = Field(default_factory=LifecycleParams)
+    abc: ABCParams = Field(default_factory=ABCParams)
+    finance: FinanceParams = Field(default_factory=FinanceParams)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Scenario:
+        missing = [m for m in MATERIALS if m not in self.materials]
+        if missing:
+            raise ValueError(f"materials: missing {', '.join(missing)}")
+        missing = [s for s in SEGMENTS if s not in self.segments]
+        if missing:
+            raise ValueError(f"segments: missing {', '.join(missing)}")
+        total = sum(s.share for s in self.segments.values())
+        if not math.isclose(total, 1.0, abs_tol=1e-6):
+            raise ValueError(f"segment shares must add up to 1 (they add up to {total:.4g})")
+        names = [s.name for s in self.suppliers]
+        if len(set(names)) != len(names):
+            raise ValueError("supplier names must be unique")
+        if not self.suppliers:
+            raise ValueError("at least one supplier is needed")
+        if sum(s.focal for s in self.suppliers) != 1:
+            raise ValueError("exactly one supplier must have focal = true")
+        return self
+
+    @property
+    def focal_index(self) -> int:
+        return next(i for i, s in enumerate(self.suppliers) if s.focal)

@@ -1,0 +1,120 @@
+"""The state of the market as arrays: customers (a row each) and relationships (row x supplier).
+
+``Population`` owns every per-customer and per-relationship array, their allocation and their
+growth when customers enter. Rows are never reused: a customer that leaves the market keeps its
+row (``active`` false) so ids and recorded histories stay stable. Arrays are allocated with
+spare rows for expected entrants and grow by doubling when they run out.
+
+Shapes: customer arrays ``(cap,)`` or ``(cap, M)``; relationship arrays ``(cap, S)``; rolling
+52-week books ``(52, cap, S)`` in float32 (one slot per week, running sums kept in float64).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from sim.kernels.lifecycle import NONE
+
+RING = 52
+
+# name -> (dtype, per "c"ustomer / "cm" customer x material / "r"elationship / "ring", fill)
+SPEC: dict[str, tuple[type, str, float]] = {
+    "active": (np.bool_, "c", 0),
+    "segment": (np.int8, "c", 0),
+    "entry_week": (np.int32, "c", 0),
+    "size": (np.float64, "c", 0),          # t/week before season, noise and mix
+    "growth": (np.float64, "c", 0),        # weekly log growth
+    "ps_base": (np.float64, "c", 0),       # the customer's own price sensitivity
+    "ps": (np.float64, "c", 0),            # current price sensitivity
+    "switching": (np.float64, "c", 0),
+    "tender": (np.bool_, "c", 0),
+    "default_hazard": (np.float64, "c", 0),  # weekly
+    "exit_hazard": (np.float64, "c", 0),     # weekly, closure + default
+    "novelty": (np.float64, "c", 0),
+    "exposure": (np.float64, "c", 0),
+    "ev_native": (np.bool_, "c", 0),
+    "season_amp": (np.float64, "c", 0),
+    "noise_sd": (np.float64, "c", 0),
+    "contract_supplier": (np.int16, "c", -1),
+    "contract_end": (np.int32, "c", 0),
+    "main": (np.int16, "c", -1),
+    "demand": (np.float64, "cm", 0),       # t this week
+    "spell_start": (np.int32, "c", 0),     # focal supplier's current spell: first week
+    "spell_rev": (np.float64, "c", 0),     # ... revenue and gross margin in the run
+    "spell_margin": (np.float64, "c", 0),
+    "spell_abc": (np.int8, "c", 0),        # ... best ABC class held (1 A .. 3 C, 0 none)
+    "spell_key": (np.bool_, "c", 0),       # ... ever a key account
+    "aware": (np.bool_, "r", 0),
+    "loyalty": (np.float64, "r", 0),
+    "satisfaction": (np.float64, "r", 0.7),  # prior before any purchase
+    "share": (np.float64, "r", 0),         # share of wallet delivered this week
+    "tenure": (np.int32, "r", 0),          # weeks in the current buying spell
+    "weeks_since": (np.int32, "r", 0),     # weeks since the last purchase
+    "vol13": (np.float64, "r", 0),
+    "vol52": (np.float64, "r", 0),
+    "rev52": (np.float64, "r", 0),
+    "cost52": (np.float64, "r", 0),
+    "act13": (np.int16, "r", 0),           # weeks with a purchase among the last 13
+    "stage": (np.int8, "r", NONE),
+    "abc": (np.int8, "r", 0),
+    "kam": (np.bool_, "r", 0),
+    "discount": (np.float64, "r", 0),      # targeted discount off list price
+    "warned": (np.bool_, "r", 0),
+    "delivery": (np.float64, "r", 0),      # EMA of fill rate, read by tenders
+    "ring_vol": (np.float32, "ring", 0),
+    "ring_rev": (np.float32, "ring", 0),
+    "ring_cost": (np.float32, "ring", 0),
+}
+
+
+@dataclass
+class Population:
+    """Struct of arrays for customers and relationships; ``n`` rows are in use."""
+
+    n_suppliers: int
+    n_materials: int
+    cap: int
+    n: int = 0
+    arrays: dict[str, np.ndarray] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for name in SPEC:
+            self.arrays[name] = self._alloc(name, self.cap)
+
+    def _alloc(self, name: str, rows: int) -> np.ndarray:
+        dtype, kind, fill = SPEC[name]
+        shape = {"c": (rows,), "cm": (rows, self.n_materials),
+                 "r": (rows, self.n_suppliers), "ring": (RING, rows, self.n_suppliers)}[kind]
+        return np.full(shape, fill, dtype=dtype) if fill else np.zeros(shape, dtype=dtype)
+
+    def __getattr__(self, name: str) -> np.ndarray:
+        arrays = self.__dict__.get("arrays")
+        if arrays is not None and name in arrays:
+            kind = SPEC[name][1]
+            a = arrays[name]
+            return a[:, : self.n] if kind == "ring" else a[: self.n]
+        raise AttributeError(name)
+
+    def add_rows(self, k: int) -> slice:
+        """Reserve ``k`` new rows (growing the arrays if needed); return their slice."""
+        if self.n + k > self.cap:
+            new_cap = max(2 * self.cap, self.n + k)
+            for name in SPEC:
+                old = self.arrays[name]
+                grown = self._alloc(name, new_cap)
+                if SPEC[name][1] == "ring":
+                    grown[:, : self.cap] = old
+                else:
+                    grown[: self.cap] = old
+                self.arrays[name] = grown
+            self.cap = new_cap
+        rows = slice(self.n, self.n + k)
+        self.n += k
+        return rows
+
+    def nbytes(self) -> int:
+        """Bytes held by all arrays (capacity, not only rows in use)."""
+        return sum(a.nbytes for a in self.arrays.values())
+

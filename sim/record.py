@@ -1,0 +1,236 @@
+"""What a run records, vectorised: weekly supplier books, pool stocks and flows, market prices,
+quarterly customer snapshots, stage transitions, the focal supplier's relationship spells and
+year-on-year retention. Output is a dict of tidy DataFrames (see docs/TABLES.md).
+
+Nothing here loops over customers: each week appends a few arrays; tables are built once, at
+the end.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from sim.agents import ABC_NAMES
+from sim.kernels import lifecycle as lc
+from sim.kernels.lifecycle import STAGE_NAMES
+from sim.params import MATERIALS, SEGMENTS
+
+if TYPE_CHECKING:
+    from sim.model import MarketModel
+
+BOOKS = ("volume_t", "revenue", "material_cost", "processing_cost", "staff_cost",
+         "strategy_cost", "bad_debt", "gross_profit", "net_profit", "market_share",
+         "fill_rate")
+FLOWS = ("acquired", "upgraded", "downgraded", "lost", "exited")
+UPGRADES = ((lc.POTENTIAL, lc.GENERAL), (lc.GENERAL, lc.KEY), (lc.SUNSET, lc.GENERAL))
+DOWNGRADES = ((lc.KEY, lc.GENERAL), (lc.GENERAL, lc.SUNSET), (lc.KEY, lc.SUNSET))
+STAGE_CATS = list(STAGE_NAMES[:-1])
+TRANSITION_CATS = ["none", *STAGE_CATS, "exited"]
+
+
+def named_flows(old: np.ndarray, new: np.ndarray, exits: np.ndarray) -> dict[str, np.ndarray]:
+    """Acquired, upgraded, downgraded, lost and exited relationships per supplier."""
+    buying_old = (old >= lc.POTENTIAL) & (old <= lc.SUNSET)
+    entered = (new == lc.POTENTIAL) & ~buying_old
+    up = np.zeros(new.shape, bool)
+    for a, b in UPGRADES:
+        up |= (old == a) & (new == b)
+    down = np.zeros(new.shape, bool)
+    for a, b in DOWNGRADES:
+        down |= (old == a) & (new == b)
+    return {"acquired": entered.sum(0), "upgraded": up.sum(0), "downgraded": down.sum(0),
+            "lost": ((new == lc.LOST) & (old != lc.LOST)).sum(0),
+            "exited": buying_old[exits].sum(0)}
+
+
+def top_share(revenue: np.ndarray, top: float = 0.2) -> float:
+    """Share of revenue from the top ``top`` fraction of paying customers."""
+    r = np.sort(revenue[revenue > 0])[::-1]
+    if r.size == 0:
+        return float("nan")
+    k = max(1, int(np.ceil(top * r.size)))
+    return float(r[:k].sum() / r.sum())
+
+
+class Recorder:
+    """Collects one run's outputs; ``tables()`` returns them as DataFrames."""
+
+    def __init__(self, model: MarketModel) -> None:
+        weeks, n_sup = model.params.run.weeks, model.n_sup
+        self.sup = {k: np.zeros((weeks, n_sup)) for k in (*BOOKS, *FLOWS, "price", "stock_t",
+                                                          "customers", "key_accounts",
+                                                          "kam_covered")}
+        self.pool = {k: np.zeros((weeks, n_sup, lc.N_STAGES), np.int64)
+                     for k in ("count", "inflow", "outflow")}
+        self.market = {k: np.zeros((weeks, model.n_mat)) for k in
+                       ("cost_index", "market_price", "demand_t", "delivered_t", "ev_share")}
+        self.transitions: list[tuple[np.ndarray, ...]] = []
+        self.snapshots: list[dict[str, np.ndarray]] = []
+        self.spells: list[dict[str, np.ndarray]] = []
+        self.retention: list[dict[str, np.ndarray]] = []
+        self.weeks_done = 0
+        self._year_start = self._buying_masks(model)
+
+    def collect(self, model: MarketModel, books: dict[str, np.ndarray],
+                transitions: dict[str, np.ndarray]) -> None:
+        t = model.week
+        if t >= len(self.sup["price"]):
+            return
+        pop = model.pop
+        old, new, exits = transitions["old"], transitions["new"], transitions["exits"]
+        for k in BOOKS:
+            self.sup[k][t] = books[k]
+        for k, v in named_flows(old, new, exits).items():
+            self.sup[k][t] = v
+        counts = lc.stage_counts(new, pop.active)
+        self.sup["price"][t] = model.avg_list_price()
+        self.sup["stock_t"][t] = model.stock.sum(1)
+        self.sup["customers"][t] = counts[:, lc.POTENTIAL:lc.SUNSET + 1].sum(1)
+        self.sup["key_accounts"][t] = counts[:, lc.KEY]
+        self.sup["kam_covered"][t] = pop.kam[pop.active].sum(0)
+        inflow, outflow = lc.flows(old, new)
+        self.pool["count"][t], self.pool["inflow"][t], self.pool["outflow"][t] = (
+            counts, inflow, outflow)
+        mk = self.market
+        mk["cost_index"][t] = model.cost_index
+        mk["market_price"][t] = model.market_price
+        mk["demand_t"][t] = pop.demand.sum(0)
+        mk["delivered_t"][t] = model.last_delivered.sum(0)
+        mk["ev_share"][t] = model.ev
+        self._transitions(t, old, new, exits)
+        if (t + 1) % 13 == 0:
+            self.snapshots.append(self._snapshot(model))
+        if (t + 1) % 52 == 0:
+            self._retention(model, (t + 1) // 52)
+        self.weeks_done = t + 1
+
+    def _transitions(self, t: int, old: np.ndarray, new: np.ndarray, exits: np.ndarray) -> None:
+        rows, cols = np.nonzero(old != new)
+        to = new[rows, cols].astype(np.int16) + 1  # category codes: 0 none .. 6 lost
+        to[np.isin(rows, exits)] = len(TRANSITION_CATS) - 1
+        frm = old[rows, cols].astype(np.int16) + 1
+        self.transitions.append((np.full(rows.size, t, np.int32), rows, cols, frm, to))
+
+    def _snapshot(self, model: MarketModel) -> dict[str, np.ndarray]:
+        pop, f = model.pop, model.focal
+        rows = np.flatnonzero(pop.active)
+        return {"step": np.full(rows.size, model.week, np.int32), "customer": rows,
+                "segment": pop.segment[rows], "demand_t": pop.demand[rows].sum(1),
+                "main_supplier": pop.main[rows], "stage": pop.stage[rows, f],
+                "abc_class": pop.abc[rows, f], "satisfaction": pop.satisfaction[rows, f],
+                "loyalty": pop.loyalty[rows, f], "price_sensitivity": pop.ps[rows],
+                "focal_share": pop.share[rows, f], "focal_revenue_52w": pop.rev52[rows, f],
+                "focal_margin_52w": pop.rev52[rows, f] - pop.cost52[rows, f],
+                "tenure_weeks": pop.tenure[rows, f]}
+
+    @staticmethod
+    def _buying_masks(model: MarketModel) -> tuple[np.ndarray, np.ndarray]:
+        st = model.pop.stage
+        return (st >= lc.POTENTIAL) & (st <= lc.SUNSET), st == lc.KEY
+
+    def _retention(self, model: MarketModel, year: int) -> None:
+        was, was_key = self._year_start
+        now, _ = self._buying_masks(model)
+        now = now[: was.shape[0]]
+        self.retention.append({
+            "year": np.full(model.n_sup, year), "supplier": np.arange(model.n_sup),
+            "customers_start": was.sum(0), "retained": (was & now).sum(0),
+            "key_start": was_key.sum(0), "key_retained": (was_key & now).sum(0)})
+        self._year_start = self._buying_masks(model)
+
+    def close_spells(self, model: MarketModel, rows: np.ndarray, reason: np.ndarray) -> None:
+        """Record the focal supplier's spells that ended this week."""
+        pop = model.pop
+        self.spells.append({"customer": rows, "segment": pop.segment[rows],
+                            "start_step": pop.spell_start[rows].copy(),
+                            "end_step": np.full(rows.size, model.week, np.int32),
+                            "event": np.ones(rows.size, bool), "end_reason": reason,
+                            "abc_class": pop.spell_abc[rows].copy(),
+                            "key": pop.spell_key[rows].copy(),
+                            "revenue": pop.spell_rev[rows].copy(),
+                            "gross_margin": pop.spell_margin[rows].copy()})
+
+    def _open_spells(self, model: MarketModel) -> dict[str, np.ndarray]:
+        pop, f = model.pop, model.focal
+        rows = np.flatnonzero((pop.stage[:, f] >= lc.POTENTIAL) & (pop.stage[:, f] <= lc.SUNSET))
+        return {"customer": rows, "segment": pop.segment[rows],
+                "start_step": pop.spell_start[rows], "end_step": np.full(rows.size,
+                                                                         model.week - 1),
+                "event": np.zeros(rows.size, bool), "end_reason": np.full(rows.size, ""),
+                "abc_class": pop.spell_abc[rows], "key": pop.spell_key[rows],
+                "revenue": pop.spell_rev[rows], "gross_margin": pop.spell_margin[rows]}
+
+    # ------------------------------------------------------------------ tables
+    def tables(self, model: MarketModel) -> dict[str, pd.DataFrame]:
+        """All recorded outputs as tidy DataFrames."""
+        w, names = self.weeks_done, model.supplier_names
+        n_sup = len(names)
+        steps = np.repeat(np.arange(w, dtype=np.int32), n_sup)
+        sup = pd.DataFrame({"step": steps, "supplier": np.tile(names, w),
+                            "focal": np.tile(np.arange(n_sup) == model.focal, w)})
+        for k, v in self.sup.items():
+            sup[k] = v[:w].reshape(-1)
+        for k in ("customers", "key_accounts", "kam_covered", *FLOWS):
+            sup[k] = sup[k].astype(np.int32)
+        cols = ["step", "supplier", "focal", "price", *BOOKS, "customers", "key_accounts",
+                "stock_t", *FLOWS, "kam_covered"]
+        pool = pd.DataFrame({
+            "step": np.repeat(np.arange(w, dtype=np.int32), n_sup * lc.N_STAGES),
+            "supplier": np.tile(np.repeat(names, lc.N_STAGES), w),
+            "focal": np.tile(np.repeat(np.arange(n_sup) == model.focal, lc.N_STAGES), w),
+            "stage": pd.Categorical(np.tile(STAGE_CATS, w * n_sup), categories=STAGE_CATS),
+            **{k: v[:w].reshape(-1) for k, v in self.pool.items()}})
+        market = pd.DataFrame({"step": np.repeat(np.arange(w, dtype=np.int32), model.n_mat),
+                               "material": np.tile(MATERIALS, w),
+                               **{k: v[:w].reshape(-1) for k, v in self.market.items()}})
+        return {"suppliers": sup[cols], "pool": pool, "market": market,
+                "customers": self._customers_table(names),
+                "transitions": self._transitions_table(names),
+                "spells": self._spells_table(model),
+                "retention": self._retention_table(names)}
+
+    def _customers_table(self, names: list[str]) -> pd.DataFrame:
+        if not self.snapshots:
+            return pd.DataFrame(columns=list(self._snapshot_columns()))
+        d = {k: np.concatenate([s[k] for s in self.snapshots]) for k in self.snapshots[0]}
+        d["segment"] = pd.Categorical.from_codes(d["segment"], list(SEGMENTS))
+        d["main_supplier"] = np.array(["", *names], dtype=object)[d["main_supplier"] + 1]
+        d["stage"] = np.array(STAGE_NAMES, dtype=object)[d["stage"]]
+        d["abc_class"] = np.array(ABC_NAMES, dtype=object)[d["abc_class"]]
+        return pd.DataFrame(d)
+
+    @staticmethod
+    def _snapshot_columns() -> tuple[str, ...]:
+        return ("step", "customer", "segment", "demand_t", "main_supplier", "stage",
+                "abc_class", "satisfaction", "loyalty", "price_sensitivity", "focal_share",
+                "focal_revenue_52w", "focal_margin_52w", "tenure_weeks")
+
+    def _transitions_table(self, names: list[str]) -> pd.DataFrame:
+        parts = list(zip(*self.transitions, strict=True)) if self.transitions else [[]] * 5
+        cat = [np.concatenate(p) if len(p) else np.zeros(0, np.int64) for p in parts]
+        return pd.DataFrame({
+            "step": cat[0].astype(np.int32), "customer": cat[1].astype(np.int64),
+            "supplier": pd.Categorical.from_codes(cat[2].astype(np.int16), names),
+            "from_stage": pd.Categorical.from_codes(cat[3].astype(np.int16), TRANSITION_CATS),
+            "to_stage": pd.Categorical.from_codes(cat[4].astype(np.int16), TRANSITION_CATS)})
+
+    def _spells_table(self, model: MarketModel) -> pd.DataFrame:
+        parts = [*self.spells, self._open_spells(model)]
+        d = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
+        d["segment"] = pd.Categorical.from_codes(d["segment"].astype(np.int8), list(SEGMENTS))
+        d["abc_class"] = np.array(ABC_NAMES, dtype=object)[d["abc_class"]]
+        d["end_reason"] = d["end_reason"].astype(object)
+        df = pd.DataFrame(d)
+        df.insert(4, "duration_weeks", df["end_step"] - df["start_step"] + 1)
+        return df
+
+    def _retention_table(self, names: list[str]) -> pd.DataFrame:
+        if not self.retention:
+            return pd.DataFrame(columns=["year", "supplier", "customers_start", "retained",
+                                         "key_start", "key_retained"])
+        d = {k: np.concatenate([r[k] for r in self.retention]) for k in self.retention[0]}
+        d["supplier"] = np.array(names, dtype=object)[d["supplier"]]
+        return pd.DataFrame(d)

@@ -1,0 +1,284 @@
+"""Scenario files: TOML in, a validated :class:`sim.params.Scenario` out.
+
+Owns reading files (never executing them), ``extends`` chains (a scenario as overrides of
+another), merging, and turning every validation problem into a ``FILE: dotted.key: message``
+line with the nearest valid key suggested for a misspelt one.
+
+Merge rules for ``extends``: tables merge key by key; ``[[suppliers]]`` entries merge by
+``name`` (a child entry with a parent's name overrides that supplier's keys, a new name adds a
+supplier); other arrays (``shocks``) are replaced whole.
+"""
+
+from __future__ import annotations
+
+import difflib
+import tomllib
+import types
+import typing
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from sim.params import Scenario
+
+# A file (with its parents) must declare these; a file cut short usually lacks the last ones.
+REQUIRED_TABLES = ("run", "segments", "suppliers")
+
+
+class InputError(Exception):
+    """Bad user input. ``problems`` holds (file, dotted key, message) triples."""
+
+    def __init__(self, problems: list[tuple[str, str, str]]):
+        self.problems = problems
+        super().__init__("\n".join(format_problem(*p) for p in problems))
+
+
+def format_problem(file: str, key: str, message: str) -> str:
+    """One line: ``FILE: key: message`` (key omitted when the whole file is at fault)."""
+    message = " ".join(str(message).split())
+    return f"{file}: {key}: {message}" if key else f"{file}: {message}"
+
+
+def load(path: str | Path, overrides: dict[str, Any] | None = None) -> Scenario:
+    """Load, merge and validate a scenario file; raise :class:`InputError` on any problem.
+
+    ``overrides`` maps dotted keys (``"suppliers[Focal].markup"`` or ``"run.weeks"``) to
+    values applied after the file, as a sweep or a slider would.
+    """
+    path = Path(path)
+    data, origin = _load_chain(path, chain=())
+    missing = [k for k in REQUIRED_TABLES if k not in data]
+    if missing:
+        raise InputError([(str(path), k, "missing (is the file truncated, or lacking "
+                           "'extends'?)") for k in missing])
+    data.setdefault("name", path.stem)
+    origin.setdefault(("name",), str(path))
+    for key, value in (overrides or {}).items():
+        set_dotted(data, key, value, file=str(path))
+    return validate(data, origin, default_file=str(path))
+
+
+def validate(data: dict[str, Any], origin: dict[tuple, str] | None = None,
+             default_file: str = "<scenario>") -> Scenario:
+    """Validate merged data into a :class:`Scenario`, mapping errors to files and keys."""
+    try:
+        return Scenario.model_validate(data)
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors():
+            loc = _named_loc(err["loc"], data)
+            file = _blame(loc, origin or {}, default_file)
+            problems.append((file, _dotted(loc), _message(err, loc)))
+        raise InputError(problems) from None
+
+
+def _read_toml(path: Path, referrer: str | None) -> dict[str, Any]:
+    where = referrer or str(path)
+    if not path.exists():
+        key = "extends" if referrer else ""
+        raise InputError([(where, key, f"file not found: {path}")])
+    if path.is_dir():
+        raise InputError([(where, "", f"{path} is a directory, not a scenario file")])
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError:
+        raise InputError([(str(path), "", "not a text (UTF-8) file")]) from None
+    except OSError as exc:
+        raise InputError([(str(path), "", f"cannot read: {exc.strerror}")]) from None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError([(str(path), "", f"not valid TOML (truncated?): {exc}")]) from None
+
+
+def _load_chain(path: Path, chain: tuple[Path, ...],
+                referrer: str | None = None) -> tuple[dict, dict]:
+    resolved = path.resolve()
+    if resolved in chain:
+        cycle = " -> ".join(p.name for p in (*chain, resolved))
+        raise InputError([(str(path), "extends", f"extends cycle: {cycle}")])
+    raw = _read_toml(path, referrer)
+    parent_ref = raw.pop("extends", None)
+    own_origin = {loc: str(path) for loc in _leaf_locs(raw)}
+    if parent_ref is None:
+        return raw, own_origin
+    if not isinstance(parent_ref, str):
+        raise InputError([(str(path), "extends", "must be a file name (string)")])
+    parent_path = (path.parent / parent_ref)
+    parent, origin = _load_chain(parent_path, (*chain, resolved), referrer=str(path))
+    origin.update(own_origin)
+    return _merge(parent, raw), origin
+
+
+def _merge(base: dict, over: dict) -> dict:
+    out = dict(base)
+    for key, value in over.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = _merge(out[key], value)
+        elif key == "suppliers" and isinstance(value, list) and isinstance(out.get(key), list):
+            out[key] = _merge_by_name(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+def _merge_by_name(base: list, over: list) -> list:
+    merged = [dict(b) if isinstance(b, dict) else b for b in base]
+    index = {b.get("name"): i for i, b in enumerate(merged) if isinstance(b, dict)}
+    for entry in over:
+        name = entry.get("name") if isinstance(entry, dict) else None
+        if name in index:
+            merged[index[name]] = _merge(merged[index[name]], entry)
+        else:
+            merged.append(entry)
+    return merged
+
+
+def _leaf_locs(data: Any, prefix: tuple = ()) -> list[tuple]:
+    if isinstance(data, dict):
+        return [loc for k, v in data.items() for loc in _leaf_locs(v, (*prefix, k))] or [prefix]
+    if isinstance(data, list) and prefix and prefix[-1] == "suppliers":
+        return [loc for i, v in enumerate(data)
+                for loc in _leaf_locs(v, (*prefix, _entry_name(v, i)))]
+    return [prefix]
+
+
+def _entry_name(entry: Any, index: int) -> str:
+    if isinstance(entry, dict) and isinstance(entry.get("name"), str):
+        return f"[{entry['name']}]"
+    return f"[{index}]"
+
+
+def _named_loc(loc: tuple, data: dict) -> tuple:
+    """Replace list indices of suppliers by ``[name]`` so errors name the supplier."""
+    out: list = []
+    node: Any = data
+    for part in loc:
+        if isinstance(part, int) and isinstance(node, list):
+            entry = node[part] if part < len(node) else None
+            out.append(_entry_name(entry, part))
+            node = entry
+            continue
+        out.append(part)
+        node = node.get(part) if isinstance(node, dict) else None
+    return tuple(p for p in out if p not in ("[key]",))
+
+
+def _dotted(loc: tuple) -> str:
+    text = ""
+    for part in loc:
+        part = str(part)
+        text += part if part.startswith("[") or not text else "." + part
+    return text
+
+
+def _blame(loc: tuple, origin: dict[tuple, str], default: str) -> str:
+    for n in range(len(loc), 0, -1):
+        hits = {f for o, f in origin.items() if o[:n] == loc[:n]}
+        if len(hits) == 1:
+            return hits.pop()
+        if hits:
+            return default
+    return default
+
+
+def _message(err: dict, loc: tuple) -> str:
+    kind = err.get("type", "")
+    if kind == "extra_forbidden":
+        choices = field_names(loc[:-1])
+        hint = difflib.get_close_matches(str(loc[-1]), choices, n=1)
+        suggestion = f"; did you mean '{hint[0]}'?" if hint else ""
+        return f"unknown key{suggestion}"
+    if kind == "literal_error" and loc and loc[0] in ("segments", "materials"):
+        choices = field_names(loc[:1])
+        hint = difflib.get_close_matches(str(loc[-1]), choices, n=1)
+        return err["msg"] + (f"; did you mean '{hint[0]}'?" if hint else "")
+    if kind == "finite_number":
+        return "must be a finite number (not NaN or infinity)"
+    msg = err["msg"]
+    return msg.removeprefix("Value error, ")
+
+
+def field_names(loc: tuple) -> list[str]:
+    """The valid keys of the parameter block at ``loc`` (for suggestions and sliders)."""
+    model = model_at(loc)
+    if model is None:
+        from sim.params import MATERIALS, SEGMENTS
+        if loc and loc[0] == "segments":
+            return list(SEGMENTS)
+        if loc and loc[0] == "materials":
+            return list(MATERIALS)
+        return []
+    return list(model.model_fields)
+
+
+def model_at(loc: tuple) -> type[BaseModel] | None:
+    """The parameter model class that owns the block at ``loc`` (None if not a block)."""
+    model: Any = Scenario
+    pending: Any = None
+    for part in loc:
+        if pending is not None:
+            model, pending = pending, None
+            continue
+        if not (isinstance(model, type) and issubclass(model, BaseModel)):
+            return None
+        field = model.model_fields.get(str(part))
+        if field is None:
+            return None
+        ann = field.annotation
+        origin = typing.get_origin(ann)
+        if origin in (dict, list):
+            pending = typing.get_args(ann)[-1]
+            model = None
+        elif origin in (typing.Union, types.UnionType):
+            return None
+        else:
+            model = ann
+    if pending is not None:
+        return None
+    return model if isinstance(model, type) and issubclass(model, BaseModel) else None
+
+
+def split_dotted(key: str) -> list[str]:
+    """``"suppliers[Focal].markup"`` -> ``["suppliers", "[Focal]", "markup"]``."""
+    parts: list[str] = []
+    for chunk in key.split("."):
+        while "[" in chunk:
+            head, _, rest = chunk.partition("[")
+            if head:
+                parts.append(head)
+            inner, _, chunk = rest.partition("]")
+            parts.append(f"[{inner}]")
+        if chunk:
+            parts.append(chunk)
+    return parts
+
+
+def set_dotted(data: dict, key: str, value: Any, *, file: str) -> None:
+    """Set a dotted key in raw scenario data, creating tables as needed."""
+    parts = split_dotted(key)
+    node: Any = data
+    for i, part in enumerate(parts):
+        last = i == len(parts) - 1
+        if part.startswith("["):
+            name = part[1:-1]
+            if not isinstance(node, list):
+                raise InputError([(file, key, "only suppliers can be selected by [name]")])
+            match = [e for e in node if isinstance(e, dict) and e.get("name") == name]
+            if not match:
+                match = [node[int(name)]] if name.isdigit() and int(name) < len(node) else []
+            if not match:
+                raise InputError([(file, key, f"no supplier named '{name}'")])
+            node = match[0]
+            continue
+        if last:
+            node[part] = value
+        else:
+            if part == "suppliers":
+                node.setdefault(part, _suppliers_default())
+            node = node.setdefault(part, {})
+
+
+def _suppliers_default() -> list[dict]:
+    return [s.model_dump() for s in Scenario().suppliers]

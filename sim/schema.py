@@ -1,0 +1,89 @@
+"""Reading the one parameter declaration (``sim.params``): every leaf parameter with its dotted
+key, type, unit, default, bounds and source. Used by ``kamsim params``, sweeps (bounds), the
+browser explorer (sliders) and the ODD's parameter table.
+"""
+
+from __future__ import annotations
+
+import typing
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import BaseModel
+
+from sim.params import Scenario
+
+
+@dataclass(frozen=True)
+class ParamInfo:
+    key: str
+    type: str
+    unit: str
+    default: Any
+    lo: float | None
+    hi: float | None
+    source: str
+    choices: tuple[str, ...] = ()
+
+
+def _bounds(field) -> tuple[float | None, float | None]:
+    lo = hi = None
+    for m in field.metadata:
+        lo = getattr(m, "ge", None) if getattr(m, "ge", None) is not None else lo
+        lo = getattr(m, "gt", None) if getattr(m, "gt", None) is not None else lo
+        hi = getattr(m, "le", None) if getattr(m, "le", None) is not None else hi
+        hi = getattr(m, "lt", None) if getattr(m, "lt", None) is not None else hi
+    return lo, hi
+
+
+def iter_params(model: BaseModel | None = None, prefix: str = "") -> list[ParamInfo]:
+    """Every leaf parameter of ``model`` (default: a default Scenario), with its declaration."""
+    model = Scenario() if model is None else model
+    out: list[ParamInfo] = []
+    for name, field in type(model).model_fields.items():
+        value = getattr(model, name)
+        key = f"{prefix}{name}"
+        if isinstance(value, BaseModel):
+            out.extend(iter_params(value, key + "."))
+        elif isinstance(value, dict):
+            for k, v in value.items():
+                out.extend(iter_params(v, f"{key}.{k}."))
+        elif isinstance(value, list):
+            for v in value:
+                label = getattr(v, "name", None)
+                out.extend(iter_params(v, f"{key}[{label}]." if label else f"{key}[]."))
+        else:
+            extra = field.json_schema_extra or {}
+            lo, hi = _bounds(field)
+            ann = field.annotation
+            literal = typing.get_origin(ann) is typing.Literal
+            choices = tuple(typing.get_args(ann)) if literal else ()
+            out.append(ParamInfo(key, getattr(ann, "__name__", str(ann)),
+                                 extra.get("unit", ""), value, lo, hi,
+                                 extra.get("source", ""), choices))
+    return out
+
+
+def param_info(key: str, scenario: Scenario | None = None) -> ParamInfo | None:
+    """The declaration of one dotted key (as in sweeps: ``suppliers[Focal].markup``)."""
+    for p in iter_params(scenario):
+        if p.key == key:
+            return p
+    return None
+
+
+def parameter_table(markdown: bool = False) -> list[str]:
+    """Lines of a parameter table, plain text or Markdown."""
+    rows = iter_params()
+    if markdown:
+        lines = ["| key | unit | default | bounds | source |", "|---|---|---|---|---|"]
+        for p in rows:
+            bounds = f"[{_fmt(p.lo)}, {_fmt(p.hi)}]" if not p.choices else " / ".join(p.choices)
+            lines.append(f"| `{p.key}` | {p.unit} | {p.default} | {bounds} | {p.source} |")
+        return lines
+    return [f"{p.key:48s} {str(p.default):>12s} {p.unit:22s} [{_fmt(p.lo)}, {_fmt(p.hi)}]  "
+            f"{p.source}" for p in rows]
+
+
+def _fmt(x: float | None) -> str:
+    return "-" if x is None else f"{x:g}"

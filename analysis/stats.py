@@ -1,0 +1,21 @@
+"""Statistics of kamsim output tables: the single import point for analysis numbers.
+
+Owns nothing itself; it gathers the public functions of the focused modules so callers can
+`from analysis.stats import ...`:
+intervals (t intervals), survival (Kaplan–Meier, retention), concentration (Lorenz, Pareto,
+top share, ABC), value (CLV), health (pool health, diagnosis) and kpi (KPI table).
+"""
+
+from analysis.concentration import abc_counts, focal_revenues, lorenz, pareto, top_share
+from analysis.health import base_change, diagnose, pool_health, verdict
+from analysis.intervals import ci_by_group, mean_ci, paired_diff_ci, t_ppf
+from analysis.kpi import KPIS, kpi_table, run_kpis
+from analysis.survival import annual_retention, exposure_weeks, kaplan_meier, km_by_group
+from analysis.value import clv, clv_by_segment
+
+__all__ = [
+    "KPIS", "abc_counts", "annual_retention", "base_change", "ci_by_group", "clv",
+    "clv_by_segment", "diagnose", "exposure_weeks", "focal_revenues", "kaplan_meier",
+    "km_by_group", "kpi_table", "lorenz", "mean_ci", "paired_diff_ci", "pareto",
+    "pool_health", "run_kpis", "t_ppf", "top_share", "verdict",
+]

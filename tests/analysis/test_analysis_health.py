@@ -1,0 +1,79 @@
+"""Pool-health index on a constructed series, base change, verdict and diagnosis."""
+
+import math
+
+import pandas as pd
+import pytest
+
+from analysis.health import DEFAULT_CAP
+from analysis.stats import base_change, diagnose, pool_health, verdict
+
+NAN = float("nan")
+
+
+def _series() -> pd.DataFrame:
+    return pd.DataFrame({
+        "step": range(6), "supplier": "us", "focal": True,
+        "acquired": [0, 2, 0, 1, 0, 3], "lost": [0, 1, 0, 0, 1, 0],
+        "exited": [0, 0, 0, 0, 1, 0], "customers": [10, 11, 11, 12, 10, 13],
+    })
+
+
+def test_pool_health_constructed_series():
+    h = pool_health(_series(), window=2)
+    assert list(h["inflow"]) == [0, 2, 2, 1, 1, 3]
+    assert list(h["outflow"]) == [0, 1, 1, 0, 2, 2]
+    # 0/0 → 1 (neutral); 1/0 → cap; others plain ratios
+    assert list(h["health"]) == [1.0, 2.0, 2.0, DEFAULT_CAP, 0.5, 1.5]
+
+
+def test_pool_health_cap_and_groups():
+    a = _series().assign(scenario="a", rep=0)
+    b = _series().assign(scenario="b", rep=0, acquired=[9, 0, 0, 0, 0, 0])
+    h = pool_health(pd.concat([b, a]), window=52, cap=4.0)
+    hb = h[h["scenario"] == "b"]["health"].tolist()
+    assert hb[:2] == [4.0, 4.0]  # 9/0 → cap; 9/1 = 9 clipped at cap
+    assert hb[-1] == pytest.approx(3.0)  # 9/3
+    ha = h[h["scenario"] == "a"].set_index("step")
+    assert ha.loc[5, "inflow"] == 6 and ha.loc[5, "outflow"] == 3
+    assert ha.loc[5, "health"] == 2.0
+
+
+def test_pool_health_rejects_bad_window():
+    with pytest.raises(ValueError):
+        pool_health(_series(), window=0)
+
+
+def test_base_change():
+    out = base_change(_series())
+    assert out.loc[0, "base_change"] == pytest.approx(0.3)
+    zero = _series().assign(customers=[0, 1, 1, 1, 1, 1])
+    assert math.isnan(base_change(zero).loc[0, "base_change"])
+
+
+@pytest.mark.parametrize(("health", "base", "expected"), [
+    ((1.3, 1.1, 1.5), (0.04, 0.01, 0.07), "reservoir"),
+    ((1.3, 1.1, 1.5), (0.0, -0.1, 0.1), "reservoir"),
+    ((0.7, 0.5, 0.9), (-0.2, -0.3, -0.1), "funnel"),
+    ((1.0, 0.8, 1.2), (-0.2, -0.3, -0.1), "funnel"),
+    ((1.0, 0.9, 1.1), (0.0, -0.02, 0.03), "reservoir"),  # demonstrably stable
+    ((1.0, 0.8, 1.2), (0.0, -0.2, 0.2), "inconclusive"),
+    ((1.4, 1.2, 1.6), (-0.2, -0.3, -0.1), "inconclusive"),  # conflicting
+    ((NAN, NAN, NAN), (0.1, 0.0, 0.2), "inconclusive"),
+    ((0.8, NAN, NAN), (-0.1, NAN, NAN), "funnel"),  # single run: point estimates
+])
+def test_verdict(health, base, expected):
+    assert verdict(health, base) == expected
+
+
+def test_diagnose_languages():
+    en = diagnose((1.3, 1.1, 1.5), (0.04, 0.01, 0.07), "en")
+    assert en.startswith("Reservoir: losses are refilled") and "1.30" in en and "+4.0%" in en
+    assert diagnose((0.7, 0.5, 0.9), (-0.2, -0.3, -0.1)).startswith(
+        "Funnel: customers drain away faster than they are replaced")
+    assert diagnose((1, 0.8, 1.2), (0, -0.2, 0.2)).startswith("Inconclusive")
+    assert diagnose((0.7, 0.5, 0.9), (-0.2, -0.3, -0.1), "zh").startswith("漏斗")
+    assert diagnose((1.3, 1.1, 1.5), (0.04, 0.01, 0.07), "zh").startswith("蓄水池")
+    assert "单次运行" in diagnose((1.0, NAN, NAN), (0.0, NAN, NAN), "zh")
+    with pytest.raises(ValueError):
+        diagnose((1, 1, 1), (0, 0, 0), "fr")

@@ -105,10 +105,12 @@ class MarketModel(mesa.Model):
                         allocate_counts(n0, self.segments["share"]))
         self._add_customers(seg)
         pop = self.pop
-        pop.loyalty[:] = initial_loyalty(pop.aware, self.presence, self.j_ref, self.rng)
+        settle = p.adaptation.initial_loyalty == "settled"
+        if settle:
+            pop.loyalty[:] = initial_loyalty(pop.aware, self.presence, self.j_ref, self.rng)
         self._demand()
         expected = pop.demand / (demand.seasonal_factor(0, pop.season_amp)[:, None])
-        shares = self._settle_loyalty(expected)
+        shares = self._settle_loyalty(expected) if settle else self._routine_shares()
         vol = np.zeros((pop.n, self.n_sup))
         rev = np.zeros_like(vol)
         cost = np.zeros_like(vol)
@@ -197,7 +199,9 @@ class MarketModel(mesa.Model):
         w = self.last_delivered * self.carries
         w = np.where(w.sum(0) > 0, w, self.carries)
         self.market_price = (self.price * w).sum(0) / np.maximum(w.sum(0), EPS)
-        self.rel_price = np.where(self.carries > 0, self.price / self.market_price, 1.0)
+        carried = self.carries > 0
+        self.rel_price = np.ones_like(self.price)
+        self.rel_price[carried] = (self.price / np.maximum(self.market_price, EPS))[carried]
 
     def _demography(self) -> np.ndarray:
         pop = self.pop
@@ -505,7 +509,8 @@ class MarketModel(mesa.Model):
 
     def price_rise(self) -> np.ndarray:
         """Relative rise of each supplier's average price over the rise window (>= 0)."""
-        return np.maximum(self.price_history[-1] / self.price_history[0] - 1.0, 0.0)
+        then = np.maximum(self.price_history[0], EPS)
+        return np.maximum(self.price_history[-1] / then - 1.0, 0.0)
 
     def receive_stock(self, s: int, tonnes: np.ndarray) -> None:
         """Buy ``tonnes`` per material at today's cost; update the average cost of stock."""

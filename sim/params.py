@@ -16,6 +16,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from sim.defaults import DEFAULT_MATERIALS, DEFAULT_SEGMENTS
+
 MATERIALS: tuple[str, ...] = ("steel", "hdg_ahss", "aluminium")
 SEGMENTS: tuple[str, ...] = ("ev_oem", "ice_oem", "new_entrant", "tier1", "tier2")
 STAGES: tuple[str, ...] = ("prospect", "potential", "general", "key", "sunset", "lost")
@@ -37,19 +39,26 @@ class Strict(BaseModel):
                               frozen=False)
 
 
-class PerMaterial(Strict):
-    """A non-negative quantity for each material."""
+class Capacity(Strict):
+    """Weekly processing capacity per material; 0 means the material is not carried."""
 
-    steel: float = P(0.0, unit="varies", source="scenario", ge=0)
-    hdg_ahss: float = P(0.0, unit="varies", source="scenario", ge=0)
-    aluminium: float = P(0.0, unit="varies", source="scenario", ge=0)
+    steel: float = P(0.0, unit="t/week", source="scenario", ge=0)
+    hdg_ahss: float = P(0.0, unit="t/week", source="scenario", ge=0)
+    aluminium: float = P(0.0, unit="t/week", source="scenario", ge=0)
 
     def as_tuple(self) -> tuple[float, float, float]:
         return (self.steel, self.hdg_ahss, self.aluminium)
 
 
-class Mix(PerMaterial):
+class Mix(Strict):
     """Shares of each material in a demand mix; must sum to 1."""
+
+    steel: float = P(1.0, unit="1", source="scenario", ge=0, le=1)
+    hdg_ahss: float = P(0.0, unit="1", source="scenario", ge=0, le=1)
+    aluminium: float = P(0.0, unit="1", source="scenario", ge=0, le=1)
+
+    def as_tuple(self) -> tuple[float, float, float]:
+        return (self.steel, self.hdg_ahss, self.aluminium)
 
     @model_validator(mode="after")
     def _sums_to_one(self) -> Mix:
@@ -80,11 +89,7 @@ class MaterialParams(Strict):
 
 
 def _default_materials() -> dict[str, MaterialParams]:
-    return {
-        "steel": MaterialParams(base_cost=4200, volatility=0.02, processing_cost=220),
-        "hdg_ahss": MaterialParams(base_cost=5600, volatility=0.02, processing_cost=300),
-        "aluminium": MaterialParams(base_cost=19500, volatility=0.025, processing_cost=900),
-    }
+    return {k: MaterialParams(**v) for k, v in DEFAULT_MATERIALS.items()}
 
 
 class Shock(Strict):
@@ -148,9 +153,8 @@ class SupplierParams(Strict):
     focal: bool = P(False, unit="-", source="scenario")
     presence: float = P(1.0, unit="1", gt=0,
                         source="relative weight in initial awareness and loyalty")
-    capacity: PerMaterial = Field(
-        default_factory=lambda: PerMaterial(steel=600, hdg_ahss=250, aluminium=60),
-        description="weekly processing capacity per material (t/week); 0 = not carried")
+    capacity: Capacity = Field(
+        default_factory=lambda: Capacity(steel=1300, hdg_ahss=450, aluminium=150))
     stock_cover_weeks: float = P(3.0, unit="week", ge=0, le=52,
                                  source="service-centre inventory norm")
     markup: float = P(0.07, unit="1", ge=-0.5, le=2, source="cost-plus margin of processors")
@@ -205,6 +209,8 @@ class TenderParams(Strict):
 
 
 class AdaptationParams(Strict):
+    initial_loyalty: Literal["settled", "zero"] = P(
+        "settled", unit="-", source="settled: WKH fixed point of the initial shares; zero: WKH")
     gamma: float = P(0.05, unit="1/week", ge=0, le=1, source="WKH forgetting rate gamma")
     payoff: float = P(0.1, unit="loyalty/week", ge=0, le=100, source="WKH payoff pi")
     payoff_satisfaction_weight: float = P(
@@ -278,9 +284,20 @@ class FinanceParams(Strict):
 
 
 def _default_segments() -> dict[str, SegmentParams]:
-    from sim.segments import DEFAULT_SEGMENTS  # data table kept apart for readability
-
     return {k: SegmentParams(**v) for k, v in DEFAULT_SEGMENTS.items()}
+
+
+def _fill_block(given: Any, defaults: dict[str, dict]) -> Any:
+    """Complete a partial segments/materials table with the per-entry defaults."""
+    if not isinstance(given, dict):
+        return given
+    out = {k: dict(v) for k, v in defaults.items()}
+    for key, value in given.items():
+        if isinstance(value, dict) and key in out:
+            out[key].update(value)
+        else:
+            out[key] = value
+    return out
 
 
 def _default_suppliers() -> list[SupplierParams]:
@@ -308,14 +325,19 @@ class Scenario(Strict):
     abc: ABCParams = Field(default_factory=ABCParams)
     finance: FinanceParams = Field(default_factory=FinanceParams)
 
+    @model_validator(mode="before")
+    @classmethod
+    def _entry_defaults(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            data = dict(data)
+            if "segments" in data:
+                data["segments"] = _fill_block(data["segments"], DEFAULT_SEGMENTS)
+            if "materials" in data:
+                data["materials"] = _fill_block(data["materials"], DEFAULT_MATERIALS)
+        return data
+
     @model_validator(mode="after")
     def _consistent(self) -> Scenario:
-        missing = [m for m in MATERIALS if m not in self.materials]
-        if missing:
-            raise ValueError(f"materials: missing {', '.join(missing)}")
-        missing = [s for s in SEGMENTS if s not in self.segments]
-        if missing:
-            raise ValueError(f"segments: missing {', '.join(missing)}")
         total = sum(s.share for s in self.segments.values())
         if not math.isclose(total, 1.0, abs_tol=1e-6):
             raise ValueError(f"segment shares must add up to 1 (they add up to {total:.4g})")

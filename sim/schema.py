@@ -72,11 +72,20 @@ def param_info(key: str, scenario: Scenario | None = None) -> ParamInfo | None:
     return None
 
 
+MARKDOWN_HEADER = (
+    "# Parameters", "",
+    "Generated from `sim/params.py` by `make docs` (`kamsim params --format markdown`); do not",
+    "edit by hand. Keys are dotted as in sweeps and overrides; per-segment, per-material and",
+    "per-supplier entries show the defaults of a default scenario (`scenarios/baseline.toml`",
+    "overrides many).", "")
+
+
 def parameter_table(markdown: bool = False) -> list[str]:
     """Lines of a parameter table, plain text or Markdown."""
     rows = iter_params()
     if markdown:
-        lines = ["| key | unit | default | bounds | source |", "|---|---|---|---|---|"]
+        lines = [*MARKDOWN_HEADER, "| key | unit | default | bounds | source |",
+                 "|---|---|---|---|---|"]
         for p in rows:
             bounds = f"[{_fmt(p.lo)}, {_fmt(p.hi)}]" if not p.choices else " / ".join(p.choices)
             lines.append(f"| `{p.key}` | {p.unit} | {p.default} | {bounds} | {p.source} |")

@@ -79,7 +79,8 @@ def draw_customers(pop: Population, rows: slice, seg: np.ndarray, week: int,
     p["contract_supplier"][rows] = -1
     p["main"][rows] = -1
     n_sup = presence.size
-    keys = np.log(presence)[None, :] + rng.gumbel(size=(k, n_sup))
+    with np.errstate(divide="ignore"):  # presence 0 (carries nothing): never known
+        keys = np.log(presence)[None, :] + rng.gumbel(size=(k, n_sup))
     rank = np.argsort(np.argsort(-keys, axis=1), axis=1)
     aware = rank < np.minimum(table["awareness"][seg], n_sup)[:, None]
     p["aware"][rows] = aware

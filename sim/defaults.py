@@ -1,8 +1,16 @@
-"""Default customer-segment table (data only), read by ``sim.params``.
+"""Per-segment and per-material defaults (data only), read by ``sim.params``.
 
-Values are the baseline's; each scenario may override any of them. Sources and reasoning for
-each number are in ``scenarios/baseline.toml`` and ``docs/ODD.md`` (section 6, input data).
+A scenario that sets only some keys of a segment or material keeps these values for the rest.
+Sources and reasoning for each number are in ``scenarios/baseline.toml`` and ``docs/ODD.md``
+(section 6, input data).
 """
+
+DEFAULT_MATERIALS: dict[str, dict] = {
+    "steel": dict(base_cost=4200.0, volatility=0.02, reversion=0.03, processing_cost=220.0),
+    "hdg_ahss": dict(base_cost=5600.0, volatility=0.02, reversion=0.03, processing_cost=300.0),
+    "aluminium": dict(base_cost=19500.0, volatility=0.025, reversion=0.03,
+                      processing_cost=900.0),
+}
 
 DEFAULT_SEGMENTS: dict[str, dict] = {
     "ev_oem": dict(share=0.02, entry_per_year=0.3, size_median=60.0, size_sigma=1.0,

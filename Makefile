@@ -1,0 +1,34 @@
+# kamsim — the commands a user needs. `make demo` and `make test` work on a fresh machine.
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: setup demo test bench lint docs clean
+
+$(STAMP): pyproject.toml scripts/setup.sh
+	bash scripts/setup.sh
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+# The main job: the reservoir-versus-funnel comparison, report in results/.
+demo: $(STAMP)
+	$(VENV)/bin/kamsim compare scenarios/reservoir.toml scenarios/funnel.toml --reps 20 \
+	  --out results/reservoir-vs-funnel
+
+test: $(STAMP)
+	$(PY) -m pytest -q -p no:cacheprovider
+
+bench: $(STAMP)
+	mkdir -p results
+	$(PY) -m pytest tests/benchmarks --benchmark-enable --benchmark-only \
+	  --benchmark-json=results/benchmarks.json -q -p no:cacheprovider
+
+docs: $(STAMP)
+	$(VENV)/bin/kamsim params --format markdown > docs/PARAMETERS.md
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check sim analysis tests
+
+clean:
+	rm -rf results .pytest_cache .ruff_cache

@@ -82,9 +82,9 @@ def run_kpis(
     From `runs`: market share (focal tonnes ÷ all tonnes) and gross margin (gross profit ÷
     revenue) over the last `window` steps, net profit summed over the run, customers and key
     accounts at the last step, pool health at the last step, relative change of the customer
-    base. From `spells_runs` (optional): annual retention. From `customers_runs` (optional):
-    revenue share of the top 20% of customers at the last quarter end. Missing sources give
-    NaN columns.
+    base. From `spells_runs` (optional): annual retention (docs/ODD.md cohort definition).
+    From `customers_runs` (optional): revenue share of the top 20% of customers at the last
+    quarter end. Missing sources give NaN columns.
     """
     runs = ensure_run_keys(runs)
     out = _economics(runs, window)
@@ -97,7 +97,11 @@ def run_kpis(
     out["annual_retention"] = float("nan")
     if spells_runs is not None and len(spells_runs):
         sp = ensure_run_keys(spells_runs)
-        ret = {k: annual_retention(g) for k, g in sp.groupby(["scenario", "rep"], observed=True)}
+        last = runs.groupby(["scenario", "rep"], observed=True)["step"].max()
+        ret = {
+            k: annual_retention(g, int(last.get(k, g["end_step"].max())))
+            for k, g in sp.groupby(["scenario", "rep"], observed=True)
+        }
         out["annual_retention"] = pd.Series(ret, dtype=float).reindex(out.index)
     out["top20_revenue_share"] = float("nan")
     if customers_runs is not None and len(customers_runs):

@@ -10,12 +10,20 @@ from analysis.concentration import abc_counts, focal_revenues, lorenz, pareto, t
 from analysis.health import base_change, diagnose, pool_health, verdict
 from analysis.intervals import ci_by_group, mean_ci, paired_diff_ci, t_ppf
 from analysis.kpi import KPIS, kpi_table, run_kpis
-from analysis.survival import annual_retention, exposure_weeks, kaplan_meier, km_by_group
+from analysis.survival import (
+    active_at,
+    annual_retention,
+    exposure_weeks,
+    hazard_retention,
+    kaplan_meier,
+    km_by_group,
+)
 from analysis.value import clv, clv_by_segment
 
 __all__ = [
-    "KPIS", "abc_counts", "annual_retention", "base_change", "ci_by_group", "clv",
-    "clv_by_segment", "diagnose", "exposure_weeks", "focal_revenues", "kaplan_meier",
+    "KPIS", "abc_counts", "active_at", "annual_retention", "base_change", "ci_by_group", "clv",
+    "clv_by_segment", "diagnose", "exposure_weeks", "focal_revenues", "hazard_retention",
+    "kaplan_meier",
     "km_by_group", "kpi_table", "lorenz", "mean_ci", "paired_diff_ci", "pareto",
     "pool_health", "run_kpis", "t_ppf", "top_share", "verdict",
 ]

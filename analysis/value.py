@@ -52,7 +52,8 @@ def clv_by_segment(
     - `exposure_years`: customer-years observed in the run (see `survival.exposure_weeks`);
     - `margin_per_year`: gross margin earned in the run ÷ exposure years, i.e. the annual
       gross margin of one customer of the segment;
-    - `retention`: exp(−events ÷ exposure years), the annual retention at constant hazard;
+    - `retention`: exp(−events ÷ exposure years), the annual retention at constant hazard
+      (as `survival.hazard_retention`; stabler than the cohort definition for small groups);
     - `clv`: `clv(margin_per_year, retention, discount_rate)`.
     Also `customers` (distinct ids) and `events`. Segments without exposure get NaN.
     """

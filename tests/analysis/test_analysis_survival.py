@@ -7,7 +7,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from analysis.stats import annual_retention, exposure_weeks, kaplan_meier, km_by_group
+from analysis.stats import (
+    active_at,
+    annual_retention,
+    exposure_weeks,
+    hazard_retention,
+    kaplan_meier,
+    km_by_group,
+)
 
 # 6-MP arm of Freireich et al. (1963); KM values as printed in survival textbooks
 # (e.g. Kleinbaum & Klein): + marks censoring.
@@ -60,11 +67,30 @@ def test_km_by_group_uses_left_truncation():
     assert set(km["abc_class"]) == {"A", "C"}
 
 
-def test_exposure_and_annual_retention_known_answer():
+def test_exposure_and_hazard_retention_known_answer():
     sp = _spells()
     assert list(exposure_weeks(sp)) == [104, 52, 40, 84]
     # 2 events over 280 exposure weeks
-    assert annual_retention(sp) == pytest.approx(math.exp(-52 * 2 / 280))
+    assert hazard_retention(sp) == pytest.approx(math.exp(-52 * 2 / 280))
+    assert math.isnan(hazard_retention(sp.iloc[0:0]))
+
+
+def test_active_at():
+    sp = _spells()
+    assert list(active_at(sp, 0)) == [True, True, True, False]
+    assert list(active_at(sp, 52)) == [True, False, False, True]  # spell 2 ended at 52
+
+
+def test_annual_retention_cohort_known_answer():
+    sp = _spells()
+    # year 0: active at 0 = {1, 2, 3}, at 51 = {1, 2, 4} → 2 of 3 kept
+    # year 1: active at 52 = {1, 4}, at 103 = {1, 4} → 2 of 2 kept
+    assert annual_retention(sp, last_step=103) == pytest.approx(4 / 5)
+    assert annual_retention(sp, last_step=60) == pytest.approx(2 / 3)  # one full year
+    assert math.isnan(annual_retention(sp, last_step=50))
+    # customer 3 won back within year 0 counts as kept
+    back = pd.concat([sp, sp.iloc[[2]].assign(start_step=45, end_step=103, event=False)])
+    assert annual_retention(back, last_step=103) == pytest.approx(5 / 5)
     assert math.isnan(annual_retention(sp.iloc[0:0]))
 
 

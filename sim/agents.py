@@ -11,10 +11,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import mesa
+import numpy as np
 
 from sim.kernels.lifecycle import STAGE_NAMES
 from sim.params import MATERIALS, SEGMENTS, SupplierParams
 from sim.policies import build_policies
+from sim.strategies import build_strategies
 
 if TYPE_CHECKING:
     from sim.model import MarketModel
@@ -32,30 +34,60 @@ class Supplier(mesa.Agent):
         self.name = params.name
         self.focal = params.focal
         self.policies = build_policies(params)
+        self.strategies = build_strategies(params.strategies)
+
+    # Each decision: the default policy for the seam, then every strategy's hook in turn.
+    def setup_strategies(self) -> None:
+        for st in self.strategies:
+            st.setup(self.model, self.index)
+
+    def start_week(self) -> None:
+        m, s = self.model, self.index
+        m.extra_cost[s] = sum(st.start_week(m, s) for st in self.strategies)
 
     def set_prices(self) -> None:
-        m = self.model
-        m.price[self.index] = self.policies["pricing"].list_prices(m, self.index)
-        disc = self.policies["pricing"].discounts(m, self.index)
-        if disc is not None:
-            m.pop.discount[:, self.index] = disc
+        m, s = self.model, self.index
+        prices = self.policies["pricing"].list_prices(m, s)
+        disc = self.policies["pricing"].discounts(m, s)
+        disc = np.zeros(m.pop.n) if disc is None else disc
+        for st in self.strategies:
+            prices = st.adjust_prices(m, s, prices)
+            disc = st.discounts(m, s, disc)
+        m.price[s] = prices
+        m.pop.discount[:, s] = disc
 
     def replenish(self) -> None:
-        m = self.model
-        m.receive_stock(self.index, self.policies["inventory"].order(m, self.index))
+        m, s = self.model, self.index
+        order = self.policies["inventory"].order(m, s)
+        for st in self.strategies:
+            order = st.adjust_order(m, s, order)
+        m.receive_stock(s, order)
 
     def communicate(self) -> None:
-        m = self.model
-        warned = self.policies["communication"].warn(m, self.index)
-        m.pop.warned[:, self.index] = False if warned is None else warned
+        m, s = self.model, self.index
+        warned = self.policies["communication"].warn(m, s)
+        warned = np.zeros(m.pop.n, dtype=bool) if warned is None else warned
+        for st in self.strategies:
+            warned = st.warn(m, s, warned)
+        m.pop.warned[:, s] = warned
 
     def prospect(self) -> None:
-        m = self.model
-        m.pop.aware[self.policies["prospecting"].prospects(m, self.index), self.index] = True
+        m, s = self.model, self.index
+        rows = self.policies["prospecting"].prospects(m, s)
+        for st in self.strategies:
+            rows = st.prospects(m, s, rows)
+        m.pop.aware[rows, s] = True
+
+    def welcome(self, rows: slice) -> None:
+        for st in self.strategies:
+            st.welcome(self.model, self.index, rows)
 
     def allocate_key_accounts(self) -> None:
-        m = self.model
-        m.pop.kam[:, self.index] = self.policies["kam_allocation"].allocate(m, self.index)
+        m, s = self.model, self.index
+        covered = self.policies["kam_allocation"].allocate(m, s)
+        for st in self.strategies:
+            covered = st.allocate(m, s, covered)
+        m.pop.kam[:, s] = covered & m.pop.active
 
     @property
     def stock_t(self) -> float:

@@ -44,6 +44,10 @@ class MarketModel(mesa.Model):
         self.focal = params.focal_index
         self.supplier_names = [s.name for s in params.suppliers]
         self._init_market()
+        expected_entrants = sum(s.entry_per_year for s in params.segments.values()) * (
+            params.run.weeks / 52)
+        self.pop = Population(self.n_sup, self.n_mat,
+                              cap=params.run.customers + int(1.5 * expected_entrants) + 16)
         self._init_suppliers()
         self._init_customers(params.run.customers, customer_agents)
         self.recorder = Recorder(self) if record else None
@@ -87,6 +91,17 @@ class MarketModel(mesa.Model):
         self.last_delivered = np.zeros((self.n_sup, self.n_mat))
         self.last_share = np.zeros(self.n_sup)
         self.extra_cost = np.zeros(self.n_sup)
+        # standing effects that strategies set (docs/ODD.md 7.l); defaults: plain KAM team
+        self.care_service = np.full(self.n_sup, self.params.adaptation.kam_service_boost)
+        self.care_payoff = np.ones(self.n_sup)
+        self.care_recovery = np.ones(self.n_sup)
+        self.dedicated_service = np.zeros(self.n_sup)
+        self.dedicated_payoff = np.ones(self.n_sup)
+        self.dedicated_tender = np.zeros(self.n_sup)
+        self.cultivation = np.zeros(self.n_sup)
+        self.forecast_quality = np.zeros(self.n_sup)
+        self.safety_weeks = np.zeros(self.n_sup)
+        self.agents_by_type[Supplier].do("setup_strategies")
         window = self.params.adaptation.rise_window_weeks
         self.price_history = np.zeros((window + 1, self.n_sup))
         self.agents_by_type[Supplier].do("set_prices")
@@ -95,9 +110,6 @@ class MarketModel(mesa.Model):
 
     def _init_customers(self, n0: int, customer_agents: bool) -> None:
         p = self.params
-        expected_entrants = sum(s.entry_per_year for s in p.segments.values()) * p.run.weeks / 52
-        cap = n0 + int(1.5 * expected_entrants) + 16
-        self.pop = Population(self.n_sup, self.n_mat, cap)
         self._exits = np.zeros(0, dtype=np.int64)
         self.customer_agents = customer_agents
         self._agent_of_row: list[Customer | None] = []
@@ -105,6 +117,7 @@ class MarketModel(mesa.Model):
                         allocate_counts(n0, self.segments["share"]))
         self._add_customers(seg)
         pop = self.pop
+        self._ready = False
         settle = p.adaptation.initial_loyalty == "settled"
         if settle:
             pop.loyalty[:] = initial_loyalty(pop.aware, self.presence, self.j_ref, self.rng)
@@ -137,6 +150,7 @@ class MarketModel(mesa.Model):
         self.stock = self.forecast * cover[:, None] * self.carries
         self.last_delivered = self.forecast.copy()
         self._quarterly_review()
+        self._ready = True
 
     def _settle_loyalty(self, expected: np.ndarray, iterations: int = 20) -> list[np.ndarray]:
         """Move initial loyalties to the fixed point ``J = payoff x share / gamma``.
@@ -160,11 +174,15 @@ class MarketModel(mesa.Model):
         draw_customers(self.pop, rows, seg, self.week, self.segments, self.rng, self.presence)
         if self.customer_agents:
             self._agent_of_row.extend(Customer(self, r) for r in range(rows.start, rows.stop))
+        if getattr(self, "_ready", False):
+            for sup in self.suppliers:
+                sup.welcome(rows)
         return rows
 
     # -------------------------------------------------------------- the week
     def step(self) -> None:
         """One week, in this order (see docs/ODD.md, section 3)."""
+        self.agents_by_type[Supplier].do("start_week")  # strategy costs, care, capacity
         self._market()                       # cost indices, EV share
         self.agents_by_type[Supplier].do("set_prices")
         self._update_market_price()
@@ -260,15 +278,15 @@ class MarketModel(mesa.Model):
         scores = tender.tender_scores(
             bid / reference[:, None], pop.delivery[due], pop.loyalty[due] / self.j_ref,
             pop.kam[due].astype(float), eligible, w_price=t.w_price, w_delivery=t.w_delivery,
-            w_loyalty=t.w_loyalty, w_kam=t.w_kam, noise=noise)
+            w_loyalty=t.w_loyalty, w_kam=t.w_kam,
+            noise=noise + pop.dedicated[due] * self.dedicated_tender[None, :])
         pop.contract_supplier[due] = tender.award(scores)
         pop.contract_end[due] = self.week + t.period_weeks
 
     def _base_utility(self) -> np.ndarray:
         pop, c = self.pop, self.params.choice
-        kam = pop.kam.astype(float)
-        service = np.minimum(self.service[None, :]
-                             + self.params.adaptation.kam_service_boost * kam, 1.0)
+        kam = pop.kam.astype(float) + pop.dedicated
+        service = self.service_experienced()
         incumbent = pop.weeks_since < c.incumbent_weeks
         return choice.base_utility(
             pop.loyalty, c.beta_loyalty, service, c.beta_service, kam, c.beta_kam,
@@ -352,7 +370,9 @@ class MarketModel(mesa.Model):
         total = by_mat.sum()
         self.last_share = by_mat.sum(1) / total if total > 0 else np.zeros(self.n_sup)
         material_cost = (by_mat * self.avg_cost).sum(1)
-        processing = by_mat @ self.processing_cost
+        holding = (self.stock * self.avg_cost).sum(1) * (
+            self.params.finance.holding_cost_per_year / 52.0)
+        processing = by_mat @ self.processing_cost + holding
         revenue = rev.sum(0)
         gross = revenue - material_cost - processing
         staff = self.staff_cost + self.extra_cost
@@ -373,20 +393,21 @@ class MarketModel(mesa.Model):
         pop, a = self.pop, self.params.adaptation
         vol = books["vol"]
         ordered = self.ordered > EPS
-        kam = pop.kam.astype(float)
-        service = np.minimum(self.service[None, :] + a.kam_service_boost * kam, 1.0)
+        service = self.service_experienced()
         rel = self.supplier_rel_price()[None, :] * (1.0 - pop.discount)
         target = adapt.satisfaction_target(
             fill, service, adapt.price_fairness(rel, a.fairness_slope),
             adapt.warning_term(self.price_rise(), pop.warned.astype(float), a.rise_penalty),
             a.w_fill, a.w_service, a.w_price, a.w_warning)
-        pop.satisfaction[:] = adapt.update_satisfaction(pop.satisfaction, target, ordered,
-                                                        a.satisfaction_rate)
+        covered = pop.kam | pop.dedicated
+        rate = a.satisfaction_rate * np.where(covered & (target > pop.satisfaction),
+                                              self.care_recovery[None, :], 1.0)
+        pop.satisfaction[:] = adapt.update_satisfaction(pop.satisfaction, target, ordered, rate)
         wallet = pop.demand.sum(axis=1, keepdims=True)
         visit = np.divide(vol, wallet, out=np.zeros_like(vol), where=wallet > EPS)
         pop.share[:] = visit
         payoff = adapt.loyalty_payoff(visit, pop.satisfaction, a.payoff,
-                                      a.payoff_satisfaction_weight)
+                                      a.payoff_satisfaction_weight) * self._payoff_multiplier()
         pop.loyalty[:] = adapt.update_loyalty(pop.loyalty, payoff, a.gamma)
         pop.delivery[:] = np.where(ordered, pop.delivery + 0.1 * (fill - pop.delivery),
                                    pop.delivery)
@@ -480,7 +501,37 @@ class MarketModel(mesa.Model):
         pop.spell_abc[better] = fa[better]
         self.agents_by_type[Supplier].do("allocate_key_accounts")
 
+    def service_experienced(self) -> np.ndarray:
+        """Service level each customer gets from each supplier (N x S), with care effects."""
+        pop = self.pop
+        boost = ((pop.kam | pop.dedicated) * self.care_service
+                 + pop.dedicated * self.dedicated_service)
+        return np.minimum(self.service[None, :] + boost, 1.0)
+
+    def _payoff_multiplier(self) -> np.ndarray | float:
+        pop = self.pop
+        if not (np.any(self.care_payoff != 1) or np.any(self.dedicated_payoff != 1)
+                or np.any(self.cultivation)):
+            return 1.0
+        mult = np.where(pop.kam | pop.dedicated, self.care_payoff, 1.0)
+        mult = mult * np.where(pop.dedicated, self.dedicated_payoff, 1.0)
+        growing = (pop.stage == POTENTIAL) | (pop.stage == lifecycle.GENERAL)
+        return mult * np.where(growing, 1.0 + self.cultivation, 1.0)
+
     # ------------------------------------------------------ helpers for policies
+    def material_index(self, name: str) -> int:
+        return MATERIALS.index(name)
+
+    def add_cost(self, s: int, amount: float) -> None:
+        """Charge a strategy cost to supplier ``s`` this week."""
+        self.extra_cost[s] += amount
+
+    def set_capacity(self, s: int, capacity: np.ndarray) -> None:
+        """Change supplier ``s``'s weekly capacity (and so what it carries)."""
+        self.capacity[s] = capacity
+        self.carries[s] = capacity > 0
+        self.portfolio[s] = self.carries[s, 1:].mean()
+
     def _credit_ok(self) -> np.ndarray:
         limit = self.params.lifecycle.key_max_default_per_year
         return self.pop.default_hazard <= 1.0 - (1.0 - limit) ** (1.0 / 52.0)
@@ -521,15 +572,21 @@ class MarketModel(mesa.Model):
         self.avg_cost[s] = np.where(total > EPS, value / np.maximum(total, EPS), self.cost_now)
         self.stock[s] = total
 
-    def draw_unaware(self, s: int, expected: float) -> np.ndarray:
-        """Rows of active customers unaware of supplier ``s``: about ``expected`` of them."""
+    def draw_unaware(self, s: int, expected: float,
+                     weight: np.ndarray | None = None) -> np.ndarray:
+        """Rows of active customers unaware of supplier ``s``: about ``expected`` of them,
+        drawn without replacement, in proportion to ``weight`` if given."""
         k = int(expected) + int(self.rng.random() < expected - int(expected))
         if k == 0:
             return np.zeros(0, dtype=np.int64)
         pool = np.flatnonzero(self.pop.active & ~self.pop.aware[:, s])
         if pool.size <= k:
             return pool
-        return self.rng.choice(pool, size=k, replace=False)
+        p = None
+        if weight is not None:
+            w = weight[pool]
+            p = w / w.sum() if w.sum() > 0 else None
+        return self.rng.choice(pool, size=k, replace=False, p=p)
 
     @property
     def customers(self):

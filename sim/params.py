@@ -148,6 +148,114 @@ class SegmentParams(Strict):
                        source="suppliers a customer knows at the start")
 
 
+# ---------------------------------------------------------------- strategies (issue 3)
+# Each block, when present under a supplier's `strategies` table, switches that strategy on
+# (an empty table takes the defaults). Mechanisms are described in docs/ODD.md, 7.l.
+
+
+class PriceWar(Strict):
+    undercut: float = P(0.05, unit="1", ge=0, le=0.5,
+                        source="price below last week's market price by this share")
+    floor_markup: float = P(-0.02, unit="1", ge=-0.5, le=1,
+                            source="never below replacement cost x (1 + floor)")
+    start_week: int = P(0, unit="week", ge=0, source="scenario")
+    weeks: int = P(104, unit="week", ge=1, source="a two-year share grab")
+
+
+class KamCentre(Strict):
+    managers: int = P(6, unit="people", ge=0, le=10_000,
+                      source="pooled finance, sales, after-sales and back-office staff")
+    accounts_per_manager: int = P(6, unit="accounts", ge=1, le=1000,
+                                  source="deeper coverage than a sales rep's span")
+    manager_cost_per_year: float = P(350_000.0, unit="CNY/year", ge=0, source="assumption")
+    overhead_per_year: float = P(1_000_000.0, unit="CNY/year", ge=0,
+                                 source="centre systems, finance and after-sales support")
+    classes: Literal["A", "AB"] = P("AB", unit="-", source="assigned by ABC class, A first")
+    service_boost: float = P(0.1, unit="1", ge=0, le=1, source="better service")
+    payoff_boost: float = P(0.4, unit="1", ge=0, le=5, source="deeper relationship")
+    recovery: float = P(2.0, unit="1", ge=1, le=10,
+                        source="faster problem resolution: satisfaction recovers x faster")
+
+
+class DedicatedTeam(Strict):
+    accounts: int = P(3, unit="accounts", ge=0, le=1000, source="the top-N mega accounts")
+    staff_per_team: int = P(3, unit="people", ge=1, le=100, source="assumption")
+    staff_cost_per_year: float = P(350_000.0, unit="CNY/year", ge=0, source="assumption")
+    tender_bonus: float = P(1.0, unit="score", ge=0, le=100, source="tender preparation")
+    service_boost: float = P(0.15, unit="1", ge=0, le=1, source="constant contact")
+    payoff_boost: float = P(0.5, unit="1", ge=0, le=5, source="constant contact")
+
+
+class PriceCommunication(Strict):
+    coverage: Literal["covered", "key", "buying"] = P(
+        "covered", unit="-", source="whom to warn: KAM-covered, key accounts, or all buyers")
+    prestock_weeks: float = P(3.0, unit="week", ge=0, le=52,
+                              source="extra weeks of stock bought before a foreseen rise")
+    cost_per_warning: float = P(300.0, unit="CNY", ge=0, source="a visit or call")
+
+
+class SupplyAssurance(Strict):
+    safety_weeks: float = P(2.0, unit="week", ge=0, le=52, source="safety stock")
+    key_first: bool = P(True, unit="-", source="priority rationing for key accounts")
+
+
+class DemandForecasting(Strict):
+    quality: float = P(0.8, unit="1", ge=0, le=1,
+                       source="0 naive smoothing .. 1 knows this week's orders")
+    cost_per_year: float = P(600_000.0, unit="CNY/year", ge=0, source="a data team")
+
+
+class NewMaterials(Strict):
+    start_week: int = P(0, unit="week", ge=0, source="ahead of demand")
+    ramp_weeks: int = P(26, unit="week", ge=1, source="line installation")
+    hdg_ahss_add: float = P(300.0, unit="t/week", ge=0, source="assumption")
+    aluminium_add: float = P(200.0, unit="t/week", ge=0, source="assumption")
+    cost_per_t_week_year: float = P(4000.0, unit="CNY/(t/week)/year", ge=0,
+                                    source="annualised capex and fixed cost of a line")
+
+
+class Development(Strict):
+    extra_staff: int = P(3, unit="people", ge=0, le=10_000, source="prospecting budget")
+    staff_cost_per_year: float = P(250_000.0, unit="CNY/year", ge=0, source="assumption")
+    targeted: bool = P(True, unit="-", source="prefer new entrants and large buyers")
+    early_engagement: float = P(0.5, unit="1", ge=0, le=1,
+                                source="chance to join a new customer's planning at entry")
+    head_start: float = P(0.3, unit="1", ge=0, le=1,
+                          source="loyalty head start from early engagement (x J_ref)")
+    cultivation: float = P(0.3, unit="1", ge=0, le=5,
+                           source="payoff boost for potential and general accounts")
+
+
+class LifecycleCare(Strict):
+    threshold: float = P(0.65, unit="1", ge=0, le=1,
+                         source="satisfaction below which an account is flagged")
+    recovery: float = P(0.15, unit="1", ge=0, le=1, source="satisfaction restored")
+    loyalty_boost: float = P(0.1, unit="1", ge=0, le=1, source="x J_ref")
+    max_per_week: int = P(10, unit="accounts/week", ge=0, le=100_000, source="team capacity")
+    cost_per_intervention: float = P(3000.0, unit="CNY", ge=0, source="visit, expert support")
+
+
+class Poaching(Strict):
+    target: str = P("Focal", unit="-", source="the rival whose accounts are targeted")
+    discount: float = P(0.08, unit="1", ge=0, le=0.9, source="targeted discount")
+    max_accounts: int = P(20, unit="accounts", ge=0, le=100_000, source="assumption")
+    start_week: int = P(0, unit="week", ge=0, source="scenario")
+
+
+class Strategies(Strict):
+    price_war: PriceWar | None = None
+    kam_centre: KamCentre | None = None
+    dedicated_team: DedicatedTeam | None = None
+    proactive_price_communication: PriceCommunication | None = None
+    supply_assurance: SupplyAssurance | None = None
+    demand_forecasting: DemandForecasting | None = None
+    new_materials: NewMaterials | None = None
+    development: Development | None = None
+    lifecycle_care: LifecycleCare | None = None
+    poaching: Poaching | None = None
+
+
+
 class SupplierParams(Strict):
     name: str = P("Supplier", unit="-", source="scenario")
     focal: bool = P(False, unit="-", source="scenario")
@@ -177,6 +285,7 @@ class SupplierParams(Strict):
     kam_allocation: Literal["top_revenue"] = P("top_revenue", unit="-", source="default")
     inventory: Literal["order_up_to"] = P("order_up_to", unit="-", source="default")
     prospecting: Literal["random"] = P("random", unit="-", source="default")
+    strategies: Strategies = Field(default_factory=Strategies)
 
 
 class ChoiceParams(Strict):
@@ -281,6 +390,8 @@ class FinanceParams(Strict):
     payment_terms_weeks: int = P(8, unit="week", ge=0, le=52,
                                  source="~60-day receivables in Chinese auto supply")
     discount_rate: float = P(0.08, unit="1/year", ge=0, le=1, source="WACC assumption")
+    holding_cost_per_year: float = P(0.10, unit="1/year", ge=0, le=1,
+                                     source="cost of carrying stock, share of its value")
 
 
 def _default_segments() -> dict[str, SegmentParams]:
@@ -348,6 +459,11 @@ class Scenario(Strict):
             raise ValueError("at least one supplier is needed")
         if sum(s.focal for s in self.suppliers) != 1:
             raise ValueError("exactly one supplier must have focal = true")
+        for sp in self.suppliers:
+            poach = sp.strategies.poaching
+            if poach is not None and poach.target not in names:
+                raise ValueError(f"suppliers[{sp.name}].strategies.poaching.target: "
+                                 f"no supplier named '{poach.target}'")
         return self
 
     @property

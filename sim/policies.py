@@ -50,11 +50,20 @@ class TopRevenueAllocation:
 
 
 class OrderUpTo:
-    """Replenish stock up to the smoothed order forecast times (cover + 1) weeks."""
+    """Replenish stock up to the forecast times (cover + safety + 1) weeks.
+
+    The forecast blends the smoothed history of orders with this week's expected orders
+    (customers' demand x last week's shares) by the supplier's forecast quality (0 = naive).
+    """
 
     def order(self, model: MarketModel, s: int) -> np.ndarray:
-        cover = model.params.suppliers[s].stock_cover_weeks
-        target = model.forecast[s] * (cover + 1.0)
+        cover = model.params.suppliers[s].stock_cover_weeks + model.safety_weeks[s]
+        q = model.forecast_quality[s]
+        forecast = model.forecast[s]
+        if q > 0:
+            expected = model.pop.demand.T @ model.pop.share[:, s]
+            forecast = (1.0 - q) * forecast + q * expected
+        target = forecast * (cover + 1.0)
         return np.maximum(target - model.stock[s], 0.0) * model.carries[s]
 
 

@@ -59,7 +59,8 @@ SPEC: dict[str, tuple[type, str, float]] = {
     "act13": (np.int16, "r", 0),           # weeks with a purchase among the last 13
     "stage": (np.int8, "r", NONE),
     "abc": (np.int8, "r", 0),
-    "kam": (np.bool_, "r", 0),
+    "kam": (np.bool_, "r", 0),             # covered by key-account managers
+    "dedicated": (np.bool_, "r", 0),       # served by a dedicated team
     "discount": (np.float64, "r", 0),      # targeted discount off list price
     "warned": (np.bool_, "r", 0),
     "delivery": (np.float64, "r", 0),      # EMA of fill rate, read by tenders

@@ -1,0 +1,300 @@
+"""The strategy library: documented supplier policies that compose on one supplier.
+
+A strategy changes behaviour only through the hooks of :class:`Strategy`, which a ``Supplier``
+calls in the model's fixed step order after its default policy for the same seam (pricing,
+communication, key-account allocation, inventory, prospecting) — so several strategies chain on
+one supplier. Each strategy carries its cost where reality would: staff, discounts (as lost
+revenue), stock (through the holding cost), capacity. Mechanisms: docs/ODD.md, section 7.l.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from sim.kernels.lifecycle import KEY, POTENTIAL, SUNSET
+from sim.params import (
+    DedicatedTeam,
+    DemandForecasting,
+    Development,
+    KamCentre,
+    LifecycleCare,
+    NewMaterials,
+    Poaching,
+    PriceCommunication,
+    PriceWar,
+    Strategies,
+    SupplyAssurance,
+)
+from sim.policies import top_k_mask
+
+if TYPE_CHECKING:
+    from sim.model import MarketModel
+
+WEEKS_PER_YEAR = 52.0
+
+
+class Strategy:
+    """No-op hooks; a strategy overrides the ones it needs."""
+
+    def __init__(self, params) -> None:
+        self.p = params
+
+    def setup(self, model: MarketModel, s: int) -> None:
+        """Once, before the first week: change the supplier's standing parameters."""
+
+    def start_week(self, model: MarketModel, s: int) -> float:
+        """At the start of each week; returns the week's cost of the strategy (CNY)."""
+        return 0.0
+
+    def adjust_prices(self, model: MarketModel, s: int, prices: np.ndarray) -> np.ndarray:
+        return prices
+
+    def discounts(self, model: MarketModel, s: int, disc: np.ndarray) -> np.ndarray:
+        return disc
+
+    def warn(self, model: MarketModel, s: int, warned: np.ndarray) -> np.ndarray:
+        return warned
+
+    def adjust_order(self, model: MarketModel, s: int, order: np.ndarray) -> np.ndarray:
+        return order
+
+    def prospects(self, model: MarketModel, s: int, rows: np.ndarray) -> np.ndarray:
+        return rows
+
+    def welcome(self, model: MarketModel, s: int, rows: np.ndarray) -> None:
+        """New customers entered the market (rows)."""
+
+    def allocate(self, model: MarketModel, s: int, covered: np.ndarray) -> np.ndarray:
+        return covered
+
+
+class PriceWarStrategy(Strategy):
+    """Undercut last week's market price by ``undercut``, never below a cost floor."""
+
+    p: PriceWar
+
+    def active(self, week: int) -> bool:
+        return self.p.start_week <= week < self.p.start_week + self.p.weeks
+
+    def adjust_prices(self, model, s, prices):
+        if not self.active(model.week):
+            return prices
+        floor = (model.cost_now + model.processing_cost) * (1.0 + self.p.floor_markup)
+        return np.maximum(np.minimum(prices, model.market_price * (1.0 - self.p.undercut)), floor)
+
+
+class KamCentreStrategy(Strategy):
+    """A pooled key-account centre: more coverage, assigned by ABC class, deeper care."""
+
+    p: KamCentre
+
+    def setup(self, model, s):
+        model.care_service[s] += self.p.service_boost
+        model.care_payoff[s] += self.p.payoff_boost
+        model.care_recovery[s] = max(model.care_recovery[s], self.p.recovery)
+
+    def start_week(self, model, s):
+        return (self.p.managers * self.p.manager_cost_per_year
+                + self.p.overhead_per_year) / WEEKS_PER_YEAR
+
+    def allocate(self, model, s, covered):
+        slots = self.p.managers * self.p.accounts_per_manager
+        abc = model.pop.abc[:, s]
+        rank = np.where(abc == 1, 2.0, np.where((abc == 2) & (self.p.classes == "AB"), 1.0, 0.0))
+        score = rank * 1e18 + model.pop.rev52[:, s] * (rank > 0)
+        return covered | top_k_mask(score, slots)
+
+
+class DedicatedTeamStrategy(Strategy):
+    """A team for each of the top-N mega accounts: constant contact, tender preparation,
+    early knowledge of their demand (planned into stock)."""
+
+    p: DedicatedTeam
+
+    def setup(self, model, s):
+        model.dedicated_service[s] = self.p.service_boost
+        model.dedicated_payoff[s] = 1.0 + self.p.payoff_boost
+        model.dedicated_tender[s] = self.p.tender_bonus
+        model.key_first[s] = True
+
+    def start_week(self, model, s):
+        if model.week % 13 == 0:
+            model.pop.dedicated[:, s] = top_k_mask(model.pop.rev52[:, s], self.p.accounts)
+        return self.p.accounts * self.p.staff_per_team * self.p.staff_cost_per_year / WEEKS_PER_YEAR
+
+    def adjust_order(self, model, s, order):
+        pop = model.pop
+        mine = pop.dedicated[:, s]
+        known = pop.demand[mine].T @ pop.share[mine, s]
+        return order + known * model.carries[s]
+
+
+class PriceCommunicationStrategy(Strategy):
+    """Warn customers of a foreseen cost rise; pre-stock at the pre-shock cost."""
+
+    p: PriceCommunication
+
+    def _rising(self, model, s) -> np.ndarray:
+        """Materials carried by ``s`` whose cost shock is foreseen or under way (M bool)."""
+        out = np.zeros(model.n_mat, dtype=bool)
+        for sh in model.params.shocks:
+            m = model.material_index(sh.material)
+            k = model.week - sh.start_week
+            out[m] |= (-sh.foresight_weeks <= k < sh.ramp_weeks + model.params.adaptation
+                       .rise_window_weeks) and sh.magnitude > 0
+        return out & (model.carries[s] > 0)
+
+    def warn(self, model, s, warned):
+        if not self._rising(model, s).any():
+            return warned
+        pop = model.pop
+        if self.p.coverage == "covered":
+            who = pop.kam[:, s] | pop.dedicated[:, s]
+        elif self.p.coverage == "key":
+            who = (pop.stage[:, s] == KEY) | (pop.abc[:, s] == 1)
+        else:
+            who = (pop.stage[:, s] >= POTENTIAL) & (pop.stage[:, s] <= SUNSET)
+        new = who & ~warned
+        model.add_cost(s, self.p.cost_per_warning * float(new.sum()))
+        return warned | who
+
+    def adjust_order(self, model, s, order):
+        ahead = np.zeros(model.n_mat, dtype=bool)
+        for sh in model.params.shocks:
+            k = model.week - sh.start_week
+            if -sh.foresight_weeks <= k < 0 and sh.magnitude > 0:
+                ahead[model.material_index(sh.material)] = True
+        # order-up-to keeps stock at target + extra during the window, then draws it down
+        return order + self.p.prestock_weeks * model.forecast[s] * ahead * model.carries[s]
+
+
+class SupplyAssuranceStrategy(Strategy):
+    """Safety stock and priority rationing for key accounts."""
+
+    p: SupplyAssurance
+
+    def setup(self, model, s):
+        model.safety_weeks[s] += self.p.safety_weeks
+        model.key_first[s] = model.key_first[s] or self.p.key_first
+
+
+class DemandForecastingStrategy(Strategy):
+    """Data-driven forecasts: stock planned from customers' actual demand."""
+
+    p: DemandForecasting
+
+    def setup(self, model, s):
+        model.forecast_quality[s] = max(model.forecast_quality[s], self.p.quality)
+
+    def start_week(self, model, s):
+        return self.p.cost_per_year / WEEKS_PER_YEAR
+
+
+class NewMaterialsStrategy(Strategy):
+    """Build HDG high-strength steel and aluminium capacity ahead of demand."""
+
+    p: NewMaterials
+
+    def setup(self, model, s):
+        self.base = model.capacity[s].copy()
+
+    def start_week(self, model, s):
+        k = model.week - self.p.start_week
+        frac = 0.0 if k < 0 else min(1.0, (k + 1) / self.p.ramp_weeks)
+        add = np.array([0.0, self.p.hdg_ahss_add, self.p.aluminium_add]) * frac
+        if frac > 0:
+            model.set_capacity(s, self.base + add)
+        return add.sum() * self.p.cost_per_t_week_year / WEEKS_PER_YEAR
+
+
+class DevelopmentStrategy(Strategy):
+    """A prospecting budget, early engagement in new customers' planning, cultivation of
+    potential accounts into key ones."""
+
+    p: Development
+
+    def setup(self, model, s):
+        model.cultivation[s] += self.p.cultivation
+
+    def start_week(self, model, s):
+        return self.p.extra_staff * self.p.staff_cost_per_year / WEEKS_PER_YEAR
+
+    def prospects(self, model, s, rows):
+        expected = self.p.extra_staff * model.params.suppliers[s].prospects_per_staff_week
+        pop = model.pop
+        weight = None
+        if self.p.targeted:
+            recent = pop.entry_week >= model.week - 52
+            weight = pop.size * np.where(recent, 3.0, 1.0)
+        extra = model.draw_unaware(s, expected, weight=weight)
+        return np.union1d(rows, extra)
+
+    def welcome(self, model, s, rows):
+        pop = model.pop
+        idx = np.arange(rows.start, rows.stop)
+        engaged = idx[model.rng.random(idx.size) < self.p.early_engagement]
+        pop.aware[engaged, s] = True
+        pop.loyalty[engaged, s] = np.maximum(pop.loyalty[engaged, s],
+                                             self.p.head_start * model.j_ref)
+
+
+class LifecycleCareStrategy(Strategy):
+    """Monitor satisfaction; act early on declining accounts to recover them."""
+
+    p: LifecycleCare
+
+    def start_week(self, model, s):
+        pop = model.pop
+        stage = pop.stage[:, s]
+        buying = (stage >= POTENTIAL) & (stage <= SUNSET)
+        sat = pop.satisfaction[:, s]
+        flagged = buying & ((sat < self.p.threshold) | (stage == SUNSET))
+        idx = np.flatnonzero(flagged)
+        if idx.size > self.p.max_per_week:
+            idx = idx[np.argsort(sat[idx], kind="stable")[: self.p.max_per_week]]
+        pop.satisfaction[idx, s] = np.minimum(sat[idx] + self.p.recovery, 1.0)
+        pop.loyalty[idx, s] += self.p.loyalty_boost * model.j_ref
+        return self.p.cost_per_intervention * idx.size
+
+
+class PoachingStrategy(Strategy):
+    """Targeted discounts to a rival's key accounts (and contact with them)."""
+
+    p: Poaching
+
+    def _targets(self, model) -> np.ndarray:
+        t = model.supplier_names.index(self.p.target)
+        pop = model.pop
+        key = (pop.stage[:, t] == KEY) | (pop.abc[:, t] == 1)
+        return top_k_mask(np.where(key & pop.active, pop.rev52[:, t], 0.0), self.p.max_accounts)
+
+    def discounts(self, model, s, disc):
+        if model.week < self.p.start_week:
+            return disc
+        return np.where(self._targets(model), np.maximum(disc, self.p.discount), disc)
+
+    def prospects(self, model, s, rows):
+        if model.week < self.p.start_week:
+            return rows
+        return np.union1d(rows, np.flatnonzero(self._targets(model) & ~model.pop.aware[:, s]))
+
+
+REGISTRY: dict[str, type[Strategy]] = {
+    "price_war": PriceWarStrategy,
+    "kam_centre": KamCentreStrategy,
+    "dedicated_team": DedicatedTeamStrategy,
+    "proactive_price_communication": PriceCommunicationStrategy,
+    "supply_assurance": SupplyAssuranceStrategy,
+    "demand_forecasting": DemandForecastingStrategy,
+    "new_materials": NewMaterialsStrategy,
+    "development": DevelopmentStrategy,
+    "lifecycle_care": LifecycleCareStrategy,
+    "poaching": PoachingStrategy,
+}
+
+
+def build_strategies(params: Strategies) -> list[Strategy]:
+    """The strategies switched on for one supplier, in declaration order."""
+    return [REGISTRY[name](block) for name, block in params if block is not None]

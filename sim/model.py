@@ -102,6 +102,7 @@ class MarketModel(mesa.Model):
         self.forecast_quality = np.zeros(self.n_sup)
         self.safety_weeks = np.zeros(self.n_sup)
         self.agents_by_type[Supplier].do("setup_strategies")
+        self.market_price = np.full(self.n_mat, np.inf)  # none observed before week 0
         window = self.params.adaptation.rise_window_weeks
         self.price_history = np.zeros((window + 1, self.n_sup))
         self.agents_by_type[Supplier].do("set_prices")

@@ -1,0 +1,225 @@
+"""`kamsim compare`: many runs on common random numbers -> stacked tables, report, summary.
+
+Small and short on purpose: 150 customers, 30 weeks, 2 scenarios x 2 replications. The one
+full comparison (figures and report) is shared by the module; the worker-count check skips
+the figures.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sim import compare
+from sim.cli import main
+
+BASELINE = Path(__file__).resolve().parents[1] / "scenarios" / "baseline.toml"
+STEPS, REPS = 30, 2
+
+KEYS = ["scenario", "rep", "seed"]
+COLUMNS = {
+    "runs": ["step", "supplier", "focal", "price", "volume_t", "revenue", "net_profit",
+             "market_share", "customers", "key_accounts", "acquired", "lost", "exited"],
+    "pool_runs": ["step", "supplier", "focal", "stage", "count", "inflow", "outflow"],
+    "spells_runs": ["customer", "segment", "start_step", "end_step", "duration_weeks", "event",
+                    "end_reason", "abc_class", "key", "revenue", "gross_margin"],
+    "customers_runs": ["step", "customer", "segment", "demand_t", "main_supplier", "stage",
+                       "abc_class", "focal_share", "focal_revenue_52w", "tenure_weeks"],
+    "market_runs": ["step", "material", "cost_index", "market_price", "demand_t",
+                    "delivered_t", "ev_share"],
+    "retention_runs": ["year", "supplier", "focal", "customers_start", "retained",
+                       "key_start", "key_retained"],
+}
+
+
+def scenario_file(directory: Path, name: str, extra: str = "") -> Path:
+    path = directory / f"{name}.toml"
+    path.write_text(f'extends = "{BASELINE.as_posix()}"\nname = "{name}"\n{extra}'
+                    "[run]\ncustomers = 150\n")
+    return path
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory) -> list[Path]:
+    d = tmp_path_factory.mktemp("scen")
+    return [scenario_file(d, "calm"),
+            scenario_file(d, "cheap", '[[suppliers]]\nname = "Focal"\nmarkup = 0.02\n')]
+
+
+@pytest.fixture(scope="module")
+def result(files, tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("cmp") / "out"
+    code = main(["compare", *map(str, files), "--reps", str(REPS), "--steps", str(STEPS),
+                 "--workers", "2", "--out", str(out)])
+    assert code == 0
+    return out
+
+
+def test_output_files_and_columns(result):
+    for stem, cols in COLUMNS.items():
+        df = pd.read_parquet(result / f"{stem}.parquet")
+        assert list(df.columns[:3]) == KEYS, stem
+        assert set(cols) <= set(df.columns), (stem, set(cols) - set(df.columns))
+    runs = pd.read_parquet(result / "runs.parquet")
+    assert list(pd.unique(runs["scenario"])) == ["calm", "cheap"]
+    assert runs.groupby(["scenario", "rep"])["step"].max().eq(STEPS - 1).all()
+    assert runs["supplier"].nunique() > 1  # every supplier, not only the focal one
+    pool = pd.read_parquet(result / "pool_runs.parquet")
+    assert pool["focal"].all()
+    cust = pd.read_parquet(result / "customers_runs.parquet")
+    assert cust.groupby(["scenario", "rep"])["step"].nunique().eq(1).all()  # last quarter
+    assert (cust["step"] == 25).all()
+    for name in ("report.html", "summary.json", "pool_by_stage.png", "performance.png"):
+        assert (result / name).is_file(), name
+
+
+def test_common_random_numbers(result):
+    runs = pd.read_parquet(result / "runs.parquet")
+    seeds = runs.groupby(["scenario", "rep"])["seed"].unique().map(lambda s: int(s[0]))
+    by_scen = seeds.unstack("scenario")
+    assert (by_scen["calm"] == by_scen["cheap"]).all()       # same seeds in every scenario
+    assert by_scen["calm"].nunique() == REPS                   # reps differ
+    assert list(by_scen["calm"]) == compare.crn_seeds(compare.DEFAULT_ROOT_SEED, REPS)
+
+
+def test_summary(result):
+    s = json.loads((result / "summary.json").read_text())
+    assert s["scenarios"] == ["calm", "cheap"] and s["baseline"] == "calm"
+    assert s["meta"]["seeds"] == compare.crn_seeds(compare.DEFAULT_ROOT_SEED, REPS)
+    for name in ("calm", "cheap"):
+        sc = s["by_scenario"][name]
+        assert sc["reps"] == REPS
+        share = sc["kpis"]["market_share"]
+        assert share["lo"] <= share["mean"] <= share["hi"] and share["n"] == REPS
+        assert sc["verdict"] in ("reservoir", "funnel", "inconclusive")
+        assert isinstance(sc["diagnosis"], str) and sc["diagnosis"]
+        for kpi in ("key_account_retention", "annual_retention"):
+            assert set(sc[kpi]) >= {"mean", "lo", "hi", "n"}
+    assert s["by_scenario"]["cheap"]["kpis"]["net_profit"]["diff_mean"] is not None
+
+
+def test_report_is_offline_and_embeds_images(result):
+    html = (result / "report.html").read_text(encoding="utf-8")
+    assert "http://" not in html and "https://" not in html
+    assert html.count('src="data:image/png;base64,') >= 3
+
+
+def test_same_result_whatever_workers(result, files, tmp_path, monkeypatch):
+    import analysis.report
+
+    def no_figures(out_dir, runs, *args, scenarios=None, **kw):  # the tables are the point
+        return {"by_scenario": {s: {} for s in scenarios}}
+
+    monkeypatch.setattr(analysis.report, "write_report", no_figures)
+    out = tmp_path / "one"
+    assert main(["compare", *map(str, files), "--reps", str(REPS), "--steps", str(STEPS),
+                 "--workers", "1", "--out", str(out)]) == 0
+    for stem in COLUMNS:
+        pd.testing.assert_frame_equal(pd.read_parquet(out / f"{stem}.parquet"),
+                                      pd.read_parquet(result / f"{stem}.parquet"))
+
+
+def test_retention_of_a_run_longer_than_a_year(files):
+    t = compare.run_one(str(files[0]), 0, 7, 53)
+    ret = t["retention_runs"]
+    assert list(ret.columns) == KEYS + COLUMNS["retention_runs"]
+    assert len(ret) > 0 and ret["focal"].sum() == 1 and (ret["year"] == 1).all()
+    kpis = compare.retention_kpis(ret, ["calm"])["calm"]
+    assert 0 <= kpis["annual_retention"]["mean"] <= 1
+    assert kpis["annual_retention"]["n"] == 1
+
+
+def test_retention_kpis_arithmetic():
+    rows = []
+    for scen, base in (("a", 10), ("b", 20)):
+        for rep in range(3):
+            for year in (1, 2):
+                rows.append({"scenario": scen, "rep": rep, "seed": rep, "year": year,
+                             "supplier": "Focal", "focal": True, "customers_start": base,
+                             "retained": base - rep - 1, "key_start": 4,
+                             "key_retained": 4 - rep})
+                rows.append({"scenario": scen, "rep": rep, "seed": rep, "year": year,
+                             "supplier": "Rival", "focal": False, "customers_start": 50,
+                             "retained": 0, "key_start": 9, "key_retained": 0})
+    out = compare.retention_kpis(pd.DataFrame(rows), ["a", "b"])
+    key = out["a"]["key_account_retention"]
+    assert key["mean"] == pytest.approx(np.mean([1.0, 0.75, 0.5]))
+    assert key["lo"] < key["mean"] < key["hi"] and key["n"] == 3
+    assert key["diff_mean"] is None
+    ann = out["b"]["annual_retention"]
+    assert ann["mean"] == pytest.approx(np.mean([19 / 20, 18 / 20, 17 / 20]))
+    assert ann["diff_mean"] == pytest.approx(ann["mean"] - np.mean([0.9, 0.8, 0.7]))
+    empty = compare.retention_kpis(pd.DataFrame(rows).iloc[0:0], ["a"])["a"]
+    assert empty["annual_retention"] == {"mean": None, "lo": None, "hi": None, "n": 0,
+                                         "diff_mean": None, "diff_lo": None, "diff_hi": None}
+
+
+def test_seeds():
+    s = compare.crn_seeds(5, 4)
+    assert s == compare.crn_seeds(5, 4) and len(set(s)) == 4
+    assert s[:2] == compare.crn_seeds(5, 2) and s != compare.crn_seeds(6, 4)
+    assert all(isinstance(x, int) and 0 <= x < 2**32 for x in s)
+
+
+def assert_bad_input(argv, out: Path, capsys, *needles: str) -> str:
+    try:
+        code = main(argv)
+    except SystemExit as exc:  # argparse's own checks
+        code = exc.code
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert "Traceback" not in err
+    for needle in needles:
+        assert needle in err, err
+    assert not out.exists()
+    assert not [p for p in out.parent.iterdir() if p.name.startswith(f".{out.name}")]
+    return err
+
+
+def test_missing_file(files, tmp_path, capsys):
+    out = tmp_path / "out"
+    assert_bad_input(["compare", str(files[0]), str(tmp_path / "nope.toml"), "--out", str(out)],
+                     out, capsys, "nope.toml", "file not found")
+
+
+def test_bad_values_reported_before_running(files, tmp_path, capsys):
+    bad = tmp_path / "bad.toml"
+    bad.write_text(f'extends = "{BASELINE.as_posix()}"\nname = "bad"\n[run]\ncustomers = -5\n')
+    out = tmp_path / "out"
+    assert_bad_input(["compare", str(files[0]), str(bad), "--out", str(out)], out, capsys,
+                     "run.customers")
+
+
+def test_duplicate_names(files, tmp_path, capsys):
+    twin = scenario_file(tmp_path, "twin")
+    twin.write_text(twin.read_text().replace('name = "twin"', 'name = "calm"'))
+    out = tmp_path / "out"
+    assert_bad_input(["compare", str(files[0]), str(twin), "--out", str(out)], out, capsys,
+                     "calm", "unique")
+
+
+@pytest.mark.parametrize("flag", ["--reps", "--workers", "--steps"])
+def test_zero_counts(files, tmp_path, capsys, flag):
+    out = tmp_path / "out"
+    assert_bad_input(["compare", *map(str, files), flag, "0", "--out", str(out)], out, capsys,
+                     flag)
+
+
+def test_zh_without_cjk_font(files, tmp_path, capsys, monkeypatch):
+    import analysis.i18n
+
+    monkeypatch.setattr(analysis.i18n, "_find_cjk_family", lambda: None)
+    out = tmp_path / "out"
+    err = assert_bad_input(["compare", *map(str, files), "--lang", "zh", "--out", str(out)],
+                           out, capsys, "CJK font")
+    assert len(err.strip().splitlines()) == 1
+
+
+def test_default_out_dir():
+    assert compare.default_out(["reservoir", "funnel"]) == Path(
+        "results/compare-reservoir-vs-funnel")
+    assert "/" not in compare.default_out(["a/b"]).name

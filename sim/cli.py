@@ -49,6 +49,19 @@ def build_parser() -> argparse.ArgumentParser:
     pp = sub.add_parser("params", help="list every parameter with unit, default and bounds")
     pp.add_argument("--format", choices=("text", "markdown"), default="text")
 
+    sw = sub.add_parser("sweep", help="run a parameter sweep (docs/SWEEPS.md)")
+    sw.add_argument("spec", type=Path)
+    sw.add_argument("--out", type=Path, default=None, help="default: results/sweeps/NAME")
+    sw.add_argument("--workers", type=_pos_int, default=None,
+                    help="processes (default: all cores); with --dask local, its workers")
+    sw.add_argument("--dask", metavar="ADDRESS", default=None,
+                    help="tcp://host:8786 for an existing cluster, or 'local'")
+    sw.add_argument("--resume", action="store_true", help="finish an interrupted sweep")
+
+    an = sub.add_parser("analyze", help="summaries, sensitivity indices and figures of a sweep")
+    an.add_argument("sweep_dir", type=Path)
+    an.add_argument("--out", type=Path, default=None, help="default: SWEEP_DIR/analysis")
+
     return p
 
 
@@ -109,6 +122,34 @@ def _params(args: argparse.Namespace) -> int:
 
     for line in parameter_table(markdown=args.format == "markdown"):
         print(line)
+    return EXIT_OK
+
+
+@command("sweep")
+def _sweep(args: argparse.Namespace) -> int:
+    from sim import sweep, sweepspec
+
+    spec = sweepspec.load(args.spec)
+    if args.dask and args.dask != "local" and args.workers:
+        raise InputError([(args.dask, "--workers", "the cluster sets the workers; drop "
+                           "--workers or use --dask local")])
+    out = args.out or Path("results") / "sweeps" / spec.name
+    _check_writable(out)
+    report = sweep.run_sweep(spec, out, workers=args.workers, dask=args.dask,
+                             resume=args.resume)
+    print(report.line())
+    return EXIT_OK if report.failed == 0 else EXIT_INTERNAL
+
+
+@command("analyze")
+def _analyze(args: argparse.Namespace) -> int:
+    from analysis.sweep_report import SweepDirError, write_analysis
+
+    try:
+        out = write_analysis(args.sweep_dir, args.out)
+    except SweepDirError as exc:
+        raise InputError([(str(args.sweep_dir), "", str(exc))]) from None
+    print(out)
     return EXIT_OK
 
 

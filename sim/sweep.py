@@ -1,0 +1,535 @@
+"""Running a sweep: run ids, seeds, the task, chunks on disk, resume, backends and progress.
+
+A sweep directory holds ``sweep.json`` (the spec as run, with its digest), ``design.parquet``
+(one row per point), ``results/`` (a Parquet dataset, one row per run: the manifest columns
+``run, run_id, point, replicate, seed, status, error, duration_s``, the factor values and the
+final outcomes), ``series/`` (``run, run_id, outcome, step, value`` if the spec asks for series)
+and ``status.json`` (counts and throughput of the last session).
+
+Reproducible by construction: a run is a pure function of its point's values and its seed; run
+``r`` of point ``p`` has id ``p{p:06d}-r{r:03d}`` and its seed from
+``SeedSequence(root_seed).spawn(...)`` (see :func:`run_seed`), so results do not depend on the
+backend or the number of workers. Results are written in chunks (temporary file, fsync,
+rename) as runs complete; a rerun with ``resume=True`` skips the runs already on disk.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import itertools
+import json
+import math
+import os
+import signal
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from sim import sweepspec
+from sim.scenario import InputError
+from sim.sweepspec import SweepSpec
+
+MANIFEST = ("run", "run_id", "point", "replicate", "seed", "status", "error", "duration_s")
+OWN_NAMES = {"sweep.json", "design.parquet", "status.json", "results", "series", ".lock"}
+_ARROW = {"float": pa.float64(), "int": pa.int64(), "bool": pa.bool_(), "choice": pa.string()}
+
+
+@dataclass(frozen=True, eq=False)
+class RunContext:
+    """What every run of a sweep shares: base scenario data, factor keys and outcomes."""
+
+    base: dict[str, Any]
+    keys: dict[str, tuple[str, ...]]
+    steps: int
+    final: tuple[str, ...]
+    series: tuple[str, ...]
+    stride: int
+
+
+@dataclass(frozen=True)
+class RunTask:
+    """One run: its index, stable id, point, replicate, seed and factor values."""
+
+    run: int
+    run_id: str
+    point: int
+    replicate: int
+    seed: int
+    values: dict[str, Any]
+
+
+@dataclass
+class SweepReport:
+    """What a session did, and the state of the whole sweep at its end."""
+
+    out: Path
+    total: int
+    done_before: int
+    ran: int = 0
+    ok: int = 0
+    failed: int = 0
+    seconds: float = 0.0
+    backend: str = ""
+    workers: int = 0
+    complete: bool = False
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def runs_per_minute(self) -> float:
+        return 60.0 * self.ran / self.seconds if self.seconds > 0 else math.nan
+
+    def line(self) -> str:
+        state = "done" if self.complete else "interrupted"
+        return (f"sweep {state}: {self.ok + self.failed}/{self.total} runs, {self.failed} failed; "
+                f"{self.ran} this session in {self.seconds:.1f} s "
+                f"({self.runs_per_minute:.0f} runs/min, {self.backend}) -> {self.out}")
+
+
+def run_id(point: int, replicate: int) -> str:
+    """The stable id of replicate ``replicate`` of point ``point``."""
+    return f"p{point:06d}-r{replicate:03d}"
+
+
+def run_seed(root: int, point: int, replicate: int, common: bool = True) -> int:
+    """The model seed of a run, from ``SeedSequence(root).spawn``.
+
+    With common random numbers (the default) replicate ``r`` of every point uses the same
+    stream, child ``r`` of ``SeedSequence(root).spawn(replications)``; otherwise child ``r``
+    of child ``p``. ``SeedSequence(root, spawn_key=k)`` is that child, built directly.
+    """
+    key = (replicate,) if common else (point, replicate)
+    state = np.random.SeedSequence(root, spawn_key=key).generate_state(1, np.uint64)[0]
+    return int(state >> np.uint64(1))
+
+
+def execute(ctx: RunContext, task: RunTask) -> dict[str, Any]:
+    """Run one task in a worker; never raises: a failure is returned with its error."""
+    from sim import outcomes
+    from sim.run import simulate
+
+    _limit_threads()
+    start = time.perf_counter()
+    row: dict[str, Any] = {"status": "ok", "error": None}
+    try:
+        values = {k: v for name, v in task.values.items() for k in ctx.keys[name]}
+        params = sweepspec.apply(ctx.base, values)
+        model, tables = simulate(params, seed=task.seed, steps=ctx.steps)
+        final, series = outcomes.compute(model, tables, ctx.final, ctx.series, ctx.stride)
+    except Exception as exc:  # a failed run is data, not a crash of the sweep
+        final, series = dict.fromkeys(ctx.final, math.nan), []
+        row.update(status="failed", error=_describe(exc))
+    row["duration_s"] = time.perf_counter() - start
+    return {**row, **final, "_series": series}
+
+
+def _describe(exc: BaseException) -> str:
+    text = str(exc) if isinstance(exc, InputError) else f"{type(exc).__name__}: {exc}"
+    return " ".join(text.split())[:2000]
+
+
+_THREADS_LIMITED = False
+
+
+def _limit_threads() -> None:
+    """One BLAS/OpenMP thread per worker process (runs are the unit of parallelism)."""
+    global _THREADS_LIMITED
+    if _THREADS_LIMITED:
+        return
+    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ[var] = "1"
+    with contextlib.suppress(ImportError):
+        from threadpoolctl import threadpool_limits
+
+        threadpool_limits(1)
+    _THREADS_LIMITED = True
+
+
+def _init_pool_worker() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C
+    _limit_threads()
+
+
+class PoolBackend:
+    """A local process pool (forkserver start: no threads or locks inherited)."""
+
+    def __init__(self, workers: int):
+        import multiprocessing as mp
+        from concurrent.futures import ProcessPoolExecutor
+
+        method = "forkserver" if "forkserver" in mp.get_all_start_methods() else "spawn"
+        mpc = mp.get_context(method)
+        if method == "forkserver":
+            mpc.set_forkserver_preload(["sim.sweep", "sim.run", "sim.outcomes"])
+        self.pool = ProcessPoolExecutor(workers, mp_context=mpc, initializer=_init_pool_worker)
+        self.window, self.name, self.workers = 2 * workers, f"{workers} processes", workers
+
+    def submit(self, ctx: RunContext, task: RunTask):
+        return self.pool.submit(execute, ctx, task)
+
+    def wait(self, futures):
+        from concurrent.futures import FIRST_COMPLETED, wait
+
+        return wait(list(futures), return_when=FIRST_COMPLETED)
+
+    def close(self, cancel: bool) -> None:
+        procs = list(getattr(self.pool, "_processes", {}).values()) if cancel else []
+        self.pool.shutdown(wait=not cancel, cancel_futures=cancel)
+        for p in procs:  # do not wait for runs in progress: resume redoes them
+            with contextlib.suppress(Exception):
+                p.terminate()
+
+
+class DaskBackend:
+    """Dask distributed: an existing scheduler (``tcp://host:8786``) or a LocalCluster."""
+
+    def __init__(self, address: str, workers: int | None):
+        import logging
+
+        from distributed import Client, LocalCluster
+
+        self.cluster = None
+        if address == "local":
+            self.cluster = LocalCluster(n_workers=workers or os.cpu_count() or 1,
+                                        threads_per_worker=1, processes=True,
+                                        dashboard_address=None, silence_logs=logging.ERROR)
+            self.client = Client(self.cluster)
+        else:
+            try:
+                self.client = Client(address, timeout="15s")
+            except (OSError, TimeoutError, ValueError) as exc:
+                raise InputError([(address, "--dask", f"cannot reach the scheduler: {exc}")]
+                                 ) from None
+        self.workers = max(1, sum(self.client.nthreads().values()))
+        self.window, self.name = 2 * self.workers, f"dask {address}, {self.workers} threads"
+        self._ctx = None
+
+    def submit(self, ctx: RunContext, task: RunTask):
+        if self._ctx is None:
+            self._ctx = self.client.scatter(ctx, broadcast=True)
+        return self.client.submit(execute, self._ctx, task, pure=False)
+
+    def wait(self, futures):
+        from distributed import wait
+
+        return wait(list(futures), return_when="FIRST_COMPLETED")
+
+    def close(self, cancel: bool) -> None:
+        with contextlib.suppress(Exception):
+            self.client.close()
+        if self.cluster is not None:
+            with contextlib.suppress(Exception):
+                self.cluster.close()
+
+
+class ChunkWriter:
+    """Buffers finished runs and writes them as Parquet parts of at most ``size`` runs."""
+
+    def __init__(self, out: Path, spec: SweepSpec, session: int):
+        self.out, self.size, self.session, self.count = out, spec.chunk_size, session, 0
+        self.schema = results_schema(spec)
+        self.series = bool(spec.series)
+        self.rows: list[dict[str, Any]] = []
+        self.series_rows: list[dict[str, Any]] = []
+
+    def add(self, row: dict[str, Any]) -> None:
+        series = row.pop("_series", [])
+        self.series_rows += [{"run": row["run"], "run_id": row["run_id"], "outcome": o,
+                              "step": s, "value": v} for o, s, v in series]
+        self.rows.append(row)
+        if len(self.rows) >= self.size:
+            self.flush()
+
+    def flush(self) -> None:
+        """Write the buffer: the series part first, the results part (the commit) last."""
+        if not self.rows:
+            return
+        name = f"part-s{self.session:03d}-{self.count:06d}.parquet"
+        if self.series:
+            _write_part(self.out / "series" / name,
+                        pa.Table.from_pylist(self.series_rows, schema=SERIES_SCHEMA))
+        _write_part(self.out / "results" / name,
+                    pa.Table.from_pylist(self.rows, schema=self.schema))
+        self.rows, self.series_rows, self.count = [], [], self.count + 1
+
+
+SERIES_SCHEMA = pa.schema([("run", pa.int64()), ("run_id", pa.string()),
+                          ("outcome", pa.string()), ("step", pa.int32()),
+                          ("value", pa.float64())])
+
+
+def results_schema(spec: SweepSpec) -> pa.Schema:
+    """Manifest columns, then one column per factor, then one per final outcome."""
+    fields = [("run", pa.int64()), ("run_id", pa.string()), ("point", pa.int64()),
+              ("replicate", pa.int32()), ("seed", pa.int64()), ("status", pa.string()),
+              ("error", pa.string()), ("duration_s", pa.float64())]
+    fields += [(f.name, _ARROW[f.kind]) for f in spec.factors]
+    fields += [(name, pa.float64()) for name in spec.final]
+    return pa.schema(fields)
+
+
+def _write_part(path: Path, table: pa.Table) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    pq.write_table(table, tmp)
+    _fsync_replace(tmp, path)
+
+
+def _fsync_replace(tmp: Path, path: Path) -> None:
+    with open(tmp, "rb") as fh:
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+
+
+def _write_bytes(path: Path, data: bytes) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_bytes(data)
+    _fsync_replace(tmp, path)
+
+
+def _sweep_meta(spec: SweepSpec, n_points: int) -> dict[str, Any]:
+    from importlib.metadata import version
+
+    return {"format": 1, "name": spec.name, "description": spec.description,
+            "spec": spec.path, "scenario": spec.scenario, "digest": spec.digest(),
+            "method": spec.method, "samples": spec.samples, "levels": spec.levels,
+            "second_order": spec.second_order, "replications": spec.replications,
+            "steps": spec.steps, "root_seed": spec.root_seed,
+            "common_random_numbers": spec.common_random_numbers,
+            "chunk_size": spec.chunk_size, "points": n_points,
+            "runs": n_points * spec.replications,
+            "factors": [asdict(f) for f in spec.factors],
+            "problem": spec.problem() if spec.method != "factorial" else None,
+            "outcomes": {"final": list(spec.final), "series": list(spec.series),
+                         "stride": spec.stride},
+            "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "kamsim": version("kamsim"),
+            "code": code_fingerprint()}
+
+
+def code_fingerprint() -> str:
+    """A hash of the model's source (``sim/**/*.py``): results depend on it too."""
+    h = hashlib.sha256()
+    for path in sorted(Path(__file__).parent.rglob("*.py")):
+        h.update(path.relative_to(Path(__file__).parent).as_posix().encode())
+        h.update(path.read_bytes())
+    return h.hexdigest()
+
+
+@contextlib.contextmanager
+def _locked(out: Path) -> Iterator[None]:
+    """Hold ``out/.lock`` so that two sweeps never write the same directory."""
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        fh = open(out / ".lock", "a+")
+    except OSError as exc:
+        raise InputError([(str(out), "--out", f"cannot write here: {exc.strerror}")]) from None
+    try:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise InputError([(str(out), "--out", "another sweep is writing here")]) from None
+        yield
+    finally:
+        fh.close()
+
+
+def _prepare(spec: SweepSpec, out: Path, resume: bool, design: pd.DataFrame) -> None:
+    meta = out / "sweep.json"
+    if meta.exists():
+        if not resume:
+            raise InputError([(str(out), "--out", "already holds a sweep: add --resume to "
+                               "finish it, or choose another --out")])
+        old = json.loads(meta.read_text())
+        if old.get("digest") != spec.digest():
+            raise InputError([(spec.path, "", f"differs from the spec {out} was started "
+                               "with; run it into a new --out")])
+        if old.get("code") != code_fingerprint():
+            print(f"kamsim: warning: the model code changed since {out} was started; its "
+                  "results will mix two versions", file=sys.stderr)
+        return
+    strangers = sorted(p.name for p in out.iterdir() if p.name not in OWN_NAMES)
+    if strangers or any((out / "results").glob("part-*")):
+        raise InputError([(str(out), "--out", "exists and is not a sweep directory "
+                           f"(holds {', '.join(strangers[:3]) or 'results'})")])
+    for sub in ("results", "series") if spec.series else ("results",):
+        (out / sub).mkdir(exist_ok=True)
+    tmp = out / ".design.parquet.tmp"
+    design.to_parquet(tmp, index=False)
+    _fsync_replace(tmp, out / "design.parquet")
+    _write_bytes(meta, json.dumps(_sweep_meta(spec, len(design)), indent=2).encode())
+
+
+def _recover(out: Path) -> tuple[set[int], int]:
+    """Runs already on disk and the next session number; drop debris of a killed session."""
+    for sub in ("results", "series"):
+        for tmp in (out / sub).glob(".*.tmp"):
+            tmp.unlink(missing_ok=True)
+    parts = sorted((out / "results").glob("part-*.parquet"))
+    committed = {p.name for p in parts}
+    for orphan in (out / "series").glob("part-*.parquet"):
+        if orphan.name not in committed:
+            orphan.unlink()
+    done: set[int] = set()
+    for p in parts:
+        done.update(pq.read_table(p, columns=["run"]).column("run").to_pylist())
+    sessions = [int(p.name.split("-")[1][1:]) for p in parts]
+    return done, max(sessions, default=-1) + 1
+
+
+def _count_status(out: Path) -> tuple[int, int]:
+    ok = failed = 0
+    for p in (out / "results").glob("part-*.parquet"):
+        status = pq.read_table(p, columns=["status"]).column("status").to_pylist()
+        failed += sum(s != "ok" for s in status)
+        ok += sum(s == "ok" for s in status)
+    return ok, failed
+
+
+def _tasks(spec: SweepSpec, design: pd.DataFrame, done: set[int]) -> Iterator[RunTask]:
+    """Tasks not yet done, created one at a time from the design's columns."""
+    reps = spec.replications
+    columns = {f.name: design[f.name].to_numpy() for f in spec.factors}
+    for p in range(len(design)):
+        values = {n: c[p].item() if isinstance(c[p], np.generic) else c[p]
+                  for n, c in columns.items()}
+        for r in range(reps):
+            if p * reps + r not in done:
+                yield RunTask(p * reps + r, run_id(p, r), p, r,
+                              run_seed(spec.root_seed, p, r, spec.common_random_numbers),
+                              values)
+
+
+def _context(spec: SweepSpec) -> RunContext:
+    return RunContext(spec.base, {f.name: f.keys for f in spec.factors}, spec.steps,
+                      spec.final, spec.series, spec.stride)
+
+
+def _row(task: RunTask, future) -> dict[str, Any]:
+    from concurrent.futures.process import BrokenProcessPool
+
+    try:
+        result = future.result()
+    except BrokenProcessPool:
+        raise RuntimeError("a worker process died (out of memory?); finished runs are "
+                           "saved: rerun with --resume") from None
+    except Exception as exc:  # lost worker, unpicklable result: record, go on
+        result = {"status": "failed", "error": _describe(exc), "duration_s": math.nan,
+                  "_series": []}
+    manifest = {"run": task.run, "run_id": task.run_id, "point": task.point,
+                "replicate": task.replicate, "seed": task.seed}
+    return {**manifest, **task.values, **result}
+
+
+def _drive(backend, ctx: RunContext, tasks: Iterator[RunTask], writer: ChunkWriter,
+           report: SweepReport, bar) -> None:
+    """Keep at most ``backend.window`` runs in flight; hand each finished one to ``writer``."""
+    inflight = {backend.submit(ctx, t): t for t in itertools.islice(tasks, backend.window)}
+    while inflight:
+        done, _ = backend.wait(inflight)
+        for future in done:
+            row = _row(inflight.pop(future), future)
+            del future
+            writer.add(row)
+            report.ran += 1
+            report.ok += row["status"] == "ok"
+            report.failed += row["status"] != "ok"
+            bar.update(1)
+            if report.failed:
+                bar.set_postfix(failed=report.failed, refresh=False)
+        for t in itertools.islice(tasks, backend.window - len(inflight)):
+            inflight[backend.submit(ctx, t)] = t
+
+
+def _progress(total: int, initial: int, desc: str):
+    from tqdm import tqdm
+
+    return tqdm(total=total, initial=initial, desc=desc, unit="run", file=sys.stderr,
+                disable=not sys.stderr.isatty(), dynamic_ncols=True, smoothing=0.05)
+
+
+def make_backend(workers: int | None, dask: str | None):
+    """A Dask backend for ``dask`` ("local" or an address), else a local process pool."""
+    if dask:
+        return DaskBackend(dask, workers)
+    return PoolBackend(workers or os.cpu_count() or 1)
+
+
+def run_sweep(spec: SweepSpec, out: str | Path, *, workers: int | None = None,
+              dask: str | None = None, resume: bool = False) -> SweepReport:
+    """Run (or, with ``resume``, finish) a sweep into ``out``; return what was done."""
+    out = Path(out)
+    design = sweepspec.design(spec)
+    total = len(design) * spec.replications
+    with _locked(out):
+        _prepare(spec, out, resume, design)
+        done, session = _recover(out)
+        report = SweepReport(out, total, len(done))
+        report.ok, report.failed = _count_status(out)
+        if len(done) < total:
+            _session(spec, out, design, done, session, report, workers, dask)
+        report.ok, report.failed = _count_status(out)
+        report.complete = report.ok + report.failed == total
+        _write_status(out, report)
+    return report
+
+
+def _session(spec: SweepSpec, out: Path, design: pd.DataFrame, done: set[int], session: int,
+             report: SweepReport, workers: int | None, dask: str | None) -> None:
+    writer = ChunkWriter(out, spec, session)
+    backend = make_backend(workers, dask)
+    report.backend, report.workers = backend.name, backend.workers
+    start = time.perf_counter()
+    previous = _sigterm_as_interrupt()
+    try:
+        with _progress(report.total, len(done), spec.name) as bar:
+            _drive(backend, _context(spec), _tasks(spec, design, done), writer, report, bar)
+        writer.flush()
+        backend.close(cancel=False)
+    except BaseException:
+        writer.flush()  # keep every finished run: resume starts from here
+        backend.close(cancel=True)
+        report.seconds = time.perf_counter() - start
+        report.ok, report.failed = _count_status(out)
+        _write_status(out, report)
+        print(f"sweep interrupted: {report.ok + report.failed}/{report.total} runs saved in "
+              f"{out}; finish with --resume", file=sys.stderr)
+        raise
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+    report.seconds = time.perf_counter() - start
+
+
+def _sigterm_as_interrupt():
+    """Treat SIGTERM (a batch scheduler's stop) like Ctrl-C while a sweep runs."""
+    def handler(signum, frame):
+        raise KeyboardInterrupt
+
+    try:
+        return signal.signal(signal.SIGTERM, handler)
+    except ValueError:  # not the main thread
+        return None
+
+
+def _write_status(out: Path, report: SweepReport) -> None:
+    data = {"complete": report.complete, "total": report.total, "ok": report.ok,
+            "failed": report.failed, "session": {
+                "ran": report.ran, "seconds": round(report.seconds, 3),
+                "runs_per_minute": round(report.runs_per_minute, 2)
+                if report.seconds > 0 else None,
+                "backend": report.backend, "workers": report.workers}}
+    _write_bytes(out / "status.json", json.dumps(data, indent=2).encode())
+
+
+def read_results(out: str | Path) -> pd.DataFrame:
+    """The whole results dataset of a sweep directory, one row per run, in run order."""
+    df = pd.read_parquet(Path(out) / "results")
+    return df.sort_values("run", kind="stable").reset_index(drop=True)

@@ -1,0 +1,94 @@
+"""Shared fixtures for the kamsim model tests: repository paths and small, fast scenarios.
+
+Small means 150-300 customers over 30-80 weeks: enough for exits, entries, tenders, quarterly
+reviews and stage changes to happen, few enough to keep the whole suite well under a minute.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from sim import scenario
+from sim.params import Scenario
+
+REPO = Path(__file__).resolve().parents[1]
+BASELINE = REPO / "scenarios" / "baseline.toml"
+
+SMALL = {"run.customers": 200, "run.weeks": 40}
+
+
+def load_small(**overrides) -> Scenario:
+    """The baseline with few customers and weeks, plus dotted-key ``overrides``.
+
+    Keyword names use ``__`` for ``.``: ``load_small(run__seed=3)``; dotted keys with
+    brackets go through ``load_small(**{"suppliers[Focal].markup": 0.1})``.
+    """
+    ov = dict(SMALL)
+    ov.update({k.replace("__", "."): v for k, v in overrides.items()})
+    return scenario.load(BASELINE, overrides=ov)
+
+
+@pytest.fixture(scope="session")
+def small_loader():
+    """The :func:`load_small` helper, as a fixture (test modules do not import conftest)."""
+    return load_small
+
+
+@pytest.fixture(scope="session")
+def repo_root() -> Path:
+    return REPO
+
+
+@pytest.fixture(scope="session")
+def baseline_path() -> Path:
+    return BASELINE
+
+
+@pytest.fixture(scope="session")
+def small_params() -> Scenario:
+    """Baseline, 200 customers, 40 weeks, seed 1 (a validated Scenario; do not mutate)."""
+    return load_small()
+
+
+def run_model(params: Scenario, kernel: str = "numpy", **kw):
+    """Build and step a MarketModel for ``params.run.weeks``; return ``(model, tables)``.
+
+    The tests use the numpy kernels (the readable definition) unless they say otherwise:
+    the fused numba path costs a JIT compile of about 45 CPU-seconds on a cold cache, and
+    test_determinism checks that it gives identical tables.
+    """
+    from sim.model import MarketModel
+
+    model = MarketModel(params, kernel=kernel, **kw)
+    for _ in range(params.run.weeks):
+        model.step()
+    return model, model.recorder.tables(model)
+
+
+@pytest.fixture(scope="session")
+def runner():
+    """The :func:`run_model` helper, as a fixture."""
+    return run_model
+
+
+@pytest.fixture(scope="session")
+def small_run(small_params):
+    """One simulated small run: ``(model, tables)``, shared read-only by several tests."""
+    return run_model(small_params)
+
+
+@pytest.fixture
+def numpy_kernel(monkeypatch):
+    """Make the numpy kernels the default for code that builds its own model (the CLI)."""
+    monkeypatch.setenv("KAMSIM_KERNEL", "numpy")
+
+
+@pytest.fixture
+def small_toml(tmp_path) -> Path:
+    """A scenario file that extends the baseline by absolute path: 150 customers, 30 weeks."""
+    path = tmp_path / "small.toml"
+    path.write_text(f'extends = "{BASELINE.as_posix()}"\nname = "small"\n\n'
+                    "[run]\ncustomers = 150\nweeks = 30\n")
+    return path

@@ -13,7 +13,7 @@ import mesa
 import numpy as np
 
 from sim.agents import Customer, Supplier
-from sim.kernels import adapt, choice, costs, demand, fulfil, lifecycle, tender
+from sim.kernels import adapt, choice, costs, demand, fulfil, fused, lifecycle, tender
 from sim.kernels.lifecycle import BUYING, KEY, NONE, POTENTIAL, StageRules
 from sim.params import MATERIALS, Scenario
 from sim.population import RING, Population
@@ -35,9 +35,18 @@ class MarketModel(mesa.Model):
     """Suppliers competing for automotive customers, one step a week."""
 
     def __init__(self, params: Scenario, seed: int | None = None, *, record: bool = True,
-                 customer_agents: bool = True) -> None:
+                 customer_agents: bool = True, kernel: str | None = None) -> None:
+        """``record=False`` keeps no outputs (``self.recorder`` is None).
+        ``customer_agents=False`` creates no per-customer Mesa agents (``self.customers`` is
+        then empty; the arrays in ``self.pop`` are the customers): set-up of a 100,000-buyer
+        market takes about a second less (docs/PERFORMANCE.md). Results are the same either way.
+        ``kernel``: ``"fused"`` (numba, the default where it is installed and exact) or
+        ``"numpy"`` runs the customers' week; both give identical results
+        (``sim/kernels/fused.py``); the environment variable ``KAMSIM_KERNEL`` sets the default.
+        """
         super().__init__(rng=params.run.seed if seed is None else seed)
         self.params = params
+        self.kernel = fused.choose_kernel(kernel, len(params.suppliers))
         self.week = 0
         self.n_sup = len(params.suppliers)
         self.n_mat = len(MATERIALS)
@@ -77,6 +86,8 @@ class MarketModel(mesa.Model):
         sp = self.params.suppliers
         self.suppliers = [Supplier(self, s, i) for i, s in enumerate(sp)]
         self.capacity = np.array([s.capacity.as_tuple() for s in sp])
+        self.expanded = np.zeros_like(self.capacity)  # added by reactive expansion, t/week
+        self.quarter_orders = np.zeros_like(self.capacity)
         self.carries = (self.capacity > 0).astype(float)
         self.service = np.array([s.service_level for s in sp])
         self.presence = np.array([s.presence for s in sp]) * (self.carries.sum(1) > 0)
@@ -137,7 +148,6 @@ class MarketModel(mesa.Model):
         initial_stages(pop, self._key_ok(), self.rules.general_volume_t,
                        self.rules.potential_min_weeks)
         pop.main[:] = np.where(vol.max(axis=1) > 0, vol.argmax(axis=1), -1)
-        pop.delivery[:] = self.service[None, :] * pop.aware
         contracted = pop.tender & (pop.main >= 0)
         pop.contract_supplier[:] = np.where(contracted, pop.main, -1)
         period = p.tender.period_weeks
@@ -162,8 +172,9 @@ class MarketModel(mesa.Model):
         """
         pop, a = self.pop, self.params.adaptation
         wallet = np.maximum(expected.sum(axis=1, keepdims=True), EPS)
-        payoff = a.payoff * ((1 - a.payoff_satisfaction_weight)
-                             + a.payoff_satisfaction_weight * pop.satisfaction[: pop.n].mean())
+        payoff = float(adapt.loyalty_payoff(1.0, pop.satisfaction.mean(), a.payoff,
+                                            a.payoff_satisfaction_weight,
+                                            a.satisfaction_tolerance))
         for _ in range(iterations if a.gamma > 0 else 0):
             shares = self._routine_shares()
             visit = sum(expected[:, m:m + 1] * shares[m] for m in range(self.n_mat)) / wallet
@@ -173,6 +184,7 @@ class MarketModel(mesa.Model):
     def _add_customers(self, seg: np.ndarray) -> slice:
         rows = self.pop.add_rows(seg.size)
         draw_customers(self.pop, rows, seg, self.week, self.segments, self.rng, self.presence)
+        self.pop.delivery[rows] = self.service  # no track record yet: the supplier's reputation
         if self.customer_agents:
             self._agent_of_row.extend(Customer(self, r) for r in range(rows.start, rows.stop))
         if getattr(self, "_ready", False):
@@ -194,11 +206,14 @@ class MarketModel(mesa.Model):
         self.agents_by_type[Supplier].do("communicate")
         self.agents_by_type[Supplier].do("prospect")
         self._tenders()                      # expiring contracts re-awarded
-        orders, routine = self._choose()     # shares of wallet -> orders
-        delivered, fill = self._fulfil(orders, routine)
-        books = self._books(delivered, bad_debt)
-        self._adapt(delivered, fill, books)  # satisfaction, loyalty, sensitivity, history
-        transitions = self._lifecycle(books["bought"])
+        if self.kernel == "fused":           # the same five sub-models in fused passes
+            books, transitions = fused.week(self, bad_debt)
+        else:
+            orders, routine = self._choose()     # shares of wallet -> orders
+            delivered, fill = self._fulfil(orders, routine)
+            books = self._books(delivered, bad_debt)
+            self._adapt(delivered, fill, books)  # satisfaction, loyalty, sensitivity, history
+            transitions = self._lifecycle(books["bought"])
         if (self.week + 1) % QUARTER == 0:
             self._quarterly_review()
         if self.recorder is not None:
@@ -296,6 +311,8 @@ class MarketModel(mesa.Model):
 
     def _routine_shares(self) -> list[np.ndarray]:
         """Routine (non-contract) shares per material: a list of M arrays N x S."""
+        if self.kernel == "fused":
+            return fused.routine_shares(self)
         pop, c = self.pop, self.params.choice
         base = self._base_utility()
         out = []
@@ -338,10 +355,12 @@ class MarketModel(mesa.Model):
             priority = ((pop.stage == KEY) | pop.kam) & self.key_first[None, :]
         delivered, first_ordered, first_delivered = [], 0.0, 0.0
         self.orders_by_mat = np.zeros((self.n_sup, self.n_mat))
+        self.first_delivered = np.zeros((self.n_sup, self.n_mat))
         for m in range(self.n_mat):
             avail = np.minimum(self.stock[:, m], self.capacity[:, m])
             d1 = fulfil.ration(orders[m], avail, priority)
-            spare = avail - d1.sum(axis=0)
+            self.first_delivered[:, m] = d1.sum(axis=0)
+            spare = avail - self.first_delivered[:, m]
             unfilled = orders[m].sum(axis=1) - d1.sum(axis=1)
             d2 = fulfil.ration(fulfil.spill_orders(unfilled, routine[m], spare), spare, priority)
             d = d1 + d2
@@ -367,27 +386,35 @@ class MarketModel(mesa.Model):
             rev += d * self.price[:, m] * keep
             cost += d * (self.avg_cost[:, m] + self.processing_cost[m])
             by_mat[:, m] = d.sum(axis=0)
+        return {"vol": vol, "rev": rev, "cost": cost, "bought": vol > EPS,
+                **self._supplier_books(by_mat, rev.sum(0), bad_debt)}
+
+    def _supplier_books(self, by_mat: np.ndarray, revenue: np.ndarray,
+                        bad_debt: np.ndarray) -> dict[str, np.ndarray]:
+        """The week's books per supplier from tonnes delivered (S x M) and revenue (S)."""
         self.last_delivered = by_mat
         total = by_mat.sum()
         self.last_share = by_mat.sum(1) / total if total > 0 else np.zeros(self.n_sup)
         material_cost = (by_mat * self.avg_cost).sum(1)
         holding = (self.stock * self.avg_cost).sum(1) * (
             self.params.finance.holding_cost_per_year / 52.0)
-        processing = by_mat @ self.processing_cost + holding
-        revenue = rev.sum(0)
+        lines = self.expanded.sum(1) * np.array(
+            [s.capacity_cost_per_t_week_year for s in self.params.suppliers]) / 52.0
+        processing = by_mat @ self.processing_cost + holding + lines
+        self.quarter_orders += self.orders_by_mat
         gross = revenue - material_cost - processing
         staff = self.staff_cost + self.extra_cost
         orders = self.orders_by_mat.sum(1)
         alpha = np.array([s.forecast_alpha for s in self.params.suppliers])[:, None]
         self.forecast = alpha * self.orders_by_mat + (1.0 - alpha) * self.forecast
-        return {"vol": vol, "rev": rev, "cost": cost, "bought": vol > EPS,
-                "volume_t": by_mat.sum(1), "revenue": revenue, "material_cost": material_cost,
+        return {"volume_t": by_mat.sum(1), "revenue": revenue, "material_cost": material_cost,
                 "processing_cost": processing, "staff_cost": self.staff_cost.copy(),
                 "strategy_cost": self.extra_cost.copy(), "bad_debt": bad_debt,
                 "gross_profit": gross, "net_profit": gross - staff - bad_debt,
                 "market_share": self.last_share.copy(),
-                "fill_rate": np.divide(by_mat.sum(1), orders, out=np.ones_like(orders),
-                                       where=orders > EPS)}
+                # own customers' first-round orders filled (spill-overs taken in excluded)
+                "fill_rate": np.divide(self.first_delivered.sum(1), orders,
+                                       out=np.ones_like(orders), where=orders > EPS)}
 
     def _adapt(self, delivered: list[np.ndarray], fill: np.ndarray,
                books: dict[str, np.ndarray]) -> None:
@@ -408,7 +435,8 @@ class MarketModel(mesa.Model):
         visit = np.divide(vol, wallet, out=np.zeros_like(vol), where=wallet > EPS)
         pop.share[:] = visit
         payoff = adapt.loyalty_payoff(visit, pop.satisfaction, a.payoff,
-                                      a.payoff_satisfaction_weight) * self._payoff_multiplier()
+                                      a.payoff_satisfaction_weight, a.satisfaction_tolerance
+                                      ) * self._payoff_multiplier()
         pop.loyalty[:] = adapt.update_loyalty(pop.loyalty, payoff, a.gamma)
         pop.delivery[:] = np.where(ordered, pop.delivery + 0.1 * (fill - pop.delivery),
                                    pop.delivery)
@@ -497,6 +525,7 @@ class MarketModel(mesa.Model):
                 np.where(buying[:, s], pop.rev52[:, s], 0.0), mode=abc.mode,
                 a_share=abc.a_share, b_share=abc.b_share, a_revenue=abc.a_revenue,
                 b_revenue=abc.b_revenue)
+        self._expand_capacity()
         fa = pop.abc[:, self.focal]
         better = (fa > 0) & ((pop.spell_abc == 0) | (fa < pop.spell_abc))
         pop.spell_abc[better] = fa[better]
@@ -518,6 +547,19 @@ class MarketModel(mesa.Model):
         mult = mult * np.where(pop.dedicated, self.dedicated_payoff, 1.0)
         growing = (pop.stage == POTENTIAL) | (pop.stage == lifecycle.GENERAL)
         return mult * np.where(growing, 1.0 + self.cultivation, 1.0)
+
+    def _expand_capacity(self) -> None:
+        """Reactive expansion: a material whose orders last quarter exceeded
+        ``expand_utilisation`` of capacity gets ``expand_step`` more capacity."""
+        sp = self.params.suppliers
+        util = np.array([s.expand_utilisation for s in sp])[:, None]
+        step = np.array([s.expand_step for s in sp])[:, None]
+        busy = (self.quarter_orders / QUARTER > util * self.capacity) & (self.carries > 0)
+        if busy.any():
+            add = np.where(busy, self.capacity * step, 0.0)
+            self.expanded += add
+            self.capacity += add
+        self.quarter_orders[:] = 0.0
 
     # ------------------------------------------------------ helpers for policies
     def material_index(self, name: str) -> int:
@@ -591,5 +633,7 @@ class MarketModel(mesa.Model):
 
     @property
     def customers(self):
-        """The Customer agents (an AgentSet)."""
+        """The Customer agents (an AgentSet; empty with ``customer_agents=False``)."""
+        if Customer not in self.agents_by_type:
+            return mesa.agent.AgentSet([], random=self.random)
         return self.agents_by_type[Customer]

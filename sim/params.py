@@ -210,8 +210,6 @@ class NewMaterials(Strict):
     ramp_weeks: int = P(26, unit="week", ge=1, source="line installation")
     hdg_ahss_add: float = P(300.0, unit="t/week", ge=0, source="assumption")
     aluminium_add: float = P(200.0, unit="t/week", ge=0, source="assumption")
-    cost_per_t_week_year: float = P(4000.0, unit="CNY/(t/week)/year", ge=0,
-                                    source="annualised capex and fixed cost of a line")
 
 
 class Development(Strict):
@@ -224,6 +222,10 @@ class Development(Strict):
                           source="loyalty head start from early engagement (x J_ref)")
     cultivation: float = P(0.3, unit="1", ge=0, le=5,
                            source="payoff boost for potential and general accounts")
+    intro_discount: float = P(0.0, unit="1", ge=0, le=0.9,
+                              source="development by price cuts: discount to new customers")
+    intro_weeks: int = P(26, unit="week", ge=1, le=520,
+                         source="how long a new customer keeps the introductory discount")
 
 
 class LifecycleCare(Strict):
@@ -276,6 +278,14 @@ class SupplierParams(Strict):
                                         source="new contacts per salesperson-week")
     dev_cost_per_year: float = P(250_000.0, unit="CNY/year", ge=0,
                                  source="loaded salary of a salesperson")
+    expand_utilisation: float = P(0.9, unit="1", gt=0, le=10,
+                                  source="add capacity when a quarter's orders exceed this "
+                                         "share of it (reactive expansion)")
+    expand_step: float = P(0.15, unit="1", ge=0, le=2,
+                           source="capacity added per quarterly expansion")
+    capacity_cost_per_t_week_year: float = P(
+        4000.0, unit="CNY/(t/week)/year", ge=0,
+        source="annualised capex and fixed cost of added processing capacity")
     forecast_alpha: float = P(0.3, unit="1", gt=0, le=1,
                               source="exponential smoothing weight of order forecast")
     rationing: Literal["proportional", "key_first"] = P(
@@ -323,16 +333,20 @@ class AdaptationParams(Strict):
     gamma: float = P(0.05, unit="1/week", ge=0, le=1, source="WKH forgetting rate gamma")
     payoff: float = P(0.1, unit="loyalty/week", ge=0, le=100, source="WKH payoff pi")
     payoff_satisfaction_weight: float = P(
-        0.8, unit="1", ge=0, le=1, source="how much satisfaction scales the payoff")
+        1.0, unit="1", ge=0, le=1, source="only satisfying purchases build loyalty")
+    satisfaction_tolerance: float = P(
+        0.7, unit="1", ge=0, lt=1,
+        source="zone of tolerance: satisfaction at which a purchase stops reinforcing loyalty")
     satisfaction_rate: float = P(0.1, unit="1/week", ge=0, le=1, source="assumption")
-    w_fill: float = P(0.4, unit="1", ge=0, le=1, source="assumption")
-    w_service: float = P(0.25, unit="1", ge=0, le=1, source="assumption")
-    w_price: float = P(0.25, unit="1", ge=0, le=1, source="assumption")
-    w_warning: float = P(0.1, unit="1", ge=0, le=1, source="assumption")
+    w_fill: float = P(0.4, unit="1", ge=0, le=1, source="delivery reliability (JIT supply)")
+    w_service: float = P(0.4, unit="1", ge=0, le=1, source="quality and after-sales service")
+    w_price: float = P(0.2, unit="1", ge=0, le=1, source="price fairness against the market")
+    w_warning: float = P(0.3, unit="1", ge=0, le=1,
+                         source="satisfaction lost to an unannounced price rise (at most)")
     fairness_slope: float = P(5.0, unit="1/(relative price)", ge=0, le=100,
                               source="satisfaction lost per 1 % above market price x 100")
     rise_window_weeks: int = P(4, unit="week", ge=1, le=52, source="assumption")
-    rise_penalty: float = P(5.0, unit="1/(relative rise)", ge=0, le=100,
+    rise_penalty: float = P(8.0, unit="1/(relative rise)", ge=0, le=100,
                             source="an unannounced 10 % rise halves the warning term")
     kam_service_boost: float = P(0.1, unit="1", ge=0, le=1, source="assumption")
     ps_rate: float = P(0.05, unit="1/week", ge=0, le=1, source="assumption")
@@ -345,9 +359,9 @@ class AdaptationParams(Strict):
 
     @model_validator(mode="after")
     def _weights(self) -> AdaptationParams:
-        total = self.w_fill + self.w_service + self.w_price + self.w_warning
+        total = self.w_fill + self.w_service + self.w_price
         if not math.isclose(total, 1.0, abs_tol=1e-6):
-            raise ValueError(f"w_fill + w_service + w_price + w_warning must add up to 1 "
+            raise ValueError(f"w_fill + w_service + w_price must add up to 1 "
                              f"(they add up to {total:.4g})")
         return self
 
@@ -451,14 +465,14 @@ class Scenario(Strict):
     def _consistent(self) -> Scenario:
         total = sum(s.share for s in self.segments.values())
         if not math.isclose(total, 1.0, abs_tol=1e-6):
-            raise ValueError(f"segment shares must add up to 1 (they add up to {total:.4g})")
+            raise ValueError(f"segments: shares must add up to 1 (they add up to {total:.4g})")
         names = [s.name for s in self.suppliers]
         if len(set(names)) != len(names):
-            raise ValueError("supplier names must be unique")
+            raise ValueError("suppliers: supplier names must be unique")
         if not self.suppliers:
-            raise ValueError("at least one supplier is needed")
+            raise ValueError("suppliers: at least one supplier is needed")
         if sum(s.focal for s in self.suppliers) != 1:
-            raise ValueError("exactly one supplier must have focal = true")
+            raise ValueError("suppliers: exactly one supplier must have focal = true")
         for sp in self.suppliers:
             poach = sp.strategies.poaching
             if poach is not None and poach.target not in names:

@@ -46,6 +46,20 @@ def named_flows(old: np.ndarray, new: np.ndarray, exits: np.ndarray) -> dict[str
             "exited": buying_old[exits].sum(0)}
 
 
+def weekly_stats(old: np.ndarray, new: np.ndarray, exits: np.ndarray,
+                 active: np.ndarray) -> dict[str, object]:
+    """What the recorder keeps of one week's stage changes: named flows, stage counts, pool
+    inflow/outflow and the changed relationships ``(rows, cols, old, new)``.
+
+    The fused step (``sim/kernels/fused.py``) computes the same figures in its last pass.
+    """
+    inflow, outflow = lc.flows(old, new)
+    rows, cols = np.nonzero(old != new)
+    return {**named_flows(old, new, exits), "counts": lc.stage_counts(new, active),
+            "inflow": inflow, "outflow": outflow,
+            "changes": (rows, cols, old[rows, cols], new[rows, cols])}
+
+
 def top_share(revenue: np.ndarray, top: float = 0.2) -> float:
     """Share of revenue from the top ``top`` fraction of paying customers."""
     r = np.sort(revenue[revenue > 0])[::-1]
@@ -80,38 +94,38 @@ class Recorder:
         if t >= len(self.sup["price"]):
             return
         pop = model.pop
-        old, new, exits = transitions["old"], transitions["new"], transitions["exits"]
+        stats = transitions.get("stats") or weekly_stats(
+            transitions["old"], transitions["new"], transitions["exits"], pop.active)
         for k in BOOKS:
             self.sup[k][t] = books[k]
-        for k, v in named_flows(old, new, exits).items():
-            self.sup[k][t] = v
-        counts = lc.stage_counts(new, pop.active)
+        for k in FLOWS:
+            self.sup[k][t] = stats[k]
+        counts = stats["counts"]
         self.sup["price"][t] = model.avg_list_price()
         self.sup["stock_t"][t] = model.stock.sum(1)
         self.sup["customers"][t] = counts[:, lc.POTENTIAL:lc.SUNSET + 1].sum(1)
         self.sup["key_accounts"][t] = counts[:, lc.KEY]
         self.sup["kam_covered"][t] = pop.kam[pop.active].sum(0)
-        inflow, outflow = lc.flows(old, new)
         self.pool["count"][t], self.pool["inflow"][t], self.pool["outflow"][t] = (
-            counts, inflow, outflow)
+            counts, stats["inflow"], stats["outflow"])
         mk = self.market
         mk["cost_index"][t] = model.cost_index
         mk["market_price"][t] = model.market_price
         mk["demand_t"][t] = pop.demand.sum(0)
         mk["delivered_t"][t] = model.last_delivered.sum(0)
         mk["ev_share"][t] = model.ev
-        self._transitions(t, old, new, exits)
+        self._transitions(t, *stats["changes"], transitions["exits"])
         if (t + 1) % 13 == 0:
             self.snapshots.append(self._snapshot(model))
         if (t + 1) % 52 == 0:
             self._retention(model, (t + 1) // 52)
         self.weeks_done = t + 1
 
-    def _transitions(self, t: int, old: np.ndarray, new: np.ndarray, exits: np.ndarray) -> None:
-        rows, cols = np.nonzero(old != new)
-        to = new[rows, cols].astype(np.int16) + 1  # category codes: 0 none .. 6 lost
+    def _transitions(self, t: int, rows: np.ndarray, cols: np.ndarray, old: np.ndarray,
+                     new: np.ndarray, exits: np.ndarray) -> None:
+        to = new.astype(np.int16) + 1  # category codes: 0 none .. 6 lost
         to[np.isin(rows, exits)] = len(TRANSITION_CATS) - 1
-        frm = old[rows, cols].astype(np.int16) + 1
+        frm = old.astype(np.int16) + 1
         self.transitions.append((np.full(rows.size, t, np.int32), rows, cols, frm, to))
 
     def _snapshot(self, model: MarketModel) -> dict[str, np.ndarray]:
@@ -133,12 +147,12 @@ class Recorder:
 
     def _retention(self, model: MarketModel, year: int) -> None:
         was, was_key = self._year_start
-        now, _ = self._buying_masks(model)
-        now = now[: was.shape[0]]
+        now, now_key = self._buying_masks(model)
+        now, now_key = now[: was.shape[0]], now_key[: was.shape[0]]
         self.retention.append({
             "year": np.full(model.n_sup, year), "supplier": np.arange(model.n_sup),
             "customers_start": was.sum(0), "retained": (was & now).sum(0),
-            "key_start": was_key.sum(0), "key_retained": (was_key & now).sum(0)})
+            "key_start": was_key.sum(0), "key_retained": (was_key & now_key).sum(0)})
         self._year_start = self._buying_masks(model)
 
     def close_spells(self, model: MarketModel, rows: np.ndarray, reason: np.ndarray) -> None:

@@ -52,8 +52,9 @@ def load(path: str | Path, overrides: dict[str, Any] | None = None) -> Scenario:
     if missing:
         raise InputError([(str(path), k, "missing (is the file truncated, or lacking "
                            "'extends'?)") for k in missing])
-    data.setdefault("name", path.stem)
-    origin.setdefault(("name",), str(path))
+    if origin.get(("name",)) != str(path):  # a child not naming itself is its file
+        data["name"] = path.stem
+        origin[("name",)] = str(path)
     for key, value in (overrides or {}).items():
         set_dotted(data, key, value, file=str(path))
     return validate(data, origin, default_file=str(path))
@@ -68,8 +69,12 @@ def validate(data: dict[str, Any], origin: dict[tuple, str] | None = None,
         problems = []
         for err in exc.errors():
             loc = _named_loc(err["loc"], data)
+            message = _message(err, loc)
+            if not loc and ": " in message:  # a scenario-wide check names its key first
+                key, message = message.split(": ", 1)
+                loc = tuple(split_dotted(key))
             file = _blame(loc, origin or {}, default_file)
-            problems.append((file, _dotted(loc), _message(err, loc)))
+            problems.append((file, _dotted(loc), message))
         raise InputError(problems) from None
 
 

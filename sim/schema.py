@@ -43,7 +43,10 @@ def iter_params(model: BaseModel | None = None, prefix: str = "") -> list[ParamI
     for name, field in type(model).model_fields.items():
         value = getattr(model, name)
         key = f"{prefix}{name}"
-        if isinstance(value, BaseModel):
+        if value is None and _optional_block(field.annotation) is not None:
+            # a switched-off block (a strategy): list the parameters it takes when switched on
+            out.extend(iter_params(_optional_block(field.annotation)(), key + "."))
+        elif isinstance(value, BaseModel):
             out.extend(iter_params(value, key + "."))
         elif isinstance(value, dict):
             for k, v in value.items():
@@ -62,6 +65,14 @@ def iter_params(model: BaseModel | None = None, prefix: str = "") -> list[ParamI
                                  extra.get("unit", ""), value, lo, hi,
                                  extra.get("source", ""), choices))
     return out
+
+
+def _optional_block(annotation: Any) -> type[BaseModel] | None:
+    """The model class of an ``X | None`` parameter block, else None."""
+    for arg in typing.get_args(annotation):
+        if isinstance(arg, type) and issubclass(arg, BaseModel):
+            return arg
+    return None
 
 
 def param_info(key: str, scenario: Scenario | None = None) -> ParamInfo | None:

@@ -84,7 +84,7 @@ def draw_customers(pop: Population, rows: slice, seg: np.ndarray, week: int,
     rank = np.argsort(np.argsort(-keys, axis=1), axis=1)
     aware = rank < np.minimum(table["awareness"][seg], n_sup)[:, None]
     p["aware"][rows] = aware
-    p["stage"][rows] = np.where(aware, PROSPECT, NONE)
+    p["stage"][rows] = NONE  # the week's lifecycle step records none -> prospect (an inflow)
     p["weeks_since"][rows] = 10_000
 
 
@@ -119,7 +119,7 @@ def initial_stages(pop: Population, key_ok: np.ndarray, general_volume_t: float,
                    potential_min_weeks: int) -> None:
     """Stage of each existing relationship from its seeded history."""
     buying = pop.vol52 > 0
-    stage = np.where(pop.aware, PROSPECT, NONE)
+    stage = np.where(pop.aware, PROSPECT, NONE)  # the market as found at step 0
     stage = np.where(buying, POTENTIAL, stage)
     general = buying & (pop.tenure >= potential_min_weeks) & (pop.vol52 >= general_volume_t)
     stage = np.where(general, GENERAL, stage)

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.kernels.lifecycle import KEY, POTENTIAL, SUNSET
+from sim.kernels.lifecycle import KEY, POTENTIAL, PROSPECT, SUNSET
 from sim.params import (
     DedicatedTeam,
     DemandForecasting,
@@ -198,15 +198,18 @@ class NewMaterialsStrategy(Strategy):
     p: NewMaterials
 
     def setup(self, model, s):
-        self.base = model.capacity[s].copy()
+        self.added = np.zeros(model.n_mat)
 
     def start_week(self, model, s):
         k = model.week - self.p.start_week
         frac = 0.0 if k < 0 else min(1.0, (k + 1) / self.p.ramp_weeks)
-        add = np.array([0.0, self.p.hdg_ahss_add, self.p.aluminium_add]) * frac
-        if frac > 0:
-            model.set_capacity(s, self.base + add)
-        return add.sum() * self.p.cost_per_t_week_year / WEEKS_PER_YEAR
+        target = np.array([0.0, self.p.hdg_ahss_add, self.p.aluminium_add]) * frac
+        if np.any(target > self.added):
+            model.set_capacity(s, model.capacity[s] + target - self.added)
+            self.added = target
+        # the lines cost what reactive expansion costs (supplier's capacity cost)
+        return self.added.sum() * model.params.suppliers[s].capacity_cost_per_t_week_year / (
+            WEEKS_PER_YEAR)
 
 
 class DevelopmentStrategy(Strategy):
@@ -230,6 +233,14 @@ class DevelopmentStrategy(Strategy):
             weight = pop.size * np.where(recent, 3.0, 1.0)
         extra = model.draw_unaware(s, expected, weight=weight)
         return np.union1d(rows, extra)
+
+    def discounts(self, model, s, disc):
+        if self.p.intro_discount <= 0:
+            return disc
+        pop = model.pop
+        stage = pop.stage[:, s]
+        new = (stage == PROSPECT) | ((stage == POTENTIAL) & (pop.tenure[:, s] < self.p.intro_weeks))
+        return np.where(new, np.maximum(disc, self.p.intro_discount), disc)
 
     def welcome(self, model, s, rows):
         pop = model.pop

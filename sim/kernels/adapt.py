@@ -12,8 +12,11 @@ import numpy as np
 def satisfaction_target(fill: np.ndarray, service: np.ndarray, fairness: np.ndarray,
                         warning: np.ndarray, w_fill: float, w_service: float,
                         w_price: float, w_warning: float) -> np.ndarray:
-    """Weighted score (0..1) of one week's experience with a supplier."""
-    return w_fill * fill + w_service * service + w_price * fairness + w_warning * warning
+    """Score (0..1) of one week's experience with a supplier: the weighted fill rate, service
+    and price fairness (weights adding up to 1), less ``w_warning`` times the penalty of an
+    unannounced price rise (``1 - warning``)."""
+    score = w_fill * fill + w_service * service + w_price * fairness
+    return np.clip(score - w_warning * (1.0 - warning), 0.0, 1.0)
 
 
 def price_fairness(relative_price: np.ndarray, slope: float) -> np.ndarray:
@@ -32,16 +35,25 @@ def update_satisfaction(sat: np.ndarray, target: np.ndarray, bought: np.ndarray,
     return np.where(bought, sat + rate * (target - sat), sat)
 
 
+def satisfying(satisfaction: np.ndarray, tolerance: float) -> np.ndarray:
+    """How satisfying a transaction is (0..1): 0 at or below the ``tolerance`` level of
+    satisfaction, rising linearly to 1 at full satisfaction (a zone of tolerance: only
+    transactions better than adequate reinforce loyalty)."""
+    return np.clip((satisfaction - tolerance) / (1.0 - tolerance), 0.0, 1.0)
+
+
 def loyalty_payoff(visit: np.ndarray, satisfaction: np.ndarray, payoff: float,
-                   satisfaction_weight: float) -> np.ndarray:
-    """Payoff of this week's purchases: ``payoff * visit * ((1 - w) + w * satisfaction)``.
+                   satisfaction_weight: float, tolerance: float = 0.0) -> np.ndarray:
+    """Payoff of this week's purchases: ``payoff * visit * ((1 - w) + w * g(satisfaction))``
+    where ``g`` is :func:`satisfying`.
 
     ``visit`` is the share of the customer's demand delivered by each supplier (0/1 per week
-    in the WKH case).
+    in the WKH case, where ``w = 0``).
     """
     if satisfaction_weight == 0:
         return payoff * visit
-    return payoff * visit * ((1.0 - satisfaction_weight) + satisfaction_weight * satisfaction)
+    g = satisfying(satisfaction, tolerance)
+    return payoff * visit * ((1.0 - satisfaction_weight) + satisfaction_weight * g)
 
 
 def update_loyalty(loyalty: np.ndarray, payoff: np.ndarray, gamma: float) -> np.ndarray:

@@ -80,7 +80,12 @@ def contract_split(logit: np.ndarray, winner_onehot: np.ndarray, contract_share:
 
     ``winner_onehot`` is N x S (all zero for customers without a contract), ``winner_carries``
     N (1 when the winner carries this material). The winner gets ``contract_share`` of the
-    volume, the rest follows the routine logit shares.
+    volume; the rest goes to the buyer's other suppliers in proportion to their routine shares
+    (dual sourcing), or to the winner as well when the buyer uses no other supplier.
     """
     cs = contract_share * winner_carries
-    return cs[:, None] * winner_onehot + (1.0 - cs)[:, None] * logit
+    others = logit * (1.0 - winner_onehot)
+    total = others.sum(axis=1, keepdims=True)
+    rest = np.where(total > 0, others / np.where(total > 0, total, 1.0), winner_onehot)
+    rest = np.where((winner_carries > 0)[:, None], rest, logit)
+    return cs[:, None] * winner_onehot + (1.0 - cs)[:, None] * rest

@@ -25,7 +25,7 @@ def ration(orders: np.ndarray, available: np.ndarray,
     rest = orders - prio
     tp = prio.sum(axis=0)
     fill_p = np.minimum(np.divide(available, tp, out=np.ones_like(tp), where=tp > 0), 1.0)
-    left = available - fill_p * tp
+    left = np.maximum(available - fill_p * tp, 0.0)  # never below zero from rounding
     tr = rest.sum(axis=0)
     fill_r = np.minimum(np.divide(left, tr, out=np.ones_like(tr), where=tr > 0), 1.0)
     return prio * fill_p + rest * fill_r

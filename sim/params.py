@@ -36,7 +36,7 @@ class Strict(BaseModel):
     """Base for every parameter block: unknown keys, NaN and infinity are rejected."""
 
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False, validate_assignment=True,
-                              frozen=False)
+                              strict=True)
 
 
 class Capacity(Strict):
@@ -112,7 +112,6 @@ class EVParams(Strict):
 
     share_start: float = P(0.45, unit="1", ge=0.001, le=0.999,
                            source="China NEV share of new cars, 2024-25 (~45%)")
-    midpoint_year: float = P(2026.5, unit="year", ge=1990, le=2100, source="assumption")
     width_years: float = P(2.5, unit="year", gt=0, le=50, source="assumption")
     mix_ice: Mix = Field(default_factory=lambda: Mix(steel=0.78, hdg_ahss=0.17, aluminium=0.05))
     mix_ev: Mix = Field(default_factory=lambda: Mix(steel=0.45, hdg_ahss=0.30, aluminium=0.25))

@@ -46,16 +46,20 @@ RING = 52
 
 
 def _jit(fn):
+    """Compiled without numba's reference counting (``_nrt=False``): the kernels allocate
+    nothing (scratch rows come in ``buf``), and counting references to every array a helper
+    receives cost more than the arithmetic at six suppliers."""
     if nb is None:
         return fn
-    return nb.njit(cache=True, error_model="numpy", nogil=True)(fn)
+    return nb.njit(cache=True, error_model="numpy", nogil=True, _nrt=False)(fn)
 
 
 def _inline(fn):
-    """A helper inlined into its caller (no call, no reference counting per row)."""
+    """A helper inlined into its caller (no call per row)."""
     if nb is None:
         return fn
-    return nb.njit(cache=True, error_model="numpy", nogil=True, inline="always")(fn)
+    return nb.njit(cache=True, error_model="numpy", nogil=True, inline="always",
+                   _nrt=False)(fn)
 
 
 # ------------------------------------------------------------------------ numpy semantics
@@ -118,15 +122,67 @@ def _clip01(x):
     return _min(_max(x, 0.0), 1.0)
 
 
+@_inline
+def _pw(vals, idx, k, S, acc8, dense):
+    """numpy's sum of a length-``S`` row that is zero except ``vals[j]`` at ``idx[j]``.
+
+    Adding an exact zero changes nothing, so numpy's pairwise sum of the full row equals
+    its accumulators (``s mod 8``, then the fixed tree, then the tail) fed with the non-zero
+    entries only, in order. ``acc8`` (8) and ``dense`` (S) are scratch.
+    """
+    if S < 8:
+        res = 0.0
+        for j in range(k):
+            res += vals[j]
+        return res
+    if S > 128:
+        for s in range(S):
+            dense[s] = 0.0
+        for j in range(k):
+            dense[idx[j]] = vals[j]
+        return _pairwise_big(dense, S)
+    stop = S - (S % 8)
+    for a in range(8):
+        acc8[a] = 0.0
+    for j in range(k):
+        s = idx[j]
+        if s < stop:
+            acc8[s % 8] += vals[j]
+    res = ((acc8[0] + acc8[1]) + (acc8[2] + acc8[3])) + ((acc8[4] + acc8[5])
+                                                         + (acc8[6] + acc8[7]))
+    for j in range(k):
+        if idx[j] >= stop:
+            res += vals[j]
+    return res
+
+
+@_inline
+def _known(i, aware, dense, idx, kn):
+    """The suppliers customer ``i`` knows, in order, into ``idx``; returns how many.
+
+    Only they can have a share, an order or a delivery. ``dense`` (sample mode, where a
+    rounding edge can pick any supplier) lists them all. ``kn[s]`` flags the listed ones.
+    """
+    S = kn.shape[0]
+    k = 0
+    for s in range(S):
+        f = dense or aware[i, s]
+        kn[s] = f
+        if f:
+            idx[k] = s
+            k += 1
+    return k
+
+
 # ------------------------------------------------------------------------ pass 1: choice
 @_inline
-def _base_row(i, u, loyalty, kam, ded, weeks_since, novelty, switching, service, care_service,
-              dedicated_service, portfolio, beta_loyalty, beta_service, beta_kam, beta_fit,
-              use_switching, incumbent_weeks):
-    """``MarketModel._base_utility`` for customer ``i`` into ``u`` (S)."""
-    S = u.shape[0]
-    for s in range(S):
-        k = 1.0 if kam[i, s] else 0.0
+def _base_row(i, idx, k, u, loyalty, kam, ded, weeks_since, novelty, switching, service,
+              care_service, dedicated_service, portfolio, beta_loyalty, beta_service,
+              beta_kam, beta_fit, use_switching, incumbent_weeks):
+    """``MarketModel._base_utility`` of customer ``i`` for its listed suppliers into ``u``."""
+    for j in range(k):
+        s = idx[j]
+        kf = 1.0 if kam[i, s] else 0.0
         d = 1.0 if ded[i, s] else 0.0
         v = beta_loyalty * loyalty[i, s]
         if beta_service != 0.0:
@@ -134,267 +190,296 @@ def _base_row(i, u, loyalty, kam, ded, weeks_since, novelty, switching, service,
             boost = kd * care_service[s] + d * dedicated_service[s]
             v = v + beta_service * _min(service[s] + boost, 1.0)
         if beta_kam != 0.0:
-            v = v + beta_kam * (k + d)
+            v = v + beta_kam * (kf + d)
         if beta_fit != 0.0:
             v = v + beta_fit * (novelty[i] * portfolio[s])
         if use_switching:
             ni = 0.0 if weeks_since[i, s] < incumbent_weeks else 1.0
             v = v - switching[i] * ni
-        u[s] = v
+        u[j] = v
 
 
 @_inline
-def _logit_row(u, allowed, min_share, routine, m, i, w, out):
-    """``choice.logit_shares`` of one row into ``routine[m, i]`` (``w``, ``out`` scratch)."""
-    S = u.shape[0]
+def _logit_row(i, m, idx, k, S, base, aware, carries, ps, discount, rel_price, use_price,
+               min_share, w, out, acc8, dense):
+    """``choice.logit_shares`` of customer ``i``, material ``m``, over its listed suppliers
+    (the others' shares are 0) into ``out``."""
     top = -np.inf
-    for s in range(S):
-        v = u[s] if allowed[s] else -np.inf
-        w[s] = v
+    for j in range(k):
+        s = idx[j]
+        v = -np.inf
+        if aware[i, s] and carries[s, m] > 0:
+            if use_price:
+                rel = rel_price[s, m] * (1.0 - discount[i, s])
+                v = base[j] + (-ps[i]) * (rel - 1.0)
+            else:
+                v = base[j]
+        w[j] = v
         if v > top or v != v:
             top = v
-    finite = not (math.isinf(top) or top != top)
-    shift = top if finite else 0.0
-    for s in range(S):
-        w[s] = math.exp(w[s] - shift) if finite else 0.0
-    total = _pairwise(w, S)
-    for s in range(S):
-        out[s] = w[s] / total if total > 0 else 0.0
+    if math.isinf(top) or top != top:  # nothing allowed (or inf/nan): all zeros
+        for j in range(k):
+            out[j] = 0.0
+        return
+    # exp(-inf - top) is exactly 0, and 0 / total exactly 0: both skipped
+    for j in range(k):
+        x = w[j]
+        w[j] = math.exp(x - top) if x != -np.inf else 0.0
+    total = _pw(w, idx, k, S, acc8, dense)
+    for j in range(k):
+        out[j] = (w[j] / total if w[j] != 0.0 else 0.0) if total > 0 else 0.0
     if min_share > 0:
-        mx = -np.inf
-        for s in range(S):
-            if out[s] > mx or out[s] != out[s]:
-                mx = out[s]
-        for s in range(S):
-            if out[s] < min_share and out[s] < mx:
-                out[s] = 0.0
-        total = _pairwise(out, S)
+        mx = 0.0 if k < S else -np.inf  # the unlisted suppliers' zeros
+        for j in range(k):
+            if out[j] > mx or out[j] != out[j]:
+                mx = out[j]
+        for j in range(k):
+            if out[j] < min_share and out[j] < mx:
+                out[j] = 0.0
+        total = _pw(out, idx, k, S, acc8, dense)
         if total > 0:
-            for s in range(S):
-                out[s] = out[s] / total
-    for s in range(S):
-        routine[m, i, s] = out[s]
+            for j in range(k):
+                if out[j] != 0.0:
+                    out[j] = out[j] / total
+
+
+@_inline
+def _orders_row(m, i, idx, k, S, routine, demand, contract, aware, carries, contract_share,
+                sample, draws, tmp, out, acc8, dense):
+    """Orders of customer ``i`` for material ``m`` to its listed suppliers (``out``):
+    ``MarketModel._choose``.
+
+    The contract split (``choice.contract_split``) is applied to every row: a buyer without a
+    contract has ``cs = 0`` and keeps its routine shares exactly, as numpy's does when no one
+    holds a contract and the split is skipped. A winner it does not know gets nothing.
+    """
+    win = contract[i]
+    has = win >= 0
+    wc = win if has else 0
+    car = carries[wc, m] if has else 0.0
+    car = car * (1.0 if aware[i, wc] else 0.0)
+    cs = contract_share * car
+    ncs = 1.0 - cs
+    if car > 0:  # dual sourcing: the rest to the buyer's other suppliers
+        for j in range(k):
+            s = idx[j]
+            tmp[j] = routine[m, i, s] * (0.0 if s == win else 1.0)
+        tot = _pw(tmp, idx, k, S, acc8, dense)
+        if tot > 0:
+            for j in range(k):
+                oh = 1.0 if idx[j] == win else 0.0
+                out[j] = cs * oh + ncs * (tmp[j] / tot)
+        else:
+            for j in range(k):
+                oh = 1.0 if idx[j] == win else 0.0
+                out[j] = cs * oh + ncs * oh
+    else:
+        for j in range(k):
+            s = idx[j]
+            oh = 1.0 if s == win else 0.0
+            out[j] = cs * oh + ncs * routine[m, i, s]
+    if sample:  # choice.sample_one; dense lists: j == s
+        cum = 0.0
+        for j in range(k):
+            cum = out[j] if j == 0 else cum + out[j]
+            tmp[j] = cum
+        total = tmp[k - 1]
+        x = draws[m, i] * total
+        pick = 0
+        for j in range(k):
+            if tmp[j] <= x:
+                pick += 1
+        if pick > k - 1:
+            pick = k - 1
+        keep = 1.0 if total > 0 else 0.0
+        for j in range(k):
+            out[j] = (1.0 if j == pick else 0.0) * keep
+    d = demand[i, m]
+    for j in range(k):
+        out[j] = d * out[j]
+
+
+@_inline
+def _prio_row(i, idx, k, stage, kam, key_first, out):
+    for j in range(k):
+        s = idx[j]
+        out[j] = 1.0 if ((stage[i, s] == KEY or kam[i, s]) and key_first[s]) else 0.0
+
+
+@_inline
+def _ration_row(m, idx, k, orders, prio_row, key_any, fill, fill_p, fill_r, out):
+    """``fulfil.ration`` for one row with the supplier fills (M x S) already computed."""
+    if key_any:
+        for j in range(k):
+            s = idx[j]
+            p = orders[j] * prio_row[j]
+            r = orders[j] - p
+            out[j] = p * fill_p[m, s] + r * fill_r[m, s]
+    else:
+        for j in range(k):
+            out[j] = orders[j] * fill[m, idx[j]]
+
+
+@_inline
+def _spill_row(m, i, idx, k, S, routine, unfilled, spare_ok, out, acc8, dense):
+    """``fulfil.spill_orders`` of one row (``out`` holds the weights first)."""
+    for j in range(k):
+        s = idx[j]
+        out[j] = routine[m, i, s] * spare_ok[m, s]
+    total = _pw(out, idx, k, S, acc8, dense)
+    for j in range(k):
+        share = out[j] / total if total > 0 else 0.0
+        out[j] = unfilled * share
 
 
 @_jit
 def routine_pass(n, routine, loyalty, kam, ded, weeks_since, aware, discount, novelty,
                  switching, ps, service, care_service, dedicated_service, portfolio, carries,
                  rel_price, beta_loyalty, beta_service, beta_kam, beta_fit, use_switching,
-                 incumbent_weeks, use_price, min_share):
-    """Routine (non-contract) logit shares of every customer and material: ``routine[m, i]``."""
+                 incumbent_weeks, use_price, min_share, buf, ibuf, bbuf, with_orders, demand,
+                 contract, contract_share, sample, draws, stage, key_first, key_any,
+                 ordered_tot, prio_tot, rest_tot):
+    """Routine (non-contract) logit shares of every customer and material: ``routine[m, i]``.
+
+    With ``with_orders`` (the weekly step) only the listed suppliers' entries are written
+    (the others are never read) and the tonnes ordered are added up per material and
+    supplier; without (set-up, ``routine_shares``), whole rows are written.
+    """
     M = routine.shape[0]
     S = routine.shape[2]
-    base = np.empty(S)
-    u = np.empty(S)
-    w = np.empty(S)
-    x = np.empty(S)
-    allowed = np.empty(S, dtype=np.bool_)
+    base, w, x, o, tmp, pr = buf[0], buf[1], buf[2], buf[3], buf[4], buf[5]
+    acc8, dense = buf[14], buf[15]
+    idx = ibuf
+    kn = bbuf[:S]
     for i in range(n):
-        _base_row(i, base, loyalty, kam, ded, weeks_since, novelty, switching, service,
-                  care_service, dedicated_service, portfolio, beta_loyalty, beta_service,
-                  beta_kam, beta_fit, use_switching, incumbent_weeks)
+        k = _known(i, aware, sample, idx, kn)
+        _base_row(i, idx, k, base, loyalty, kam, ded, weeks_since, novelty, switching,
+                  service, care_service, dedicated_service, portfolio, beta_loyalty,
+                  beta_service, beta_kam, beta_fit, use_switching, incumbent_weeks)
+        if with_orders and key_any:
+            _prio_row(i, idx, k, stage, kam, key_first, pr)
         for m in range(M):
-            for s in range(S):
-                if use_price:
-                    rel = rel_price[s, m] * (1.0 - discount[i, s])
-                    u[s] = base[s] + (-ps[i]) * (rel - 1.0)
-                else:
-                    u[s] = base[s]
-                allowed[s] = aware[i, s] and carries[s, m] > 0
-            _logit_row(u, allowed, min_share, routine, m, i, w, x)
-
-
-@_inline
-def _orders_row(m, i, routine, demand, contract, aware, carries, contract_share, has_any,
-                sample, draws, out):
-    """Orders of customer ``i`` for material ``m`` (S): ``MarketModel._choose``."""
-    S = out.shape[0]
-    for s in range(S):
-        out[s] = routine[m, i, s]
-    if has_any:
-        win = contract[i]
-        has = win >= 0
-        wc = win if has else 0
-        car = carries[wc, m] if has else 0.0
-        car = car * (1.0 if aware[i, wc] else 0.0)
-        cs = contract_share * car
-        if car > 0:  # dual sourcing: the rest to the other suppliers (choice.contract_split)
-            tot = 0.0
-            for s in range(S):
-                if s != win:
-                    tot += out[s]
-            for s in range(S):
-                if tot > 0:
-                    out[s] = 0.0 if s == win else out[s] / tot
-                else:
-                    out[s] = 1.0 if s == win else 0.0
-        for s in range(S):
-            oh = 1.0 if (has and s == win) else 0.0
-            out[s] = cs * oh + (1.0 - cs) * out[s]
-    if sample:
-        cum = 0.0
-        u = draws[m, i]
-        pick = 0
-        for s in range(S):
-            cum = out[s] if s == 0 else cum + out[s]
-            out[s] = cum  # the running sum, read back below
-        total = out[S - 1]
-        x = u * total
-        for s in range(S):
-            if out[s] <= x:
-                pick += 1
-        if pick > S - 1:
-            pick = S - 1
-        keep = 1.0 if total > 0 else 0.0
-        for s in range(S):
-            out[s] = (1.0 if s == pick else 0.0) * keep
-    d = demand[i, m]
-    for s in range(S):
-        out[s] = d * out[s]
-
-
-@_inline
-def _ration_row(m, orders, prio_row, key_any, fill, fill_p, fill_r, out):
-    """``fulfil.ration`` for one row with the supplier fills (M x S) already computed."""
-    S = orders.shape[0]
-    if key_any:
-        for s in range(S):
-            p = orders[s] * prio_row[s]
-            r = orders[s] - p
-            out[s] = p * fill_p[m, s] + r * fill_r[m, s]
-    else:
-        for s in range(S):
-            out[s] = orders[s] * fill[m, s]
-
-
-@_inline
-def _prio_row(i, stage, kam, key_first, out):
-    S = out.shape[0]
-    for s in range(S):
-        out[s] = 1.0 if ((stage[i, s] == KEY or kam[i, s]) and key_first[s]) else 0.0
-
-
-@_inline
-def _spill_row(routine, m, i, unfilled, spare_ok, out):
-    """``fulfil.spill_orders`` of one row (uses ``out`` for the weights first)."""
-    S = out.shape[0]
-    for s in range(S):
-        out[s] = routine[m, i, s] * spare_ok[m, s]
-    total = _pairwise(out, S)
-    for s in range(S):
-        share = out[s] / total if total > 0 else 0.0
-        out[s] = unfilled * share
+            _logit_row(i, m, idx, k, S, base, aware, carries, ps, discount, rel_price,
+                       use_price, min_share, w, x, acc8, dense)
+            if not with_orders:
+                for s in range(S):
+                    routine[m, i, s] = 0.0
+            for j in range(k):
+                routine[m, i, idx[j]] = x[j]
+            if with_orders:  # what is ordered, per material and supplier
+                _orders_row(m, i, idx, k, S, routine, demand, contract, aware, carries,
+                            contract_share, sample, draws, tmp, o, acc8, dense)
+                for j in range(k):
+                    s = idx[j]
+                    ordered_tot[m, s] += o[j]
+                    if key_any:
+                        p = o[j] * pr[j]
+                        prio_tot[m, s] += p
+                        rest_tot[m, s] += o[j] - p
 
 
 @_jit
-def order_totals_pass(n, routine, demand, contract, aware, carries, contract_share, has_any,
-                      sample, draws, stage, kam, key_first, key_any, ordered_tot, prio_tot,
-                      rest_tot):
-    """Pass 1b: per material and supplier, tonnes ordered (and priority/other split)."""
-    M, S = routine.shape[0], routine.shape[2]
-    o = np.empty(S)
-    pr = np.empty(S)
-    for i in range(n):
-        if key_any:
-            _prio_row(i, stage, kam, key_first, pr)
-        for m in range(M):
-            _orders_row(m, i, routine, demand, contract, aware, carries, contract_share,
-                        has_any, sample, draws, o)
-            for s in range(S):
-                ordered_tot[m, s] += o[s]
-                if key_any:
-                    p = o[s] * pr[s]
-                    prio_tot[m, s] += p
-                    rest_tot[m, s] += o[s] - p
-
-
-@_jit
-def first_round_pass(n, routine, demand, contract, aware, carries, contract_share, has_any,
-                     sample, draws, stage, kam, key_first, key_any, fill, fill_p, fill_r,
-                     delivered_tot):
+def first_round_pass(n, routine, demand, contract, aware, carries, contract_share, sample,
+                     draws, stage, kam, key_first, key_any, fill, fill_p, fill_r,
+                     delivered_tot, buf, ibuf, bbuf):
     """Pass 2: tonnes delivered in the first round per material and supplier."""
     M, S = routine.shape[0], routine.shape[2]
-    o = np.empty(S)
-    d1 = np.empty(S)
-    pr = np.empty(S)
+    o, tmp, d1, pr = buf[0], buf[1], buf[2], buf[5]
+    acc8, dense = buf[14], buf[15]
+    idx = ibuf
+    kn = bbuf[:S]
     for i in range(n):
+        k = _known(i, aware, sample, idx, kn)
         if key_any:
-            _prio_row(i, stage, kam, key_first, pr)
+            _prio_row(i, idx, k, stage, kam, key_first, pr)
         for m in range(M):
-            _orders_row(m, i, routine, demand, contract, aware, carries, contract_share,
-                        has_any, sample, draws, o)
-            _ration_row(m, o, pr, key_any, fill, fill_p, fill_r, d1)
-            for s in range(S):
-                delivered_tot[m, s] += d1[s]
+            _orders_row(m, i, idx, k, S, routine, demand, contract, aware, carries,
+                        contract_share, sample, draws, tmp, o, acc8, dense)
+            _ration_row(m, idx, k, o, pr, key_any, fill, fill_p, fill_r, d1)
+            for j in range(k):
+                delivered_tot[m, idx[j]] += d1[j]
 
 
 @_jit
-def spill_pass(n, routine, demand, contract, aware, carries, contract_share, has_any, sample,
-               draws, stage, kam, key_first, key_any, fill, fill_p, fill_r, spare_ok,
-               spill_tot, spill_prio_tot, spill_rest_tot):
+def spill_pass(n, routine, demand, contract, aware, carries, contract_share, sample, draws,
+               stage, kam, key_first, key_any, fill, fill_p, fill_r, spare_ok, spill_tot,
+               spill_prio_tot, spill_rest_tot, buf, ibuf, bbuf):
     """Pass 3: second-round orders (unfilled tonnes to suppliers with spare stock)."""
     M, S = routine.shape[0], routine.shape[2]
-    o = np.empty(S)
-    d1 = np.empty(S)
-    sp = np.empty(S)
-    pr = np.empty(S)
+    o, tmp, d1, sp, pr = buf[0], buf[1], buf[2], buf[3], buf[5]
+    acc8, dense = buf[14], buf[15]
+    idx = ibuf
+    kn = bbuf[:S]
     for i in range(n):
+        k = _known(i, aware, sample, idx, kn)
         if key_any:
-            _prio_row(i, stage, kam, key_first, pr)
+            _prio_row(i, idx, k, stage, kam, key_first, pr)
         for m in range(M):
-            _orders_row(m, i, routine, demand, contract, aware, carries, contract_share,
-                        has_any, sample, draws, o)
-            _ration_row(m, o, pr, key_any, fill, fill_p, fill_r, d1)
-            unfilled = _pairwise(o, S) - _pairwise(d1, S)
-            _spill_row(routine, m, i, unfilled, spare_ok, sp)
-            for s in range(S):
-                spill_tot[m, s] += sp[s]
+            _orders_row(m, i, idx, k, S, routine, demand, contract, aware, carries,
+                        contract_share, sample, draws, tmp, o, acc8, dense)
+            _ration_row(m, idx, k, o, pr, key_any, fill, fill_p, fill_r, d1)
+            unfilled = _pw(o, idx, k, S, acc8, dense) - _pw(d1, idx, k, S, acc8, dense)
+            if unfilled == 0.0:
+                continue  # nothing spills: the row adds zeros to the totals
+            _spill_row(m, i, idx, k, S, routine, unfilled, spare_ok, sp, acc8, dense)
+            for j in range(k):
+                s = idx[j]
+                spill_tot[m, s] += sp[j]
                 if key_any:
-                    p = sp[s] * pr[s]
+                    p = sp[j] * pr[j]
                     spill_prio_tot[m, s] += p
-                    spill_rest_tot[m, s] += sp[s] - p
+                    spill_rest_tot[m, s] += sp[j] - p
 
 
 @_inline
-def _deliver_row(m, i, routine, demand, contract, aware, carries, contract_share, has_any,
+def _deliver_row(m, i, idx, k, S, routine, demand, contract, aware, carries, contract_share,
                  sample, draws, key_any, pr, fill, fill_p, fill_r, spare_ok, fill2, fill2_p,
-                 fill2_r, o, d1, sp, d2):
-    """Orders ``o``, first-round ``d1`` and second-round ``d2`` deliveries of one row."""
-    S = o.shape[0]
-    _orders_row(m, i, routine, demand, contract, aware, carries, contract_share, has_any,
-                sample, draws, o)
-    _ration_row(m, o, pr, key_any, fill, fill_p, fill_r, d1)
-    unfilled = _pairwise(o, S) - _pairwise(d1, S)
-    _spill_row(routine, m, i, unfilled, spare_ok, sp)
-    _ration_row(m, sp, pr, key_any, fill2, fill2_p, fill2_r, d2)
+                 fill2_r, tmp, o, d1, sp, d2, acc8, dense):
+    """Orders ``o``, first-round ``d1`` and second-round ``d2`` deliveries of one row.
+
+    Returns False when nothing spilled (``d2`` is then all zeros and left unwritten).
+    """
+    _orders_row(m, i, idx, k, S, routine, demand, contract, aware, carries, contract_share,
+                sample, draws, tmp, o, acc8, dense)
+    _ration_row(m, idx, k, o, pr, key_any, fill, fill_p, fill_r, d1)
+    unfilled = _pw(o, idx, k, S, acc8, dense) - _pw(d1, idx, k, S, acc8, dense)
+    if unfilled == 0.0:
+        return False
+    _spill_row(m, i, idx, k, S, routine, unfilled, spare_ok, sp, acc8, dense)
+    _ration_row(m, idx, k, sp, pr, key_any, fill2, fill2_p, fill2_r, d2)
+    return True
 
 
 @_jit
-def second_round_pass(n, routine, demand, contract, aware, carries, contract_share, has_any,
-                      sample, draws, stage, kam, key_first, key_any, fill, fill_p, fill_r,
-                      spare_ok, fill2, fill2_p, fill2_r, by_mat):
+def second_round_pass(n, routine, demand, contract, aware, carries, contract_share, sample,
+                      draws, stage, kam, key_first, key_any, fill, fill_p, fill_r, spare_ok,
+                      fill2, fill2_p, fill2_r, by_mat, buf, ibuf, bbuf):
     """Pass 4: tonnes delivered per material and supplier, both rounds (``by_mat``, M x S)."""
     M, S = routine.shape[0], routine.shape[2]
-    o = np.empty(S)
-    d1 = np.empty(S)
-    sp = np.empty(S)
-    d2 = np.empty(S)
-    pr = np.empty(S)
+    o, tmp, d1, sp, d2, pr = buf[0], buf[1], buf[2], buf[3], buf[4], buf[5]
+    acc8, dense = buf[14], buf[15]
+    idx = ibuf
+    kn = bbuf[:S]
     for i in range(n):
+        k = _known(i, aware, sample, idx, kn)
         if key_any:
-            _prio_row(i, stage, kam, key_first, pr)
+            _prio_row(i, idx, k, stage, kam, key_first, pr)
         for m in range(M):
-            _deliver_row(m, i, routine, demand, contract, aware, carries, contract_share,
-                         has_any, sample, draws, key_any, pr, fill, fill_p, fill_r, spare_ok,
-                         fill2, fill2_p, fill2_r, o, d1, sp, d2)
-            for s in range(S):
-                by_mat[m, s] += d1[s] + d2[s]
+            if _deliver_row(m, i, idx, k, S, routine, demand, contract, aware, carries,
+                            contract_share, sample, draws, key_any, pr, fill, fill_p, fill_r,
+                            spare_ok, fill2, fill2_p, fill2_r, tmp, o, d1, sp, d2, acc8,
+                            dense):
+                for j in range(k):
+                    by_mat[m, idx[j]] += d1[j] + d2[j]
+            else:
+                for j in range(k):
+                    by_mat[m, idx[j]] += d1[j] + 0.0
 
 
 # ------------------------------------------------------------------ pass 5: the books onward
 @_jit
 def adapt_pass(n, week, focal, routine, demand, contract, aware, carries, contract_share,
-               has_any, sample, draws, key_first, key_any, fill, fill_p, fill_r, spare_ok,
+               sample, draws, key_first, key_any, fill, fill_p, fill_r, spare_ok,
                fill2, fill2_p, fill2_r,
                # prices and supplier-level inputs
                price, avg_cost, processing_cost, srp, rise, service, care_service,
@@ -413,69 +498,121 @@ def adapt_pass(n, week, focal, routine, demand, contract, aware, carries, contra
                spell_start, spell_rev, spell_margin, spell_abc, spell_key,
                # outputs
                revenue, counts, inflow, outflow, named, tr_row, tr_col, tr_from, tr_to,
-               done_rows):
+               done_rows, buf, ibuf, bbuf):
     """Pass 5: books, adaptation, rolling books, price sensitivity and lifecycle, per row.
 
     Returns ``(transitions, done)``: how many stage changes were written to ``tr_*`` and how
     many focal spells ended (rows in ``done_rows``).
     """
     M, S = routine.shape[0], routine.shape[2]
-    o = np.empty(S)
-    d1 = np.empty(S)
-    sp = np.empty(S)
-    d2 = np.empty(S)
-    pr = np.empty(S)
-    first_ord = np.empty(S)
-    first_del = np.empty(S)
-    vol = np.empty(S)
-    rev = np.empty(S)
-    cost = np.empty(S)
-    rel = np.empty(S)
-    dm = np.empty(M)
+    o, tmp, d1, sp, d2, pr = buf[0], buf[1], buf[2], buf[3], buf[4], buf[5]
+    first_ord, first_del, vol, rev, cost = buf[6], buf[7], buf[8], buf[9], buf[10]
+    vol_s = buf[11]  # this week's tonnes by supplier index (0 for the unlisted)
+    dm = buf[12, :M]
+    acc8, dense = buf[14], buf[15]
+    idx = ibuf
+    kn = bbuf[:S]
     slot = week % RING
     old13 = (week - 13) % RING
     n_tr = 0
     n_done = 0
     for i in range(n):
+        k = _known(i, aware, sample, idx, kn)
         if key_any:
-            _prio_row(i, stage, kam, key_first, pr)
-        # ---- books (MarketModel._fulfil / _books)
-        for s in range(S):
-            first_ord[s] = 0.0
-            first_del[s] = 0.0
-            vol[s] = 0.0
-            rev[s] = 0.0
-            cost[s] = 0.0
+            _prio_row(i, idx, k, stage, kam, key_first, pr)
+        # ---- books (MarketModel._fulfil / _books). A supplier the buyer does not know gets
+        # no orders (routine share 0, no contract, no spill), so its books are exactly 0
+        # and only the listed (known) suppliers are accumulated, at their list position j.
+        for j in range(k):
+            first_ord[j] = 0.0
+            first_del[j] = 0.0
+            vol[j] = 0.0
+            rev[j] = 0.0
+            cost[j] = 0.0
         for m in range(M):
-            _deliver_row(m, i, routine, demand, contract, aware, carries, contract_share,
-                         has_any, sample, draws, key_any, pr, fill, fill_p, fill_r, spare_ok,
-                         fill2, fill2_p, fill2_r, o, d1, sp, d2)
-            for s in range(S):
-                d = d1[s] + d2[s]
-                first_ord[s] = first_ord[s] + o[s]
-                first_del[s] = first_del[s] + d1[s]
-                vol[s] = vol[s] + d
-                rev[s] = rev[s] + d * price[s, m] * (1.0 - discount[i, s])
-                cost[s] = cost[s] + d * (avg_cost[s, m] + processing_cost[m])
-        for s in range(S):
-            revenue[s] += rev[s]
+            spilled = _deliver_row(m, i, idx, k, S, routine, demand, contract, aware,
+                                   carries, contract_share, sample, draws, key_any, pr, fill,
+                                   fill_p, fill_r, spare_ok, fill2, fill2_p, fill2_r, tmp, o,
+                                   d1, sp, d2, acc8, dense)
+            for j in range(k):
+                s = idx[j]
+                d = d1[j] + (d2[j] if spilled else 0.0)
+                first_ord[j] = first_ord[j] + o[j]
+                first_del[j] = first_del[j] + d1[j]
+                vol[j] = vol[j] + d
+                rev[j] = rev[j] + d * price[s, m] * (1.0 - discount[i, s])
+                cost[j] = cost[j] + d * (avg_cost[s, m] + processing_cost[m])
+        rev_f = 0.0
+        cost_f = 0.0
         # ---- adaptation (MarketModel._adapt)
         for m in range(M):
             dm[m] = demand[i, m]
         wallet = _pairwise(dm, M)
+        jj = 0
         for s in range(S):
-            rel[s] = srp[s] * (1.0 - discount[i, s])
-        growing_any = False
-        for s in range(S):
-            fo = first_ord[s]
+            if not kn[s]:
+                vol_s[s] = 0.0
+                # nothing ordered or delivered: satisfaction and delivery stay, the share
+                # and the payoff are 0, the books roll on with zeros. Values are stored only
+                # when they change (most such relationships are empty and stay so).
+                if share[i, s] != 0.0:
+                    share[i, s] = 0.0
+                lo = loyalty[i, s]
+                if lo != 0.0:
+                    loyalty[i, s] = (1.0 - gamma) * lo + 0.0
+                old_v = ring_vol[old13, i, s]
+                x = vol13[i, s]
+                y = _max(x + 0.0 - np.float64(old_v), 0.0)
+                if y != x:
+                    vol13[i, s] = y
+                if old_v > 0:
+                    act13[i, s] -= 1
+                r = ring_vol[slot, i, s]
+                x = vol52[i, s]
+                y = _max(x + 0.0 - np.float64(r), 0.0)
+                if y != x:
+                    vol52[i, s] = y
+                if r != 0:
+                    ring_vol[slot, i, s] = 0.0
+                r = ring_rev[slot, i, s]
+                x = rev52[i, s]
+                y = _max(x + 0.0 - np.float64(r), 0.0)
+                if y != x:
+                    rev52[i, s] = y
+                if r != 0:
+                    ring_rev[slot, i, s] = 0.0
+                r = ring_cost[slot, i, s]
+                x = cost52[i, s]
+                y = _max(x + 0.0 - np.float64(r), 0.0)
+                if y != x:
+                    cost52[i, s] = y
+                if r != 0:
+                    ring_cost[slot, i, s] = 0.0
+                ws = weeks_since[i, s]
+                nw = ws + 1 if ws + 1 < 10_000 else 10_000
+                if nw != ws:
+                    weeks_since[i, s] = nw
+                st = stage[i, s]
+                if st >= POTENTIAL and st <= SUNSET:
+                    tenure[i, s] += 1
+                continue
+            j = jj
+            jj += 1
+            vol_s[s] = vol[j]
+            if s == focal:
+                rev_f = rev[j]
+                cost_f = cost[j]
+            revenue[s] += rev[j]
+            rel_s = srp[s] * (1.0 - discount[i, s])
+            fo = first_ord[j]
             ordered = fo > EPS
-            fill_is = first_del[s] / fo if ordered else 1.0
+            fill_is = first_del[j] / fo if ordered else 1.0
             k = kam[i, s]
             dd = ded[i, s]
             kd = 1.0 if (k or dd) else 0.0
             boost = kd * care_service[s] + (1.0 if dd else 0.0) * dedicated_service[s]
             serv = _min(service[s] + boost, 1.0)
-            fair = _clip01(1.0 - fairness_slope * _max(rel[s] - 1.0, 0.0))
+            fair = _clip01(1.0 - fairness_slope * _max(rel_s - 1.0, 0.0))
             warn = 1.0 - _clip01(rise_penalty * rise[s] * (1.0 - (1.0 if warned[i, s] else 0.0)))
             target = _clip01(w_fill * fill_is + w_service * serv + w_price * fair
                              - w_warning * (1.0 - warn))
@@ -485,41 +622,45 @@ def adapt_pass(n, week, focal, routine, demand, contract, aware, carries, contra
             if ordered:
                 sat = sat + rate * (target - sat)
                 satisfaction[i, s] = sat
-            visit = vol[s] / wallet if wallet > EPS else 0.0
+            # 0 / wallet and payoff x 0 x (...) are exactly 0: skipped for suppliers not
+            # bought from
+            visit = (vol[j] / wallet if vol[j] != 0.0 else 0.0) if wallet > EPS else 0.0
             share[i, s] = visit
             if payoff_w == 0:
                 pay = payoff_p * visit
+            elif visit == 0.0:
+                pay = 0.0
             else:  # adapt.loyalty_payoff with adapt.satisfying (the zone of tolerance)
                 g = _clip01((sat - tolerance) / (1.0 - tolerance))
                 pay = payoff_p * visit * ((1.0 - payoff_w) + payoff_w * g)
             if use_mult:
                 st = stage[i, s]
-                growing_any = st == POTENTIAL or st == GENERAL
+                growing = st == POTENTIAL or st == GENERAL
                 m1 = care_payoff[s] if (k or dd) else 1.0
                 m2 = dedicated_payoff[s] if dd else 1.0
-                m3 = (1.0 + cultivation[s]) if growing_any else 1.0
+                m3 = (1.0 + cultivation[s]) if growing else 1.0
                 pay = pay * (m1 * m2 * m3)
             loyalty[i, s] = (1.0 - gamma) * loyalty[i, s] + pay
             if ordered:
                 dl = delivery[i, s]
                 delivery[i, s] = dl + 0.1 * (fill_is - dl)
             # ---- rolling books (MarketModel._roll_books)
-            v = np.float32(vol[s])
+            v = np.float32(vol[j])
             vf = np.float64(v)
             old_v = ring_vol[old13, i, s]
             vol13[i, s] = _max(vol13[i, s] + vf - np.float64(old_v), 0.0)
             act13[i, s] += np.int16((1 if v > 0 else 0) - (1 if old_v > 0 else 0))
             vol52[i, s] = _max(vol52[i, s] + vf - np.float64(ring_vol[slot, i, s]), 0.0)
             ring_vol[slot, i, s] = v
-            r32 = np.float32(rev[s])
+            r32 = np.float32(rev[j])
             rev52[i, s] = _max(rev52[i, s] + np.float64(r32) - np.float64(ring_rev[slot, i, s]),
                                0.0)
             ring_rev[slot, i, s] = r32
-            c32 = np.float32(cost[s])
+            c32 = np.float32(cost[j])
             cost52[i, s] = _max(cost52[i, s] + np.float64(c32)
                                 - np.float64(ring_cost[slot, i, s]), 0.0)
             ring_cost[slot, i, s] = c32
-            bought = vol[s] > EPS
+            bought = vol[j] > EPS
             if bought:
                 weeks_since[i, s] = 0
             else:
@@ -528,8 +669,8 @@ def adapt_pass(n, week, focal, routine, demand, contract, aware, carries, contra
             st = stage[i, s]
             if st >= POTENTIAL and st <= SUNSET:
                 tenure[i, s] += 1
-        spell_rev[i] += rev[focal]
-        spell_margin[i] += rev[focal] - cost[focal]
+        spell_rev[i] += rev_f
+        spell_margin[i] += rev_f - cost_f
         # ---- main supplier: argmax of 13-week volume, -1 when nothing bought
         best = vol13[i, 0]
         arg = 0
@@ -543,13 +684,16 @@ def adapt_pass(n, week, focal, routine, demand, contract, aware, carries, contra
         # ---- price sensitivity (MarketModel._update_price_sensitivity)
         has = mn >= 0
         mc = mn if has else 0
-        rel_main = rel[mc]
         rmin = np.inf
         for s in range(S):
-            x = rel[s] if (aware[i, s] and s != mc) else np.inf
-            if x < rmin or x != x:
-                rmin = x
-        undercut = 1.0 if (has and rmin < rel_main * (1.0 - ps_cut_threshold)) else 0.0
+            if aware[i, s] and s != mc:
+                x = srp[s] * (1.0 - discount[i, s])
+                if x < rmin or x != x:
+                    rmin = x
+        undercut = 0.0
+        if has and rmin != np.inf:  # (inf < anything is false: no known rival, no undercut)
+            rel_main = srp[mc] * (1.0 - discount[i, mc])
+            undercut = 1.0 if rmin < rel_main * (1.0 - ps_cut_threshold) else 0.0
         thin = 1.0 - _min(loyalty[i, mc] / j_ref, 1.0) if has else 1.0
         ten = _min(tenure[i, mc] / 260.0, 1.0) if has else 0.0
         care = 1.0 if (has and kam[i, mc]) else 0.0
@@ -562,9 +706,9 @@ def adapt_pass(n, week, focal, routine, demand, contract, aware, carries, contra
         act = active[i]
         for s in range(S):
             old = stage[i, s]
-            bought = vol[s] > EPS
-            r52 = rev52[i, s]
-            margin = (r52 - cost52[i, s]) / r52 if r52 > EPS else 0.0
+            if old == NONE and not kn[s]:
+                continue  # stays none: no change, nothing to count
+            bought = vol_s[s] > EPS
             v52 = vol52[i, s]
             ten_s = tenure[i, s]
             new = old
@@ -577,8 +721,12 @@ def adapt_pass(n, week, focal, routine, demand, contract, aware, carries, contra
             run_rate = 4.0 * vol13[i, s]
             declining = ten_s >= 52 and run_rate < sunset_ratio * v52
             recovered = run_rate >= recovery_ratio * v52
-            key_ok = (v52 >= key_volume_t and act13[i, s] >= continuity_weeks
-                      and margin >= key_margin_floor and credit_ok)
+            key_ok = False
+            if old == GENERAL or old == KEY:  # the margin only matters there
+                r52 = rev52[i, s]
+                margin = (r52 - cost52[i, s]) / r52 if r52 > EPS else 0.0
+                key_ok = (v52 >= key_volume_t and act13[i, s] >= continuity_weeks
+                          and margin >= key_margin_floor and credit_ok)
             if old == POTENTIAL and ten_s >= potential_min_weeks and v52 >= general_volume_t:
                 new = GENERAL
             if old == GENERAL and declining:
@@ -679,7 +827,7 @@ def choose_kernel(kernel: str | None = None, n_suppliers: int = 2) -> str:
     return "fused" if kernel == "fused" and n_suppliers > 1 and fused_ok() else "numpy"
 
 
-@_jit
+@(nb.njit(cache=True) if nb is not None else (lambda f: f))
 def _exp(x):
     out = np.empty_like(x)
     for i in range(x.size):
@@ -702,6 +850,9 @@ class Workspace:
             self.tr_from = np.zeros(cap * n_sup, np.int8)
             self.tr_to = np.zeros(cap * n_sup, np.int8)
             self.done = np.zeros(cap, np.int64)
+            self.buf = np.zeros((16, max(n_sup, n_mat, 8)))
+            self.ibuf = np.zeros(n_sup, np.int64)
+            self.bbuf = np.zeros(n_sup, np.bool_)
 
 
 def _workspace(model) -> Workspace:
@@ -713,19 +864,31 @@ def _workspace(model) -> Workspace:
 
 
 # ---------------------------------------------------------------------------- the model API
-def routine_shares(model) -> list[np.ndarray]:
-    """``MarketModel._routine_shares`` computed in one pass; views valid until the next call."""
+def routine_shares(model, orders: dict | None = None) -> list[np.ndarray]:
+    """``MarketModel._routine_shares`` computed in one pass; views valid until the next call.
+
+    With ``orders`` (the arguments of the choice step), the same pass also adds up what is
+    ordered per material and supplier into ``orders["ordered"]``, ``["prio"]``, ``["rest"]``.
+    """
     pop, c = model.pop, model.params.choice
     ws = _workspace(model)
-    n = pop.n
+    n, M, S = pop.n, model.n_mat, model.n_sup
     A = pop.arrays
+    o = orders or {"demand": A["demand"], "contract": A["contract_supplier"],
+                   "contract_share": 0.0, "sample": False, "draws": np.zeros((M, 0)),
+                   "key_first": np.zeros(S, np.bool_), "key_any": False,
+                   "ordered": np.zeros((M, S)), "prio": np.zeros((M, S)),
+                   "rest": np.zeros((M, S))}
     routine_pass(n, ws.routine, A["loyalty"], A["kam"], A["dedicated"], A["weeks_since"],
                  A["aware"], A["discount"], A["novelty"], A["switching"], A["ps"],
                  model.service, model.care_service, model.dedicated_service, model.portfolio,
                  model.carries, model.rel_price, float(c.beta_loyalty), float(c.beta_service),
                  float(c.beta_kam), float(c.beta_fit_new), bool(c.use_switching_cost),
-                 int(c.incumbent_weeks), bool(c.use_price), float(c.min_share))
-    return [ws.routine[m, :n] for m in range(model.n_mat)]
+                 int(c.incumbent_weeks), bool(c.use_price), float(c.min_share), ws.buf,
+                 ws.ibuf, ws.bbuf, orders is not None, o["demand"], o["contract"],
+                 o["contract_share"], o["sample"], o["draws"], A["stage"], o["key_first"],
+                 o["key_any"], o["ordered"], o["prio"], o["rest"])
+    return [ws.routine[m, :n] for m in range(M)]
 
 
 def week(model, bad_debt: np.ndarray) -> tuple[dict[str, np.ndarray], dict[str, object]]:
@@ -737,38 +900,40 @@ def week(model, bad_debt: np.ndarray) -> tuple[dict[str, np.ndarray], dict[str, 
     pop, p = model.pop, model.params
     n, S, M = pop.n, model.n_sup, model.n_mat
     A = pop.arrays
-    routine_shares(model)
-    ws = model._fused_ws
-    routine = ws.routine
     sample = p.choice.mode == "sample"
     draws = model.rng.random((M, n)) if sample else np.zeros((M, 0))
     contract = A["contract_supplier"]
-    has_any = bool((pop.contract_supplier >= 0).any())
     key_first = np.asarray(model.key_first, dtype=np.bool_)
     key_any = bool(key_first.any())
     cshare = float(p.tender.contract_share)
-    common = (n, routine, A["demand"], contract, A["aware"], model.carries, cshare, has_any,
-              sample, draws, A["stage"], A["kam"], key_first, key_any)
-    # pass 1b: what is ordered
+    # pass 1: shares and what is ordered
     ordered = np.zeros((M, S))
     prio = np.zeros((M, S))
     rest = np.zeros((M, S))
-    order_totals_pass(*common, ordered, prio, rest)
+    routine_shares(model, {"demand": A["demand"], "contract": contract,
+                           "contract_share": cshare, "sample": sample, "draws": draws,
+                           "key_first": key_first, "key_any": key_any, "ordered": ordered,
+                           "prio": prio, "rest": rest})
+    ws = model._fused_ws
+    routine = ws.routine
+    common = (n, routine, A["demand"], contract, A["aware"], model.carries, cshare, sample,
+              draws, A["stage"], A["kam"], key_first, key_any)
     avail = np.minimum(model.stock, model.capacity).T.copy()  # M x S
     fill, fill_p, fill_r = _ration_fills(ordered, prio, rest, avail, key_any)
     # pass 2: first round
     first = np.zeros((M, S))
-    first_round_pass(*common, fill, fill_p, fill_r, first)
+    first_round_pass(*common, fill, fill_p, fill_r, first, ws.buf, ws.ibuf, ws.bbuf)
     spare = avail - first
     spare_ok = (spare > 1e-9).astype(np.float64)
     # pass 3: spill
     spill, spill_p, spill_r = np.zeros((M, S)), np.zeros((M, S)), np.zeros((M, S))
-    spill_pass(*common, fill, fill_p, fill_r, spare_ok, spill, spill_p, spill_r)
+    spill_pass(*common, fill, fill_p, fill_r, spare_ok, spill, spill_p, spill_r, ws.buf,
+               ws.ibuf, ws.bbuf)
     fill2, fill2_p, fill2_r = _ration_fills(spill, spill_p, spill_r, spare, key_any)
     # pass 4: deliveries per supplier and material
     by_mat_ms = np.zeros((M, S))
     second_round_pass(*common, fill, fill_p, fill_r, spare_ok, fill2, fill2_p, fill2_r,
-                      by_mat_ms)
+                      by_mat_ms, ws.buf, ws.ibuf, ws.bbuf)
     for m in range(M):
         model.stock[:, m] = np.maximum(model.stock[:, m] - by_mat_ms[m], 0.0)
     model.orders_by_mat = ordered.T.copy()
@@ -790,7 +955,7 @@ def week(model, bad_debt: np.ndarray) -> tuple[dict[str, np.ndarray], dict[str, 
     named = np.zeros((4, S), np.int64)
     n_tr, n_done = adapt_pass(
         n, model.week, model.focal, routine, A["demand"], contract, A["aware"], model.carries,
-        cshare, has_any, sample, draws, key_first, key_any, fill, fill_p, fill_r, spare_ok,
+        cshare, sample, draws, key_first, key_any, fill, fill_p, fill_r, spare_ok,
         fill2, fill2_p, fill2_r,
         model.price, model.avg_cost, model.processing_cost, srp, rise, model.service,
         model.care_service, model.dedicated_service, model.care_recovery, model.care_payoff,
@@ -812,7 +977,7 @@ def week(model, bad_debt: np.ndarray) -> tuple[dict[str, np.ndarray], dict[str, 
         A["default_hazard"], A["spell_start"], A["spell_rev"], A["spell_margin"],
         A["spell_abc"], A["spell_key"],
         revenue, counts, inflow, outflow, named, ws.tr_row, ws.tr_col, ws.tr_from, ws.tr_to,
-        ws.done)
+        ws.done, ws.buf, ws.ibuf, ws.bbuf)
     books = model._supplier_books(by_mat, revenue, bad_debt)
     exits = model._exits
     buying_old_exits = np.zeros(S, np.int64)

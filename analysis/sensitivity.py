@@ -205,7 +205,8 @@ def discover(sw: Sweep, outcome: str = "focal.pool_health", threshold: float = 1
     tree = DecisionTreeClassifier(max_depth=max_depth, random_state=0,
                                   min_samples_leaf=max(2, int(0.05 * len(y))))
     tree.fit(x, y)
-    text = export_text(tree, feature_names=list(x.columns), show_weights=True)
+    text = export_text(tree, feature_names=list(x.columns), class_names=["healthy", "funnel"],
+                       show_weights=True, decimals=3)
     return Discovery(outcome, threshold, len(y), hits, text, _boxes(tree, x, y), tree,
                      list(x.columns))
 

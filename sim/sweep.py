@@ -26,7 +26,7 @@ import signal
 import sys
 import time
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -39,7 +39,6 @@ from sim import sweepspec
 from sim.scenario import InputError
 from sim.sweepspec import SweepSpec
 
-MANIFEST = ("run", "run_id", "point", "replicate", "seed", "status", "error", "duration_s")
 OWN_NAMES = {"sweep.json", "design.parquet", "status.json", "results", "series", ".lock"}
 _ARROW = {"float": pa.float64(), "int": pa.int64(), "bool": pa.bool_(), "choice": pa.string()}
 
@@ -82,17 +81,18 @@ class SweepReport:
     backend: str = ""
     workers: int = 0
     complete: bool = False
-    extra: dict[str, Any] = field(default_factory=dict)
 
     @property
     def runs_per_minute(self) -> float:
         return 60.0 * self.ran / self.seconds if self.seconds > 0 else math.nan
 
     def line(self) -> str:
+        """The final line of ``kamsim sweep``: runs done and failed, throughput, directory."""
         state = "done" if self.complete else "interrupted"
-        return (f"sweep {state}: {self.ok + self.failed}/{self.total} runs, {self.failed} failed; "
-                f"{self.ran} this session in {self.seconds:.1f} s "
-                f"({self.runs_per_minute:.0f} runs/min, {self.backend}) -> {self.out}")
+        session = (f"{self.ran} this session in {self.seconds:.1f} s ({self.runs_per_minute:.0f}"
+                   f" runs/min, {self.backend})" if self.ran else "nothing left to run")
+        return (f"sweep {state}: {self.ok + self.failed}/{self.total} runs, {self.failed} "
+                f"failed; {session} -> {self.out}")
 
 
 def run_id(point: int, replicate: int) -> str:
@@ -341,7 +341,8 @@ def _locked(out: Path) -> Iterator[None]:
         fh.close()
 
 
-def _prepare(spec: SweepSpec, out: Path, resume: bool, design: pd.DataFrame) -> None:
+def _check_out(spec: SweepSpec, out: Path, resume: bool) -> bool:
+    """May the sweep write ``out``? True when it holds this sweep already (resume)."""
     meta = out / "sweep.json"
     if meta.exists():
         if not resume:
@@ -354,17 +355,24 @@ def _prepare(spec: SweepSpec, out: Path, resume: bool, design: pd.DataFrame) -> 
         if old.get("code") != code_fingerprint():
             print(f"kamsim: warning: the model code changed since {out} was started; its "
                   "results will mix two versions", file=sys.stderr)
-        return
-    strangers = sorted(p.name for p in out.iterdir() if p.name not in OWN_NAMES)
-    if strangers or any((out / "results").glob("part-*")):
-        raise InputError([(str(out), "--out", "exists and is not a sweep directory "
-                           f"(holds {', '.join(strangers[:3]) or 'results'})")])
+        return True
+    if out.is_dir():
+        strangers = sorted(p.name for p in out.iterdir() if p.name not in OWN_NAMES)
+        if strangers or any((out / "results").glob("part-*")):
+            raise InputError([(str(out), "--out", "exists and is not a sweep directory "
+                               f"(holds {', '.join(strangers[:3]) or 'results'})")])
+    return False
+
+
+def _initialise(spec: SweepSpec, out: Path, design: pd.DataFrame) -> None:
+    """Write the design, then ``sweep.json`` (which marks the directory as a sweep)."""
     for sub in ("results", "series") if spec.series else ("results",):
         (out / sub).mkdir(exist_ok=True)
     tmp = out / ".design.parquet.tmp"
     design.to_parquet(tmp, index=False)
     _fsync_replace(tmp, out / "design.parquet")
-    _write_bytes(meta, json.dumps(_sweep_meta(spec, len(design)), indent=2).encode())
+    meta = json.dumps(_sweep_meta(spec, len(design)), indent=2).encode()
+    _write_bytes(out / "sweep.json", meta)
 
 
 def _recover(out: Path) -> tuple[set[int], int]:
@@ -464,38 +472,49 @@ def make_backend(workers: int | None, dask: str | None):
 
 def run_sweep(spec: SweepSpec, out: str | Path, *, workers: int | None = None,
               dask: str | None = None, resume: bool = False) -> SweepReport:
-    """Run (or, with ``resume``, finish) a sweep into ``out``; return what was done."""
+    """Run (or, with ``resume``, finish) a sweep into ``out``; return what was done.
+
+    Nothing is written before ``out`` is known to be usable and the backend is reachable.
+    """
     out = Path(out)
     design = sweepspec.design(spec)
     total = len(design) * spec.replications
-    with _locked(out):
-        _prepare(spec, out, resume, design)
-        done, session = _recover(out)
-        report = SweepReport(out, total, len(done))
-        report.ok, report.failed = _count_status(out)
-        if len(done) < total:
-            _session(spec, out, design, done, session, report, workers, dask)
-        report.ok, report.failed = _count_status(out)
-        report.complete = report.ok + report.failed == total
-        _write_status(out, report)
+    started = _check_out(spec, out, resume)
+    backend = make_backend(workers, dask)
+    try:
+        with _locked(out):
+            if not started and (out / "sweep.json").exists():
+                raise InputError([(str(out), "--out", "another sweep started here meanwhile")])
+            if not started:
+                _initialise(spec, out, design)
+            done, session = _recover(out)
+            report = SweepReport(out, total, len(done), backend=backend.name,
+                                 workers=backend.workers)
+            report.ok, report.failed = _count_status(out)
+            if len(done) < total:
+                _session(spec, out, design, done, session, report, backend)
+            report.ok, report.failed = _count_status(out)
+            report.complete = report.ok + report.failed == total
+            _write_status(out, report)
+    except BaseException:
+        backend.close(cancel=True)
+        raise
+    backend.close(cancel=False)
     return report
 
 
 def _session(spec: SweepSpec, out: Path, design: pd.DataFrame, done: set[int], session: int,
-             report: SweepReport, workers: int | None, dask: str | None) -> None:
+             report: SweepReport, backend) -> None:
+    """Run the missing runs; on any interruption save the finished ones first."""
     writer = ChunkWriter(out, spec, session)
-    backend = make_backend(workers, dask)
-    report.backend, report.workers = backend.name, backend.workers
     start = time.perf_counter()
     previous = _sigterm_as_interrupt()
     try:
         with _progress(report.total, len(done), spec.name) as bar:
             _drive(backend, _context(spec), _tasks(spec, design, done), writer, report, bar)
         writer.flush()
-        backend.close(cancel=False)
     except BaseException:
         writer.flush()  # keep every finished run: resume starts from here
-        backend.close(cancel=True)
         report.seconds = time.perf_counter() - start
         report.ok, report.failed = _count_status(out)
         _write_status(out, report)

@@ -139,7 +139,7 @@ def load(path: str | Path) -> SweepSpec:
     base = params.model_dump(mode="json")
     steps = block.steps or params.run.weeks
     problems: list[tuple[str, str, str]] = []
-    factors = [_factor(path, raw, i, b, block.design, infos, base, problems)
+    factors = [_factor(path, i, b, infos, base, problems)
                for i, b in enumerate(block.parameters)]
     problems += _check_design(path, block, factors)
     problems += _check_outcomes(path, block.outcomes, steps)
@@ -187,8 +187,9 @@ def _blame_override(spec: Path, problem: tuple[str, str, str],
     return (str(spec), f"overrides.{hit}", msg) if hit else (file, key, msg)
 
 
-def _factor(path: Path, raw: dict, i: int, b: ParameterBlock, design: DesignBlock,
-            infos: dict[str, ParamInfo], base: dict, problems: list) -> Factor | None:
+def _factor(path: Path, i: int, b: ParameterBlock, infos: dict[str, ParamInfo], base: dict,
+            problems: list) -> Factor | None:
+    """The factor of ``parameters[i]``, or None with its problems appended."""
     where = f"parameters[{i}]"
     keys = ([b.key] if b.key else []) + list(b.keys or [])
     if len(keys) == 0 or (b.key and b.keys):

@@ -135,6 +135,7 @@ def test_existing_sweep_needs_resume_and_the_same_spec(tiny_spec, reference, tmp
     (stranger / "notes.txt").write_text("mine")
     with pytest.raises(InputError, match="not a sweep directory"):
         run_sweep(sweepspec.load(tiny_spec), stranger, workers=1)
+    assert [p.name for p in stranger.iterdir()] == ["notes.txt"]
 
 
 def test_failed_run_is_recorded_and_the_sweep_goes_on(tmp_path, capsys):

@@ -73,7 +73,7 @@ def test_discovery_finds_the_funnel_region(tmp_path):
     top = disc.boxes.iloc[0]
     assert top["density"] > 0.9 and top["coverage"] > 0.8
     assert 0.35 < top["a min"] < 0.5  # health < 1 where a > 0.4
-    assert top["b min"] == pytest.approx(x[:, 1].min()) and "a <=" in disc.text
+    assert top["b min"] == pytest.approx(x[:, 1].min()) and "class: funnel" in disc.text
 
 
 def test_sweep_then_analyze_writes_indices_and_figures(tmp_path, capsys):

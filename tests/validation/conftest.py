@@ -36,8 +36,9 @@ def run_figures(task: tuple[str, str, int, int | None]) -> dict[str, float]:
     ret = t["retention"]
     fr = ret[ret["supplier"] == model.supplier_names[model.focal]]
     tr = t["transitions"]
+    dropped = tr["to_stage"].isin(["lost", "general", "sunset"])
     key_drop = tr[(tr["supplier"] == model.supplier_names[model.focal])
-                  & (tr["from_stage"] == "key") & tr["to_stage"].isin(["lost", "general", "sunset"])]
+                  & (tr["from_stage"] == "key") & dropped]
     lost_all = (tr["to_stage"] == "lost").sum()
     last = focal["step"].max()
     customers = focal.set_index("step")["customers"]

@@ -8,17 +8,22 @@ the calibration that sets inputs (and which patterns it used) is stated in docs/
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
 from analysis.stats import mean_ci, paired_diff_ci
+
+ROOT = Path(__file__).resolve().parents[2]
 
 pytestmark = pytest.mark.slow
 
 
 def inside(values: np.ndarray, lo: float, hi: float) -> tuple[float, float, float]:
     m, a, b = mean_ci(values)
-    assert lo <= a and b <= hi, f"95% interval [{a:.3f}, {b:.3f}] (mean {m:.3f}) not in [{lo}, {hi}]"
+    assert lo <= a and b <= hi, (
+        f"95% interval [{a:.3f}, {b:.3f}] (mean {m:.3f}) not in [{lo}, {hi}]")
     return m, a, b
 
 
@@ -92,7 +97,6 @@ SEGMENTS = ("ev_oem", "ice_oem", "new_entrant", "tier1", "tier2")
 def scaled(scenario: str, key: str, factor: float) -> dict:
     """Overrides multiplying ``segments.<each>.<key>`` of a scenario by ``factor``."""
     from sim import scenario as sc
-    from tests.validation.conftest import ROOT
 
     p = sc.load(ROOT / "scenarios" / f"{scenario}.toml")
     return {f"segments.{s}.{key}": getattr(p.segments[s], key) * factor for s in SEGMENTS}

@@ -19,10 +19,12 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(PY) -m pytest -q -p no:cacheprovider
 
+# Every benchmark at full size (about 15 minutes); tables as in docs/PERFORMANCE.md.
 bench: $(STAMP)
 	mkdir -p results
-	$(PY) -m pytest tests/benchmarks --benchmark-enable --benchmark-only \
+	KAMSIM_BENCH_FULL=1 $(PY) -m pytest tests/benchmarks --benchmark-enable --benchmark-only \
 	  --benchmark-json=results/benchmarks.json -q -p no:cacheprovider
+	$(PY) -m tests.benchmarks.report results/benchmarks.json | tee results/benchmarks.md
 
 docs: $(STAMP)
 	$(VENV)/bin/kamsim params --format markdown > docs/PARAMETERS.md

@@ -62,6 +62,28 @@ def build_parser() -> argparse.ArgumentParser:
     an.add_argument("sweep_dir", type=Path)
     an.add_argument("--out", type=Path, default=None, help="default: SWEEP_DIR/analysis")
 
+    cp = sub.add_parser("compare", help="several scenarios, many replications on common "
+                        "random numbers -> tables, figures, report.html, summary.json")
+    cp.add_argument("files", nargs="+", type=Path)
+    cp.add_argument("--reps", type=_pos_int, default=20, help="replications per scenario")
+    cp.add_argument("--seed", type=_nonneg_int, default=20261127,
+                    help="root seed of the replications' seeds (same for every scenario)")
+    cp.add_argument("--out", type=Path, default=None,
+                    help="default: results/compare-NAME-vs-NAME")
+    cp.add_argument("--lang", choices=("en", "zh"), default="en")
+    cp.add_argument("--workers", type=_pos_int, default=None,
+                    help="processes (default: all cores; 1 runs in this process)")
+    cp.add_argument("--steps", type=_pos_int, default=None, help="weeks to simulate")
+
+    ap = sub.add_parser("app", help="the browser explorer (SolaraViz) on 127.0.0.1, offline")
+    ap.add_argument("file", nargs="?", type=Path, default=None,
+                    help="scenario shown first (default: scenarios/baseline.toml)")
+    ap.add_argument("--host", default="127.0.0.1",
+                    help="address to listen on (default 127.0.0.1: this machine only)")
+    ap.add_argument("--port", type=_pos_int, default=8765)
+    ap.add_argument("--lang", choices=("en", "zh"), default="en")
+    ap.add_argument("--open", action="store_true", help="open the page in a browser")
+
     return p
 
 
@@ -122,6 +144,33 @@ def _params(args: argparse.Namespace) -> int:
 
     for line in parameter_table(markdown=args.format == "markdown"):
         print(line)
+    return EXIT_OK
+
+
+@command("app")
+def _app(args: argparse.Namespace) -> int:
+    from sim import scenario
+    from sim.app import server
+
+    if args.file is not None:
+        scenario.load(args.file)  # bad input fails here, not in the page
+    problem = server.missing_assets()
+    if problem:
+        print(f"kamsim app: {problem}", file=sys.stderr)
+        return EXIT_INTERNAL
+    return server.serve(args.file, host=args.host, port=args.port, lang=args.lang,
+                        open_browser=args.open)
+
+
+@command("compare")
+def _compare(args: argparse.Namespace) -> int:
+    from sim import compare
+
+    plan = compare.make_plan(args.files, reps=args.reps, seed=args.seed, steps=args.steps,
+                             lang=args.lang, out=args.out)
+    _check_writable(plan.out)
+    compare.write(plan, compare.run_all(plan, workers=args.workers))
+    print(plan.out)
     return EXIT_OK
 
 

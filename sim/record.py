@@ -105,7 +105,7 @@ class Recorder:
         self.sup["stock_t"][t] = model.stock.sum(1)
         self.sup["customers"][t] = counts[:, lc.POTENTIAL:lc.SUNSET + 1].sum(1)
         self.sup["key_accounts"][t] = counts[:, lc.KEY]
-        self.sup["kam_covered"][t] = pop.kam[pop.active].sum(0)
+        self.sup["kam_covered"][t] = np.count_nonzero(pop.kam & pop.active[:, None], axis=0)
         self.pool["count"][t], self.pool["inflow"][t], self.pool["outflow"][t] = (
             counts, stats["inflow"], stats["outflow"])
         mk = self.market
@@ -124,7 +124,8 @@ class Recorder:
     def _transitions(self, t: int, rows: np.ndarray, cols: np.ndarray, old: np.ndarray,
                      new: np.ndarray, exits: np.ndarray) -> None:
         to = new.astype(np.int16) + 1  # category codes: 0 none .. 6 lost
-        to[np.isin(rows, exits)] = len(TRANSITION_CATS) - 1
+        if exits.size:
+            to[np.isin(rows, exits)] = len(TRANSITION_CATS) - 1
         frm = old.astype(np.int16) + 1
         self.transitions.append((np.full(rows.size, t, np.int32), rows, cols, frm, to))
 

@@ -321,6 +321,16 @@ def _ration_row(m, idx, k, orders, prio_row, key_any, fill, fill_p, fill_r, out)
 
 
 @_inline
+def _unfilled(o, d1, idx, k, S, acc8, dense):
+    """``orders.sum(1) - d1.sum(1)`` for one row: exactly 0 when every order was filled in
+    full (the two sums are then of the same numbers), so the sums are skipped."""
+    for j in range(k):
+        if d1[j] != o[j]:
+            return _pw(o, idx, k, S, acc8, dense) - _pw(d1, idx, k, S, acc8, dense)
+    return 0.0
+
+
+@_inline
 def _spill_row(m, i, idx, k, S, routine, unfilled, spare_ok, out, acc8, dense):
     """``fulfil.spill_orders`` of one row (``out`` holds the weights first)."""
     for j in range(k):
@@ -418,7 +428,7 @@ def spill_pass(n, routine, demand, contract, aware, carries, contract_share, sam
             _orders_row(m, i, idx, k, S, routine, demand, contract, aware, carries,
                         contract_share, sample, draws, tmp, o, acc8, dense)
             _ration_row(m, idx, k, o, pr, key_any, fill, fill_p, fill_r, d1)
-            unfilled = _pw(o, idx, k, S, acc8, dense) - _pw(d1, idx, k, S, acc8, dense)
+            unfilled = _unfilled(o, d1, idx, k, S, acc8, dense)
             if unfilled == 0.0:
                 continue  # nothing spills: the row adds zeros to the totals
             _spill_row(m, i, idx, k, S, routine, unfilled, spare_ok, sp, acc8, dense)
@@ -442,7 +452,7 @@ def _deliver_row(m, i, idx, k, S, routine, demand, contract, aware, carries, con
     _orders_row(m, i, idx, k, S, routine, demand, contract, aware, carries, contract_share,
                 sample, draws, tmp, o, acc8, dense)
     _ration_row(m, idx, k, o, pr, key_any, fill, fill_p, fill_r, d1)
-    unfilled = _pw(o, idx, k, S, acc8, dense) - _pw(d1, idx, k, S, acc8, dense)
+    unfilled = _unfilled(o, d1, idx, k, S, acc8, dense)
     if unfilled == 0.0:
         return False
     _spill_row(m, i, idx, k, S, routine, unfilled, spare_ok, sp, acc8, dense)

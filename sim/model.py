@@ -271,6 +271,8 @@ class MarketModel(mesa.Model):
                     self._agent_of_row[r] = None
 
     def _demand(self) -> None:
+        if self.kernel == "fused":
+            return fused.demand(self)
         pop = self.pop
         pop.size[:] *= np.exp(pop.growth)
         mix = demand.material_mix(self.ev, pop.exposure, pop.ev_native, self.mix_ice,
@@ -600,7 +602,7 @@ class MarketModel(mesa.Model):
             (self.carries * w).sum(1), EPS)
 
     def _push_price_history(self) -> None:
-        self.price_history = np.roll(self.price_history, -1, axis=0)
+        self.price_history[:-1] = self.price_history[1:].copy()  # np.roll by one, in place
         self.price_history[-1] = self.avg_list_price()
 
     def price_rise(self) -> np.ndarray:

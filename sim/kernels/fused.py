@@ -797,6 +797,26 @@ def adapt_pass(n, week, focal, routine, demand, contract, aware, carries, contra
     return n_tr, n_done
 
 
+# ------------------------------------------------------------------------ demand (step 4)
+@_jit
+def demand_pass(n, size, growth, active, ev_native, exposure, ev, mix_ice, mix_ev, amp, cos_t,
+                z, sd, demand, mix):
+    """``MarketModel._demand``: size growth, material mix, season, noise, tonnes (N x M)."""
+    M = demand.shape[1]
+    for i in range(n):
+        sz = size[i] * math.exp(growth[i])
+        size[i] = sz
+        w = 1.0 if ev_native[i] else exposure[i] * ev
+        for m in range(M):
+            mix[i, m] = (1.0 - w) * mix_ice[m] + w * mix_ev[m]
+        season = 1.0 - amp[i] * cos_t
+        s = sd[i]
+        noise = math.exp(s * z[i] - 0.5 * s * s)
+        d = sz * (1.0 if active[i] else 0.0) * season * noise
+        for m in range(M):
+            demand[i, m] = d * mix[i, m]
+
+
 # -------------------------------------------------------------------- numpy-side helpers
 def _ration_fills(ordered, prio, rest, available, key_any):
     """Supplier fill fractions of ``fulfil.ration`` (M x S each) from the order totals."""
@@ -851,6 +871,7 @@ class Workspace:
     def __init__(self) -> None:
         self.rows = 0
         self.routine = np.zeros((0, 0, 0))
+        self.scalars: tuple | None = None
 
     def ensure(self, n_mat: int, cap: int, n_sup: int) -> None:
         if self.routine.shape != (n_mat, cap, n_sup):
@@ -901,6 +922,21 @@ def routine_shares(model, orders: dict | None = None) -> list[np.ndarray]:
     return [ws.routine[m, :n] for m in range(M)]
 
 
+def demand(model) -> None:
+    """``MarketModel._demand`` in one pass (same draws, same numbers)."""
+    from sim.kernels.demand import CNY_DIP_WEEK
+
+    pop = model.pop
+    n, A = pop.n, pop.arrays
+    cos_t = np.cos(2.0 * np.pi * ((model.week % 52) - CNY_DIP_WEEK) / 52.0)
+    z = model.rng.standard_normal(n)
+    mix = np.empty((n, model.n_mat))
+    demand_pass(n, A["size"], A["growth"], A["active"], A["ev_native"], A["exposure"],
+                float(model.ev), model.mix_ice, model.mix_ev, A["season_amp"], float(cos_t), z,
+                A["noise_sd"], A["demand"], mix)
+    model.mix = mix
+
+
 def week(model, bad_debt: np.ndarray) -> tuple[dict[str, np.ndarray], dict[str, object]]:
     """Choice, fulfilment, books, adaptation and lifecycle of one week (steps 7-11).
 
@@ -930,20 +966,31 @@ def week(model, bad_debt: np.ndarray) -> tuple[dict[str, np.ndarray], dict[str, 
               draws, A["stage"], A["kam"], key_first, key_any)
     avail = np.minimum(model.stock, model.capacity).T.copy()  # M x S
     fill, fill_p, fill_r = _ration_fills(ordered, prio, rest, avail, key_any)
+    # When every order can be filled in full (most weeks of a buyer's market), first-round
+    # deliveries are the orders themselves (o x 1.0 = o, summed in the same order) and
+    # nothing spills: passes 2 to 4 would only add up the same numbers again.
+    full = bool(np.all(fill == 1.0) and np.all(fill_p == 1.0) and np.all(fill_r == 1.0))
     # pass 2: first round
-    first = np.zeros((M, S))
-    first_round_pass(*common, fill, fill_p, fill_r, first, ws.buf, ws.ibuf, ws.bbuf)
+    if full:
+        first = ordered.copy()
+    else:
+        first = np.zeros((M, S))
+        first_round_pass(*common, fill, fill_p, fill_r, first, ws.buf, ws.ibuf, ws.bbuf)
     spare = avail - first
     spare_ok = (spare > 1e-9).astype(np.float64)
     # pass 3: spill
     spill, spill_p, spill_r = np.zeros((M, S)), np.zeros((M, S)), np.zeros((M, S))
-    spill_pass(*common, fill, fill_p, fill_r, spare_ok, spill, spill_p, spill_r, ws.buf,
-               ws.ibuf, ws.bbuf)
+    if not full:
+        spill_pass(*common, fill, fill_p, fill_r, spare_ok, spill, spill_p, spill_r, ws.buf,
+                   ws.ibuf, ws.bbuf)
     fill2, fill2_p, fill2_r = _ration_fills(spill, spill_p, spill_r, spare, key_any)
     # pass 4: deliveries per supplier and material
-    by_mat_ms = np.zeros((M, S))
-    second_round_pass(*common, fill, fill_p, fill_r, spare_ok, fill2, fill2_p, fill2_r,
-                      by_mat_ms, ws.buf, ws.ibuf, ws.bbuf)
+    if full:
+        by_mat_ms = ordered.copy()
+    else:
+        by_mat_ms = np.zeros((M, S))
+        second_round_pass(*common, fill, fill_p, fill_r, spare_ok, fill2, fill2_p, fill2_r,
+                          by_mat_ms, ws.buf, ws.ibuf, ws.bbuf)
     for m in range(M):
         model.stock[:, m] = np.maximum(model.stock[:, m] - by_mat_ms[m], 0.0)
     model.orders_by_mat = ordered.T.copy()
@@ -956,8 +1003,19 @@ def week(model, bad_debt: np.ndarray) -> tuple[dict[str, np.ndarray], dict[str, 
     rise = model.price_rise()
     use_mult = bool(np.any(model.care_payoff != 1) or np.any(model.dedicated_payoff != 1)
                     or np.any(model.cultivation))
-    limit = p.lifecycle.key_max_default_per_year
-    credit_limit = 1.0 - (1.0 - limit) ** (1.0 / 52.0)
+    if ws.scalars is None:  # the run's parameters, converted once
+        limit = p.lifecycle.key_max_default_per_year
+        ws.scalars = (
+            float(a.w_fill), float(a.w_service), float(a.w_price), float(a.w_warning),
+            float(a.fairness_slope), float(a.rise_penalty), float(a.satisfaction_rate),
+            float(a.payoff), float(a.payoff_satisfaction_weight),
+            float(getattr(a, "satisfaction_tolerance", 0.0)), float(a.gamma),
+            float(a.ps_cut_threshold), float(model.j_ref), float(a.ps_cut_gain),
+            float(a.ps_thin_gain), float(a.ps_tenure_relief), float(a.ps_kam_relief),
+            float(a.ps_rate), float(1.0 - (1.0 - limit) ** (1.0 / 52.0)),
+            float(r.key_volume_t), float(r.general_volume_t), int(r.continuity_weeks),
+            float(r.key_margin_floor), int(r.potential_min_weeks), float(r.sunset_ratio),
+            float(r.recovery_ratio), int(r.lost_after_weeks))
     revenue = np.zeros(S)
     counts = np.zeros((S, 6), np.int64)
     inflow = np.zeros((S, 6), np.int64)
@@ -969,17 +1027,7 @@ def week(model, bad_debt: np.ndarray) -> tuple[dict[str, np.ndarray], dict[str, 
         fill2, fill2_p, fill2_r,
         model.price, model.avg_cost, model.processing_cost, srp, rise, model.service,
         model.care_service, model.dedicated_service, model.care_recovery, model.care_payoff,
-        model.dedicated_payoff, model.cultivation, use_mult,
-        float(a.w_fill), float(a.w_service), float(a.w_price), float(a.w_warning),
-        float(a.fairness_slope), float(a.rise_penalty), float(a.satisfaction_rate),
-        float(a.payoff), float(a.payoff_satisfaction_weight),
-        float(getattr(a, "satisfaction_tolerance", 0.0)), float(a.gamma),
-        float(a.ps_cut_threshold), float(model.j_ref), float(a.ps_cut_gain),
-        float(a.ps_thin_gain), float(a.ps_tenure_relief), float(a.ps_kam_relief),
-        float(a.ps_rate), float(credit_limit),
-        float(r.key_volume_t), float(r.general_volume_t), int(r.continuity_weeks),
-        float(r.key_margin_floor), int(r.potential_min_weeks), float(r.sunset_ratio),
-        float(r.recovery_ratio), int(r.lost_after_weeks),
+        model.dedicated_payoff, model.cultivation, use_mult, *ws.scalars,
         A["active"], A["kam"], A["dedicated"], A["warned"], A["discount"], A["satisfaction"],
         A["share"], A["loyalty"], A["delivery"], A["vol13"], A["act13"], A["vol52"],
         A["rev52"], A["cost52"], A["ring_vol"], A["ring_rev"], A["ring_cost"],
@@ -996,7 +1044,9 @@ def week(model, bad_debt: np.ndarray) -> tuple[dict[str, np.ndarray], dict[str, 
         moved = ws.tr_to[:n_tr] == NONE
         rows = ws.tr_row[:n_tr][moved]
         frm = ws.tr_from[:n_tr][moved]
-        hit = np.isin(rows, exits) & (frm >= POTENTIAL) & (frm <= SUNSET)
+        leaving = np.zeros(n, np.bool_)
+        leaving[exits] = True
+        hit = leaving[rows] & (frm >= POTENTIAL) & (frm <= SUNSET)
         np.add.at(buying_old_exits, ws.tr_col[:n_tr][moved][hit], 1)
     stats = {"counts": counts, "inflow": inflow, "outflow": outflow,
              "acquired": named[0], "upgraded": named[1], "downgraded": named[2],

@@ -175,6 +175,9 @@ class MarketModel(mesa.Model):
         payoff = float(adapt.loyalty_payoff(1.0, pop.satisfaction.mean(), a.payoff,
                                             a.payoff_satisfaction_weight,
                                             a.satisfaction_tolerance))
+        if self.kernel == "fused" and a.gamma > 0:
+            fused.settle(self, expected, wallet, payoff, iterations)
+            iterations = 0
         for _ in range(iterations if a.gamma > 0 else 0):
             shares = self._routine_shares()
             visit = sum(expected[:, m:m + 1] * shares[m] for m in range(self.n_mat)) / wallet

@@ -389,6 +389,44 @@ def routine_pass(n, routine, loyalty, kam, ded, weeks_since, aware, discount, no
 
 
 @_jit
+def settle_pass(n, iterations, expected, wallet, half_payoff, gamma, loyalty, kam, ded,
+                weeks_since, aware, discount, novelty, switching, ps, service, care_service,
+                dedicated_service, portfolio, carries, rel_price, beta_loyalty, beta_service,
+                beta_kam, beta_fit, use_switching, incumbent_weeks, use_price, min_share, buf,
+                ibuf, bbuf):
+    """``MarketModel._settle_loyalty``'s iterations, a customer at a time (its shares depend on
+    its own loyalties only): ``J <- 0.5 J + 0.5 payoff x visit / gamma``."""
+    M, S = expected.shape[1], loyalty.shape[1]
+    base, w, x = buf[0], buf[1], buf[2]
+    vis = buf[3]
+    acc8, dense = buf[14], buf[15]
+    idx = ibuf
+    kn = bbuf[:S]
+    for i in range(n):
+        k = _known(i, aware, False, idx, kn)
+        for _ in range(iterations):
+            _base_row(i, idx, k, base, loyalty, kam, ded, weeks_since, novelty, switching,
+                      service, care_service, dedicated_service, portfolio, beta_loyalty,
+                      beta_service, beta_kam, beta_fit, use_switching, incumbent_weeks)
+            for j in range(k):
+                vis[j] = 0.0
+            for m in range(M):
+                _logit_row(i, m, idx, k, S, base, aware, carries, ps, discount, rel_price,
+                           use_price, min_share, w, x, acc8, dense)
+                e = expected[i, m]
+                for j in range(k):  # sum(e_m x share_m) from 0, as Python's sum() does
+                    vis[j] = vis[j] + e * x[j]
+            jj = 0
+            for s in range(S):
+                v = 0.0
+                if jj < k and idx[jj] == s:
+                    v = vis[jj]
+                    jj += 1
+                visit = v / wallet[i]
+                loyalty[i, s] = 0.5 * loyalty[i, s] + half_payoff * visit / gamma
+
+
+@_jit
 def first_round_pass(n, routine, demand, contract, aware, carries, contract_share, sample,
                      draws, stage, kam, key_first, key_any, fill, fill_p, fill_r,
                      delivered_tot, buf, ibuf, bbuf):
@@ -920,6 +958,23 @@ def routine_shares(model, orders: dict | None = None) -> list[np.ndarray]:
                  o["contract_share"], o["sample"], o["draws"], A["stage"], o["key_first"],
                  o["key_any"], o["ordered"], o["prio"], o["rest"])
     return [ws.routine[m, :n] for m in range(M)]
+
+
+def settle(model, expected: np.ndarray, wallet: np.ndarray, payoff: float,
+           iterations: int) -> None:
+    """``MarketModel._settle_loyalty``'s loop in one pass over the customers."""
+    pop, c = model.pop, model.params.choice
+    ws = _workspace(model)
+    A = pop.arrays
+    settle_pass(pop.n, iterations, np.ascontiguousarray(expected),
+                np.ascontiguousarray(wallet[:, 0]), 0.5 * payoff,
+                float(model.params.adaptation.gamma), A["loyalty"], A["kam"], A["dedicated"],
+                A["weeks_since"], A["aware"], A["discount"], A["novelty"], A["switching"],
+                A["ps"], model.service, model.care_service, model.dedicated_service,
+                model.portfolio, model.carries, model.rel_price, float(c.beta_loyalty),
+                float(c.beta_service), float(c.beta_kam), float(c.beta_fit_new),
+                bool(c.use_switching_cost), int(c.incumbent_weeks), bool(c.use_price),
+                float(c.min_share), ws.buf, ws.ibuf, ws.bbuf)
 
 
 def demand(model) -> None:

@@ -101,9 +101,32 @@ def summarise(data: dict) -> str:
         out.append(f"Sweep throughput (smoke-sized runs): {r1:.0f} runs/min on 1 worker, "
                    f"{r2:.0f} on 2 ({r2 / r1:.2f}x).")
         out.append("")
-    out.append(f"Targets: ratio at 10000x20 >= {TARGETS['ratio']:.0f} -> "
-               f"{_fmt(ratios.get('10000x20', (math.nan, math.nan))[0])} (wall) / "
-               f"{_fmt(ratios.get('10000x20', (math.nan, math.nan))[1])} (CPU).")
+    out += ["| target | measured | met |", "|---|---|---|"]
+
+    def row(label: str, value: float, ok: bool | None, unit: str = "") -> None:
+        mark = "–" if ok is None or math.isnan(value) else ("yes" if ok else "no")
+        out.append(f"| {label} | {_fmt(value, unit)} | {mark} |")
+
+    rw, rc = ratios.get("10000x20", (math.nan, math.nan))
+    row("vectorised / reference at 10000x20 >= 50 (CPU)", rc, rc >= TARGETS["ratio"], "x")
+    base = _cpu(idx.get("test_baseline_run[none]"))
+    row("baseline run, no outputs, < 0.5 s (CPU)", base, base < TARGETS["baseline_s"], " s")
+    big = idx.get("test_large_run[agents]")
+    if big:
+        e = big["extra_info"]
+        row("100k x 20 x 52 weeks with set-up < 30 s", e["total_s"],
+            e["total_s"] < TARGETS["large_s"], " s")
+        row("... peak memory < 4 GB", e["peak_rss_bytes"] / 2**30,
+            e["peak_rss_bytes"] < TARGETS["large_rss"], " GB")
+    for s, sl in slopes:
+        row(f"log-log slope 10k -> 100k at {s} suppliers <= 1.1", sl, sl <= TARGETS["slope"])
+    if all(sw.values()):
+        row("2 workers / 1 worker sweep throughput >= 1.8", r2 / r1, r2 / r1 >= TARGETS["sweep"],
+            "x")
+    v = idx.get("test_step_vectorised[100000x20]")
+    if v and not math.isnan(bw):
+        ratio = _cpu(v) / (v["extra_info"]["bytes_per_step"] / bw)
+        row("step / memory bound at 100000x20 <= 3 (CPU)", ratio, ratio <= TARGETS["bound"], "x")
     return "\n".join(out)
 
 

@@ -26,6 +26,8 @@ LANG = os.environ.get("KAMSIM_APP_LANG", "en")
 LANG = LANG if LANG in LANGS else "en"
 START = Path(os.environ.get("KAMSIM_APP_SCENARIO") or controls.DEFAULT_SCENARIO)
 
+PLAY_INTERVAL_MS = 150  # between weeks while playing (a week takes ~30 ms to simulate)
+
 SCENARIOS = controls.list_scenarios(extra=START if START.exists() else None)
 scenario_name = solara.reactive(START.stem)
 
@@ -92,4 +94,8 @@ def Page():
         components=components(LANG),
         model_params=model_params(path, params),
         name=f"{t('app.title', LANG)} — {name}",
+        # Play draws from its own thread and skips frames the page cannot keep up with;
+        # without it a slow browser falls ever further behind a fast model.
+        use_threads=True,
+        play_interval=PLAY_INTERVAL_MS,
     ).key(f"viz-{path}")

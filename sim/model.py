@@ -217,6 +217,7 @@ class MarketModel(mesa.Model):
             books = self._books(delivered, bad_debt)
             self._adapt(delivered, fill, books)  # satisfaction, loyalty, sensitivity, history
             transitions = self._lifecycle(books["bought"])
+        self._breach_retender()              # a breach of trust puts a contract out to tender
         if (self.week + 1) % QUARTER == 0:
             self._quarterly_review()
         if self.recorder is not None:
@@ -305,6 +306,25 @@ class MarketModel(mesa.Model):
             noise=noise + pop.dedicated[due] * self.dedicated_tender[None, :])
         pop.contract_supplier[due] = tender.award(scores)
         pop.contract_end[due] = self.week + t.period_weeks
+
+    def _breach_retender(self) -> None:
+        """Tender buyers whose contract supplier raised its price by a breach-size amount
+        unannounced, and who bought from it this week, end the contract: it is re-tendered
+        next week (search after a critical incident). Only contracts awarded before the rise
+        window began are ended, so a new contract is not ended by the rise that caused it."""
+        pop = self.pop
+        breach = self.trust_breach()
+        if not breach.any():
+            return
+        c = pop.contract_supplier.astype(np.int64)
+        rows = np.flatnonzero(pop.active & pop.tender & (c >= 0))
+        if rows.size == 0:
+            return
+        cs = c[rows]
+        awarded = pop.contract_end[rows] - self.params.tender.period_weeks
+        hit = ((breach[cs] > 0) & ~pop.warned[rows, cs] & (pop.share[rows, cs] > 0)
+               & (awarded <= self.week - self.params.adaptation.rise_window_weeks))
+        pop.contract_end[rows[hit]] = self.week + 1
 
     def _base_utility(self) -> np.ndarray:
         pop, c = self.pop, self.params.choice
@@ -444,7 +464,9 @@ class MarketModel(mesa.Model):
         payoff = adapt.loyalty_payoff(visit, pop.satisfaction, a.payoff,
                                       a.payoff_satisfaction_weight, a.satisfaction_tolerance
                                       ) * self._payoff_multiplier()
-        pop.loyalty[:] = adapt.update_loyalty(pop.loyalty, payoff, a.gamma)
+        pop.loyalty[:] = adapt.withdraw_trust(adapt.update_loyalty(pop.loyalty, payoff, a.gamma),
+                                              self.trust_breach(), pop.warned.astype(float),
+                                              ordered.astype(float))
         pop.delivery[:] = np.where(ordered, pop.delivery + 0.1 * (fill - pop.delivery),
                                    pop.delivery)
         self._roll_books(books)
@@ -612,6 +634,27 @@ class MarketModel(mesa.Model):
         """Relative rise of each supplier's average price over the rise window (>= 0)."""
         then = np.maximum(self.price_history[0], EPS)
         return np.maximum(self.price_history[-1] / then - 1.0, 0.0)
+
+    def shock_rising(self) -> np.ndarray:
+        """Materials whose scheduled cost rise is foreseen or still passing into prices
+        (M bool): from ``foresight_weeks`` before a shock to ``rise_window_weeks`` after its
+        ramp."""
+        out = np.zeros(self.n_mat, dtype=bool)
+        window = self.params.adaptation.rise_window_weeks
+        for sh in self.params.shocks:
+            k = self.week - sh.start_week
+            if sh.magnitude > 0 and -sh.foresight_weeks <= k < sh.ramp_weeks + window:
+                out[self.material_index(sh.material)] = True
+        return out
+
+    def trust_breach(self) -> np.ndarray:
+        """Share of loyalty each supplier's unwarned buyers withdraw this week (S): only a
+        rise passing on a cost shock the supplier foresaw (and could have warned of) is a
+        breach; moves of the index noise are not."""
+        a = self.params.adaptation
+        foreseen = (self.carries[:, self.shock_rising()] > 0).any(axis=1)
+        return adapt.breach(self.price_rise(), a.breach_threshold,
+                            a.breach_loyalty_loss) * foreseen
 
     def receive_stock(self, s: int, tonnes: np.ndarray) -> None:
         """Buy ``tonnes`` per material at today's cost; update the average cost of stock."""

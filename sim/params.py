@@ -347,6 +347,14 @@ class AdaptationParams(Strict):
     rise_window_weeks: int = P(4, unit="week", ge=1, le=52, source="assumption")
     rise_penalty: float = P(8.0, unit="1/(relative rise)", ge=0, le=100,
                             source="an unannounced 10 % rise halves the warning term")
+    breach_threshold: float = P(
+        0.05, unit="1 (relative rise)", ge=0, le=10,
+        source="a rise over rise_window_weeks above this is a breach of trust when unannounced"
+               " (a monthly move index noise alone exceeds in about 1 week in 50)")
+    breach_loyalty_loss: float = P(
+        0.05, unit="1/week", ge=0, le=1,
+        source="share of loyalty lost each week an unannounced breach-size rise is paid "
+               "(critical incident; pricing behind 30 % of switching, Keaveney 1995)")
     kam_service_boost: float = P(0.1, unit="1", ge=0, le=1, source="assumption")
     ps_rate: float = P(0.05, unit="1/week", ge=0, le=1, source="assumption")
     ps_cut_gain: float = P(0.5, unit="1", ge=0, le=10,

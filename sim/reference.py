@@ -198,6 +198,8 @@ class RefCustomer(mesa.Agent):
                        * (1.0 + m.cultivation[s] if self.stage[s] in (POTENTIAL, GENERAL)
                           else 1.0))
             self.loyalty[s] = (1.0 - a.gamma) * self.loyalty[s] + payoff
+            if ordered > EPS and not self.warned[s]:  # a breach of trust (critical incident)
+                self.loyalty[s] *= 1.0 - m.breach[s]
 
 
 class ReferenceMarket(mesa.Model):
@@ -225,6 +227,7 @@ class ReferenceMarket(mesa.Model):
         self.dedicated_payoff = tolist(model.dedicated_payoff)
         self.cultivation = tolist(model.cultivation)
         self.rise = tolist(model.price_rise())
+        self.breach = tolist(model.trust_breach())
         self.price = tolist(model.price)
         self.available0 = tolist(np.minimum(model.stock, model.capacity))
         self.suppliers = [RefSupplier(self, s, self.available0[s]) for s in range(self.n_sup)]

@@ -136,18 +136,8 @@ class PriceCommunicationStrategy(Strategy):
 
     p: PriceCommunication
 
-    def _rising(self, model, s) -> np.ndarray:
-        """Materials carried by ``s`` whose cost shock is foreseen or under way (M bool)."""
-        out = np.zeros(model.n_mat, dtype=bool)
-        for sh in model.params.shocks:
-            m = model.material_index(sh.material)
-            k = model.week - sh.start_week
-            out[m] |= (-sh.foresight_weeks <= k < sh.ramp_weeks + model.params.adaptation
-                       .rise_window_weeks) and sh.magnitude > 0
-        return out & (model.carries[s] > 0)
-
     def warn(self, model, s, warned):
-        if not self._rising(model, s).any():
+        if not (model.shock_rising() & (model.carries[s] > 0)).any():
             return warned
         pop = model.pop
         if self.p.coverage == "covered":

@@ -523,3 +523,16 @@ def test_contract_split_dual_sources_the_rest():
     out = choice.contract_split(logit, onehot, 0.7, np.array([1.0, 1.0]))
     # Row 1 buys from nobody else: everything to the winner.
     assert_allclose(out, [[0.7, 0.18, 0.12], [1.0, 0.0, 0.0]])
+
+
+def test_breach_only_above_threshold():
+    assert_array_equal(adapt.breach(np.array([0.0, 0.05, 0.051, 0.3]), 0.05, 0.1),
+                       [0.0, 0.0, 0.1, 0.1])
+
+
+def test_withdraw_trust_spares_the_warned_and_those_who_did_not_buy():
+    loyalty = np.array([[1.0, 2.0], [1.0, 2.0], [1.0, 2.0]])
+    warned = np.array([[0.0, 0.0], [1.0, 0.0], [0.0, 0.0]])
+    ordered = np.array([[1.0, 1.0], [1.0, 1.0], [0.0, 1.0]])
+    out = adapt.withdraw_trust(loyalty, np.array([0.1, 0.0]), warned, ordered)
+    assert_allclose(out, [[0.9, 2.0], [1.0, 2.0], [1.0, 2.0]])

@@ -29,6 +29,19 @@ def warning_term(rise: np.ndarray, warned: np.ndarray, penalty: float) -> np.nda
     return 1.0 - np.clip(penalty * rise[None, :] * (1.0 - warned), 0.0, 1.0)
 
 
+def breach(rise: np.ndarray, threshold: float, loss: float) -> np.ndarray:
+    """Per supplier (S): the share of loyalty an unwarned buyer withdraws this week, ``loss``
+    where the supplier's price rose by more than ``threshold`` over the rise window, else 0."""
+    return np.where(rise > threshold, loss, 0.0)
+
+
+def withdraw_trust(loyalty: np.ndarray, breach_s: np.ndarray, warned: np.ndarray,
+                   ordered: np.ndarray) -> np.ndarray:
+    """Loyalty after a breach of trust: cut by ``breach_s`` where the buyer ordered from the
+    supplier this week without having been warned (a critical incident)."""
+    return loyalty * (1.0 - breach_s[None, :] * (1.0 - warned) * ordered)
+
+
 def update_satisfaction(sat: np.ndarray, target: np.ndarray, bought: np.ndarray,
                         rate: float) -> np.ndarray:
     """Move satisfaction toward this week's score where something was ordered."""

@@ -530,7 +530,7 @@ def adapt_pass(n, week, focal, routine, demand, contract, aware, carries, contra
                sample, draws, key_first, key_any, fill, fill_p, fill_r, spare_ok,
                fill2, fill2_p, fill2_r,
                # prices and supplier-level inputs
-               price, avg_cost, processing_cost, srp, rise, service, care_service,
+               price, avg_cost, processing_cost, srp, rise, breach, service, care_service,
                dedicated_service, care_recovery, care_payoff, dedicated_payoff, cultivation,
                use_mult,
                # parameters
@@ -688,7 +688,10 @@ def adapt_pass(n, week, focal, routine, demand, contract, aware, carries, contra
                 m2 = dedicated_payoff[s] if dd else 1.0
                 m3 = (1.0 + cultivation[s]) if growing else 1.0
                 pay = pay * (m1 * m2 * m3)
-            loyalty[i, s] = (1.0 - gamma) * loyalty[i, s] + pay
+            lo = (1.0 - gamma) * loyalty[i, s] + pay
+            if ordered and breach[s] > 0.0 and not warned[i, s]:  # adapt.withdraw_trust
+                lo = lo * (1.0 - breach[s])
+            loyalty[i, s] = lo
             if ordered:
                 dl = delivery[i, s]
                 delivery[i, s] = dl + 0.1 * (fill_is - dl)
@@ -1080,7 +1083,8 @@ def week(model, bad_debt: np.ndarray) -> tuple[dict[str, np.ndarray], dict[str, 
         n, model.week, model.focal, routine, A["demand"], contract, A["aware"], model.carries,
         cshare, sample, draws, key_first, key_any, fill, fill_p, fill_r, spare_ok,
         fill2, fill2_p, fill2_r,
-        model.price, model.avg_cost, model.processing_cost, srp, rise, model.service,
+        model.price, model.avg_cost, model.processing_cost, srp, rise, model.trust_breach(),
+        model.service,
         model.care_service, model.dedicated_service, model.care_recovery, model.care_payoff,
         model.dedicated_payoff, model.cultivation, use_mult, *ws.scalars,
         A["active"], A["kam"], A["dedicated"], A["warned"], A["discount"], A["satisfaction"],

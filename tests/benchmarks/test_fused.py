@@ -37,6 +37,7 @@ def _params(case: str):
 
 @pytest.mark.parametrize(("case", "weeks"), [
     ("baseline.toml", 70), ("wkh.toml", 60), ("kam_centre.toml", 40), ("poacher.toml", 40),
+    ("price_shock_silent.toml", 72), ("price_shock_communicated.toml", 72),
     ("300x20", 40), ("200x2", 30)])
 def test_fused_equals_numpy(case, weeks, monkeypatch):
     params = _params(case)

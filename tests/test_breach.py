@@ -1,0 +1,66 @@
+"""A breach of trust: an unannounced pass-through of a foreseen cost shock (docs/ODD.md 7.h).
+
+Checks the mechanism, not the validation pattern: only foreseen shocks breach trust (index
+noise does not), warned buyers keep their loyalty, and tender buyers re-tender a breached
+contract.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from sim import scenario
+from sim.kernels.lifecycle import KEY
+from sim.model import MarketModel
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _model(name: str, seed: int = 5) -> MarketModel:
+    return MarketModel(scenario.load(ROOT / "scenarios" / f"{name}.toml"), seed=seed,
+                       kernel="numpy")
+
+
+def test_index_noise_never_breaches_trust():
+    m = _model("baseline")
+    for _ in range(156):
+        m.step()
+        assert not m.trust_breach().any(), f"week {m.week}"
+
+
+def test_a_foreseen_shock_breaches_trust_while_it_passes_into_prices():
+    m = _model("price_shock_silent")
+    weeks = []
+    for _ in range(80):
+        m.step()
+        if m.trust_breach().any():
+            weeks.append(m.week - 1)
+    assert weeks, "the +30 % shock never breached trust"
+    shock = m.params.shocks[0]
+    assert min(weeks) >= shock.start_week
+    assert max(weeks) < shock.start_week + shock.ramp_weeks + m.params.adaptation.rise_window_weeks
+
+
+def test_warned_key_accounts_keep_their_loyalty_and_contracts():
+    silent, told = _model("price_shock_silent"), _model("price_shock_communicated")
+    f = silent.focal
+    for _ in range(58):  # before the foresight window: the two runs are identical
+        silent.step()
+        told.step()
+    assert np.array_equal(silent.pop.loyalty, told.pop.loyalty)
+    key = np.flatnonzero(silent.pop.stage[:, f] == KEY)
+    tender = key[silent.pop.tender[key] & (silent.pop.contract_supplier[key] == f)]
+    retendered = {"silent": set(), "told": set()}
+    for _ in range(14):  # through the ramp
+        for name, m in (("silent", silent), ("told", told)):
+            before = m.pop.contract_end[tender].copy()
+            m.step()
+            shortened = m.pop.contract_end[tender] < before  # ended early, not expired
+            retendered[name] |= set(tender[shortened].tolist())
+    assert silent.pop.loyalty[key, f].mean() < 0.9 * told.pop.loyalty[key, f].mean()
+    if tender.size == 0:
+        pytest.skip("no focal tender key account with this seed")
+    assert retendered["silent"] and not retendered["told"]

@@ -91,6 +91,18 @@ def test_reservoir_refills(runs):
     assert lo > -0.02, f"reservoir base shrinking in year 5 (lower bound {lo:.3f})"
 
 
+@pytest.mark.parametrize("tier2_entry", [None, 84.0], ids=["baseline-market", "stable-market"])
+def test_reservoir_healthier_than_funnel(runs, tier2_entry):
+    """Whatever the inflow of new small buyers (the baseline's consolidating tier 2, or a
+    stable one where entries match exits), the reservoir's year-5 pool health is above the
+    funnel's (docs/ODD.md 7.m: whether the funnel drains in absolute terms depends on it)."""
+    over = {} if tier2_entry is None else {"segments.tier2.entry_per_year": tier2_entry}
+    runs.prefetch([("reservoir", over, None), ("funnel", over, None)])
+    greater(runs.get("reservoir", over, figure="pool_health_last_year"),
+            runs.get("funnel", over, figure="pool_health_last_year"),
+            "year-5 pool health, reservoir - funnel")
+
+
 SEGMENTS = ("ev_oem", "ice_oem", "new_entrant", "tier1", "tier2")
 
 

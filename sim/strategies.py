@@ -131,10 +131,45 @@ class DedicatedTeamStrategy(Strategy):
         return order + known * model.carries[s]
 
 
+def _padded(mask: np.ndarray, n: int) -> np.ndarray:
+    """``mask`` extended with False to ``n`` rows (customers who entered since)."""
+    out = np.zeros(n, dtype=bool)
+    out[:mask.size] = mask
+    return out
+
+
 class PriceCommunicationStrategy(Strategy):
-    """Warn customers of a foreseen cost rise; pre-stock at the pre-shock cost."""
+    """Warn customers of a foreseen cost rise; pre-stock at the pre-shock cost, and let the
+    customers warned before the rise buy their pre-stocked weeks at the pre-shock price."""
 
     p: PriceCommunication
+
+    def __init__(self, params: PriceCommunication) -> None:
+        super().__init__(params)
+        self.agreed = np.zeros(0, dtype=bool)  # warned before the rise: pre-stocking agreed
+        self.pre_price: float | None = None    # the supplier's average price before it
+
+    @staticmethod
+    def _ahead(model, s) -> np.ndarray:
+        """Materials carried by ``s`` whose shock is foreseen but not yet started (M bool)."""
+        ahead = np.zeros(model.n_mat, dtype=bool)
+        for sh in model.params.shocks:
+            k = model.week - sh.start_week
+            if -sh.foresight_weeks <= k < 0 and sh.magnitude > 0:
+                ahead[model.material_index(sh.material)] = True
+        return ahead & (model.carries[s] > 0)
+
+    @staticmethod
+    def _passing(model, s) -> float:
+        """While a carried material's shock ramps or holds: the share of each week's volume
+        a pre-stocking agreement covers (its weeks spread over ramp and hold), else 0."""
+        for sh in model.params.shocks:
+            k = model.week - sh.start_week
+            span = sh.ramp_weeks + sh.hold_weeks
+            m = model.material_index(sh.material)
+            if sh.magnitude > 0 and model.carries[s, m] > 0 and 0 <= k < span:
+                return span
+        return 0.0
 
     def warn(self, model, s, warned):
         if not (model.shock_rising() & (model.carries[s] > 0)).any():
@@ -148,15 +183,31 @@ class PriceCommunicationStrategy(Strategy):
             who = (pop.stage[:, s] >= POTENTIAL) & (pop.stage[:, s] <= SUNSET)
         new = who & ~warned
         model.add_cost(s, self.p.cost_per_warning * float(new.sum()))
+        if self._ahead(model, s).any():
+            if self.pre_price is None:
+                self.pre_price = float(model.price_history[-1][s])
+            self.agreed = _padded(self.agreed, pop.n) | who
         return warned | who
 
+    def discounts(self, model, s, disc):
+        """The agreed customers' pre-stocked weeks at the pre-shock price, as a discount on
+        the share of each week's volume they cover while the shock ramps and holds."""
+        if self.pre_price is None:
+            return disc
+        span = self._passing(model, s)
+        if span == 0.0:
+            if not self._ahead(model, s).any():  # the shock has passed: agreements done
+                self.agreed, self.pre_price = np.zeros(0, dtype=bool), None
+            return disc
+        now = float(model.price_history[-1][s])
+        gap = max(0.0, 1.0 - self.pre_price / now) if now > 0 else 0.0
+        cover = min(self.p.prestock_weeks / span, 1.0)
+        agreed = _padded(self.agreed, model.pop.n)
+        return np.where(agreed, np.maximum(disc, cover * gap), disc)
+
     def adjust_order(self, model, s, order):
-        ahead = np.zeros(model.n_mat, dtype=bool)
-        for sh in model.params.shocks:
-            k = model.week - sh.start_week
-            if -sh.foresight_weeks <= k < 0 and sh.magnitude > 0:
-                ahead[model.material_index(sh.material)] = True
         # order-up-to keeps stock at target + extra during the window, then draws it down
+        ahead = self._ahead(model, s)
         return order + self.p.prestock_weeks * model.forecast[s] * ahead * model.carries[s]
 
 

@@ -1,8 +1,9 @@
-"""A breach of trust: an unannounced pass-through of a foreseen cost shock (docs/ODD.md 7.h).
+"""Responses to a cost shock: the breach of trust of an unannounced pass-through (docs/ODD.md
+7.h) and the pre-stocking agreement of proactive price communication (7.l).
 
-Checks the mechanism, not the validation pattern: only foreseen shocks breach trust (index
-noise does not), warned buyers keep their loyalty, and tender buyers re-tender a breached
-contract.
+Checks the mechanisms, not the validation pattern: only foreseen shocks breach trust (index
+noise does not), warned buyers keep their loyalty, tender buyers re-tender a breached
+contract, and buyers warned before the rise pay the pre-shock price on their pre-stocked weeks.
 """
 
 from __future__ import annotations
@@ -64,3 +65,30 @@ def test_warned_key_accounts_keep_their_loyalty_and_contracts():
     if tender.size == 0:
         pytest.skip("no focal tender key account with this seed")
     assert retendered["silent"] and not retendered["told"]
+
+
+def test_buyers_warned_before_the_rise_pay_the_pre_shock_price_on_pre_stocked_weeks():
+    m = _model("price_shock_communicated")
+    f, shock = m.focal, m.params.shocks[0]
+    span = shock.ramp_weeks + shock.hold_weeks
+    agreed = np.zeros(0, dtype=bool)  # warned in the foresight window
+    pre = None  # the focal's price the week the window opened
+    while m.week < shock.start_week:
+        m.step()
+        if m.week > shock.start_week - shock.foresight_weeks:
+            agreed = np.pad(agreed, (0, m.pop.n - agreed.size)) | m.pop.warned[:, f]
+            pre = float(m.price_history[-1][f]) if pre is None else pre
+    assert agreed.any()
+    while m.week < shock.start_week + shock.ramp_weeks + 1:
+        m.step()
+    disc = m.pop.discount[:, f]
+    agreed = np.pad(agreed, (0, disc.size - agreed.size))
+    now = float(m.price_history[-2][f])  # the price the discount was set from
+    cover = 3.0 / span  # prestock_weeks of the scenario spread over ramp and hold
+    expected = cover * (1.0 - pre / now)
+    assert expected > 0.005
+    np.testing.assert_allclose(disc[agreed], expected, rtol=1e-12)
+    assert not disc[~agreed].any()
+    while m.week < shock.start_week + span + 1:
+        m.step()
+    assert not m.pop.discount[:, f].any(), "agreements end with the hold"

@@ -278,13 +278,19 @@ class MarketModel(mesa.Model):
         if self.kernel == "fused":
             return fused.demand(self)
         pop = self.pop
-        pop.size[:] *= np.exp(pop.growth)
+        taper = self.ev_growth_taper()
+        pop.size[:] *= np.exp(pop.growth * np.where(pop.ev_native, taper, 1.0))
         mix = demand.material_mix(self.ev, pop.exposure, pop.ev_native, self.mix_ice,
                                   self.mix_ev)
         season = demand.seasonal_factor(self.week, pop.season_amp)
         noise = demand.lognormal_noise(self.rng.standard_normal(pop.n), pop.noise_sd)
         pop.demand[:] = demand.weekly_demand(pop.size * pop.active, season, noise, mix)
         self.mix = mix
+
+    def ev_growth_taper(self) -> float:
+        """This week's factor on EV-native buyers' growth (1 without tapering)."""
+        ev = self.params.ev
+        return costs.growth_taper(self.ev, ev.share_start) if ev.growth_taper else 1.0
 
     def _tenders(self) -> None:
         pop, t = self.pop, self.params.tender

@@ -113,6 +113,10 @@ class EVParams(Strict):
     share_start: float = P(0.45, unit="1", ge=0.001, le=0.999,
                            source="China NEV share of new cars, 2024-25 (~45%)")
     width_years: float = P(2.5, unit="year", gt=0, le=50, source="assumption")
+    growth_taper: bool = P(
+        True, unit="-",
+        source="EV-native buyers' growth scales with the NEV headroom (1 - e(t))/(1 - e(0)): "
+               "NEV output growth slows as the NEV share saturates")
     mix_ice: Mix = Field(default_factory=lambda: Mix(steel=0.78, hdg_ahss=0.17, aluminium=0.05))
     mix_ev: Mix = Field(default_factory=lambda: Mix(steel=0.45, hdg_ahss=0.30, aluminium=0.25))
 

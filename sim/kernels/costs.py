@@ -43,6 +43,11 @@ def ou_log_step(x: np.ndarray, reversion: np.ndarray, volatility: np.ndarray,
     return x - reversion * x + volatility * z
 
 
+def growth_taper(share_now: float, share_start: float) -> float:
+    """Factor on EV-native buyers' growth: the NEV headroom left, relative to the start."""
+    return (1.0 - share_now) / (1.0 - share_start)
+
+
 def ev_share(years_since_start: float, share_start: float, width_years: float) -> float:
     """Logistic EV share of vehicle output: ``share_start`` at step 0, one logit per width."""
     logit0 = np.log(share_start / (1.0 - share_start))

@@ -840,12 +840,12 @@ def adapt_pass(n, week, focal, routine, demand, contract, aware, carries, contra
 
 # ------------------------------------------------------------------------ demand (step 4)
 @_jit
-def demand_pass(n, size, growth, active, ev_native, exposure, ev, mix_ice, mix_ev, amp, cos_t,
-                z, sd, demand, mix):
+def demand_pass(n, size, growth, taper, active, ev_native, exposure, ev, mix_ice, mix_ev, amp,
+                cos_t, z, sd, demand, mix):
     """``MarketModel._demand``: size growth, material mix, season, noise, tonnes (N x M)."""
     M = demand.shape[1]
     for i in range(n):
-        sz = size[i] * math.exp(growth[i])
+        sz = size[i] * math.exp(growth[i] * (taper if ev_native[i] else 1.0))
         size[i] = sz
         w = 1.0 if ev_native[i] else exposure[i] * ev
         for m in range(M):
@@ -989,9 +989,9 @@ def demand(model) -> None:
     cos_t = np.cos(2.0 * np.pi * ((model.week % 52) - CNY_DIP_WEEK) / 52.0)
     z = model.rng.standard_normal(n)
     mix = np.empty((n, model.n_mat))
-    demand_pass(n, A["size"], A["growth"], A["active"], A["ev_native"], A["exposure"],
-                float(model.ev), model.mix_ice, model.mix_ev, A["season_amp"], float(cos_t), z,
-                A["noise_sd"], A["demand"], mix)
+    demand_pass(n, A["size"], A["growth"], float(model.ev_growth_taper()), A["active"],
+                A["ev_native"], A["exposure"], float(model.ev), model.mix_ice, model.mix_ev,
+                A["season_amp"], float(cos_t), z, A["noise_sd"], A["demand"], mix)
     model.mix = mix
 
 

@@ -74,15 +74,22 @@ def _ratio(inflow: np.ndarray, outflow: np.ndarray, cap: float) -> np.ndarray:
     return np.minimum(r, cap)
 
 
-def base_change(suppliers: pd.DataFrame) -> pd.DataFrame:
-    """Relative change of each run's customer count from its first to its last step.
+def base_change(suppliers: pd.DataFrame, window: int | None = None) -> pd.DataFrame:
+    """Relative change of each run's customer count from its first (or, with `window`, its
+    last step − `window`) to its last step.
 
-    (customers at last step − customers at first step) ÷ customers at first step, per
-    scenario/rep/seed/supplier present; NaN when the first count is 0. Returns the group
-    columns, `focal` (if present), `customers_start`, `customers_end`, `base_change`.
+    (customers at last step − customers at start) ÷ customers at start, per
+    scenario/rep/seed/supplier present; NaN when the start count is 0. With `window`, the
+    start is the row `window` steps before the last (the first row if the run is shorter).
+    Returns the group columns, `focal` (if present), `customers_start`, `customers_end`,
+    `base_change`.
     """
     keys = _run_keys(suppliers)
     df = suppliers.sort_values([*keys, "step"])
+    if window is not None:
+        end = df.groupby(keys, observed=True)["step"].transform("max") if keys else \
+            df["step"].max()
+        df = df[df["step"] >= end - window]
     g = df.groupby(keys, observed=True) if keys else None
     first = g.first() if g is not None else df.iloc[[0]]
     last = g.last() if g is not None else df.iloc[[-1]]

@@ -30,6 +30,7 @@ _EN: dict[str, str] = {
     "kpi.pool_health_end": "Pool health at end (won ÷ lost, 52 weeks)",
     "kpi.annual_retention": "Annual retention",
     "kpi.base_change": "Change of customer base over the run",
+    "kpi.base_change_last_year": "Change of customer base over the last 52 weeks",
     "kpi.top20_revenue_share": "Revenue share of top 20% customers",
     # figures
     "fig.pool.title": "Customer pool by stage: reservoir or funnel?",
@@ -68,13 +69,13 @@ _EN: dict[str, str] = {
     # diagnosis
     "dx.reservoir": "Reservoir: losses are refilled — {health} customers won for every one "
     "lost or exited over the last year ({health_ci}); the customer base changed by {base} "
-    "over the run ({base_ci}).",
+    "over the same year ({base_ci}).",
     "dx.funnel": "Funnel: customers drain away faster than they are replaced — {health} won "
     "for every one lost or exited over the last year ({health_ci}); the customer base changed "
-    "by {base} over the run ({base_ci}).",
+    "by {base} over the same year ({base_ci}).",
     "dx.inconclusive": "Inconclusive: the runs do not separate a reservoir from a funnel — "
-    "{health} won per one lost ({health_ci}); the customer base changed by {base} "
-    "({base_ci}). More replications may settle it.",
+    "{health} won per one lost over the last year ({health_ci}); the customer base changed by "
+    "{base} over the same year ({base_ci}). More replications may settle it.",
     "dx.ci": "{level:.0f}% CI {lo} to {hi}", "dx.noci": "single run, no interval",
 }
 
@@ -90,6 +91,7 @@ _ZH: dict[str, str] = {
     "kpi.pool_health_end": "期末客户池健康度（52周新增÷流失）",
     "kpi.annual_retention": "年客户保留率",
     "kpi.base_change": "运行期客户总数变化",
+    "kpi.base_change_last_year": "最近52周客户总数变化",
     "kpi.top20_revenue_share": "前20%客户收入占比",
     "fig.pool.title": "各阶段客户池：蓄水池还是漏斗？",
     "fig.pool.flows": "每季度新增与流失客户",
@@ -122,11 +124,11 @@ _ZH: dict[str, str] = {
     "verdict.reservoir": "蓄水池", "verdict.funnel": "漏斗", "verdict.inconclusive": "无法判断",
     "fig.perf.title": "本公司市场份额、利润与毛利率",
     "dx.reservoir": "蓄水池：流失的客户得到补充——过去一年每流失或退出1个客户，新增{health}个"
-    "（{health_ci}）；运行期间客户总数变化{base}（{base_ci}）。",
+    "（{health_ci}）；同期客户总数变化{base}（{base_ci}）。",
     "dx.funnel": "漏斗：客户流失快于补充——过去一年每流失或退出1个客户，仅新增{health}个"
-    "（{health_ci}）；运行期间客户总数变化{base}（{base_ci}）。",
-    "dx.inconclusive": "无法判断：运行结果不足以区分蓄水池与漏斗——每流失1个客户新增{health}个"
-    "（{health_ci}）；客户总数变化{base}（{base_ci}）。增加重复运行次数或可得出结论。",
+    "（{health_ci}）；同期客户总数变化{base}（{base_ci}）。",
+    "dx.inconclusive": "无法判断：运行结果不足以区分蓄水池与漏斗——过去一年每流失1个客户新增"
+    "{health}个（{health_ci}）；同期客户总数变化{base}（{base_ci}）。增加重复运行次数或可得出结论。",
     "dx.ci": "{level:.0f}%置信区间 {lo} 至 {hi}", "dx.noci": "单次运行，无置信区间",
 }
 

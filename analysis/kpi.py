@@ -24,6 +24,7 @@ KPIS = (
     "key_accounts_end",
     "pool_health_end",
     "base_change",
+    "base_change_last_year",
     "annual_retention",
     "top20_revenue_share",
 )
@@ -82,9 +83,10 @@ def run_kpis(
     From `runs`: market share (focal tonnes ÷ all tonnes) and gross margin (gross profit ÷
     revenue) over the last `window` steps, net profit summed over the run, customers and key
     accounts at the last step, pool health at the last step, relative change of the customer
-    base. From `spells_runs` (optional): annual retention (docs/ODD.md cohort definition).
-    From `customers_runs` (optional): revenue share of the top 20% of customers at the last
-    quarter end. Missing sources give NaN columns.
+    base over the run and over the last `window` steps. From `spells_runs` (optional): annual
+    retention (docs/ODD.md cohort definition). From `customers_runs` (optional): revenue
+    share of the top 20% of customers at the last quarter end. Missing sources give NaN
+    columns.
     """
     runs = ensure_run_keys(runs)
     out = _economics(runs, window)
@@ -94,6 +96,8 @@ def run_kpis(
         ["scenario", "rep"], observed=True
     )["health"].last()
     out["base_change"] = base_change(focal).set_index(["scenario", "rep"])["base_change"]
+    out["base_change_last_year"] = base_change(focal, window=window).set_index(
+        ["scenario", "rep"])["base_change"]
     out["annual_retention"] = float("nan")
     if spells_runs is not None and len(spells_runs):
         sp = ensure_run_keys(spells_runs)

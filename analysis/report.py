@@ -116,7 +116,8 @@ def _scenario_summary(kpis: pd.DataFrame, scen: str, lang: str) -> dict:
         for k in KPIS
     }
     health = tuple(float(sub.loc["pool_health_end", c]) for c in ("mean", "lo", "hi"))
-    base = tuple(float(sub.loc["base_change", c]) for c in ("mean", "lo", "hi"))
+    # the verdict compares like with like: pool health and base change over the last year
+    base = tuple(float(sub.loc["base_change_last_year", c]) for c in ("mean", "lo", "hi"))
     return {
         "reps": int(sub["n"].max()),
         "kpis": kpi_dict,

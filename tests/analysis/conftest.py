@@ -14,7 +14,7 @@ STAGES = ["prospect", "potential", "general", "key", "sunset", "lost"]
 SEGMENTS = ["ev_oem", "ice_oem", "tier1", "tier2"]
 MATERIALS = ["steel", "hdg_steel", "aluminium"]
 SUPPLIERS = ["focal", "rival_a", "rival_b"]
-RATES = {"base": (0.8, 1.1), "kam": (1.2, 0.8)}  # focal (acquired, lost) per week
+RATES = {"base": (0.6, 1.3), "kam": (1.6, 0.6)}  # focal (acquired, lost) per week
 
 
 def _suppliers(scen: str, rep: int, steps: int, rng: np.random.Generator) -> pd.DataFrame:

@@ -51,6 +51,17 @@ def test_base_change():
     assert math.isnan(base_change(zero).loc[0, "base_change"])
 
 
+def test_base_change_over_a_window_per_run():
+    # the last 2 steps: from step 3 (12 customers) to step 5 (13)
+    assert base_change(_series(), window=2).loc[0, "base_change"] == pytest.approx(13 / 12 - 1)
+    a = _series().assign(scenario="a", rep=0)
+    b = _series().assign(scenario="b", rep=0, step=range(10, 16))  # another run's own steps
+    out = base_change(pd.concat([a, b]), window=2).set_index("scenario")["base_change"]
+    assert out["a"] == pytest.approx(13 / 12 - 1) and out["b"] == pytest.approx(13 / 12 - 1)
+    # a window longer than the run starts at its first step
+    assert base_change(_series(), window=50).loc[0, "base_change"] == pytest.approx(0.3)
+
+
 @pytest.mark.parametrize(("health", "base", "expected"), [
     ((1.3, 1.1, 1.5), (0.04, 0.01, 0.07), "reservoir"),
     ((1.3, 1.1, 1.5), (0.0, -0.1, 0.1), "reservoir"),

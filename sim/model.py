@@ -12,6 +12,7 @@ from __future__ import annotations
 import mesa
 import numpy as np
 
+from sim import batch
 from sim.agents import Customer, Supplier
 from sim.kernels import adapt, choice, costs, demand, fulfil, fused, lifecycle, tender
 from sim.kernels.lifecycle import BUYING, KEY, NONE, POTENTIAL, StageRules
@@ -93,6 +94,10 @@ class MarketModel(mesa.Model):
         self.presence = np.array([s.presence for s in sp]) * (self.carries.sum(1) > 0)
         self.portfolio = self.carries[:, 1:].mean(axis=1)  # share of new EV materials carried
         self.key_first = np.array([s.rationing == "key_first" for s in sp])
+        self.markup = np.array([s.markup for s in sp], dtype=float)
+        self.stock_cover = np.array([s.stock_cover_weeks for s in sp], dtype=float)
+        self.forecast_alpha = np.array([s.forecast_alpha for s in sp])[:, None]
+        self.line_cost = np.array([s.capacity_cost_per_t_week_year for s in sp])
         self.staff_cost = np.array([(s.kam_managers * s.manager_cost_per_year
                                      + s.dev_staff * s.dev_cost_per_year) / 52.0 for s in sp])
         self.price = np.zeros((self.n_sup, self.n_mat))
@@ -112,11 +117,12 @@ class MarketModel(mesa.Model):
         self.cultivation = np.zeros(self.n_sup)
         self.forecast_quality = np.zeros(self.n_sup)
         self.safety_weeks = np.zeros(self.n_sup)
-        self.agents_by_type[Supplier].do("setup_strategies")
+        for sup in self.suppliers:
+            sup.setup_strategies()
         self.market_price = np.full(self.n_mat, np.inf)  # none observed before week 0
         window = self.params.adaptation.rise_window_weeks
         self.price_history = np.zeros((window + 1, self.n_sup))
-        self.agents_by_type[Supplier].do("set_prices")
+        batch.run(self, "set_prices")
         self._update_market_price()
         self.price_history[:] = self.avg_list_price()[None, :]
 
@@ -198,16 +204,16 @@ class MarketModel(mesa.Model):
     # -------------------------------------------------------------- the week
     def step(self) -> None:
         """One week, in this order (see docs/ODD.md, section 3)."""
-        self.agents_by_type[Supplier].do("start_week")  # strategy costs, care, capacity
+        batch.run(self, "start_week")        # strategy costs, care, capacity
         self._market()                       # cost indices, EV share
-        self.agents_by_type[Supplier].do("set_prices")
+        batch.run(self, "set_prices")        # (sim/batch.py: plain suppliers at once)
         self._update_market_price()
         self._push_price_history()
         bad_debt = self._demography()        # exits (defaults cost receivables), entries
         self._demand()                       # tonnes per customer and material
-        self.agents_by_type[Supplier].do("replenish")
-        self.agents_by_type[Supplier].do("communicate")
-        self.agents_by_type[Supplier].do("prospect")
+        batch.run(self, "replenish")
+        batch.run(self, "communicate")
+        self._prospect()
         self._tenders()                      # expiring contracts re-awarded
         if self.kernel == "fused":           # the same five sub-models in fused passes
             books, transitions = fused.week(self, bad_debt)
@@ -291,6 +297,19 @@ class MarketModel(mesa.Model):
         """This week's factor on EV-native buyers' growth (1 without tapering)."""
         ev = self.params.ev
         return costs.growth_taper(self.ev, ev.share_start) if ev.growth_taper else 1.0
+
+    def _prospect(self) -> None:
+        """Each supplier's prospecting, in supplier order (the draws are sequential).
+
+        Prospecting changes only the prospecting supplier's awareness column, so who is
+        unaware of each supplier is listed once for all of them (``draw_unaware``)."""
+        pop = self.pop
+        self._unaware = np.ascontiguousarray((~pop.aware & pop.active[:, None]).T)
+        try:
+            for sup in self.suppliers:
+                sup.prospect()
+        finally:
+            self._unaware = None
 
     def _tenders(self) -> None:
         pop, t = self.pop, self.params.tender
@@ -431,15 +450,13 @@ class MarketModel(mesa.Model):
         material_cost = (by_mat * self.avg_cost).sum(1)
         holding = (self.stock * self.avg_cost).sum(1) * (
             self.params.finance.holding_cost_per_year / 52.0)
-        lines = self.expanded.sum(1) * np.array(
-            [s.capacity_cost_per_t_week_year for s in self.params.suppliers]) / 52.0
+        lines = self.expanded.sum(1) * self.line_cost / 52.0
         processing = by_mat @ self.processing_cost + holding + lines
         self.quarter_orders += self.orders_by_mat
         gross = revenue - material_cost - processing
         staff = self.staff_cost + self.extra_cost
         orders = self.orders_by_mat.sum(1)
-        alpha = np.array([s.forecast_alpha for s in self.params.suppliers])[:, None]
-        self.forecast = alpha * self.orders_by_mat + (1.0 - alpha) * self.forecast
+        self.forecast = self.forecast_alpha * self.orders_by_mat + (1.0 - self.forecast_alpha) * self.forecast
         return {"volume_t": by_mat.sum(1), "revenue": revenue, "material_cost": material_cost,
                 "processing_cost": processing, "staff_cost": self.staff_cost.copy(),
                 "strategy_cost": self.extra_cost.copy(), "bad_debt": bad_debt,
@@ -564,7 +581,8 @@ class MarketModel(mesa.Model):
         fa = pop.abc[:, self.focal]
         better = (fa > 0) & ((pop.spell_abc == 0) | (fa < pop.spell_abc))
         pop.spell_abc[better] = fa[better]
-        self.agents_by_type[Supplier].do("allocate_key_accounts")
+        for sup in self.suppliers:
+            sup.allocate_key_accounts()
 
     def service_experienced(self) -> np.ndarray:
         """Service level each customer gets from each supplier (N x S), with care effects."""
@@ -678,7 +696,9 @@ class MarketModel(mesa.Model):
         k = int(expected) + int(self.rng.random() < expected - int(expected))
         if k == 0:
             return np.zeros(0, dtype=np.int64)
-        pool = np.flatnonzero(self.pop.active & ~self.pop.aware[:, s])
+        unaware = getattr(self, "_unaware", None)  # listed by _prospect for this phase
+        pool = np.flatnonzero(unaware[s] if unaware is not None
+                              else self.pop.active & ~self.pop.aware[:, s])
         if pool.size <= k:
             return pool
         p = None

@@ -83,20 +83,31 @@ class Population:
     def __post_init__(self) -> None:
         for name in SPEC:
             self.arrays[name] = self._alloc(name, self.cap)
+        self._refresh_views()
+
+    def _refresh_views(self) -> None:
+        """Bind each array's rows in use (``[:n]``) as a plain attribute of the same name.
+
+        The weekly step reads these views dozens of times; a plain attribute is a dictionary
+        lookup, where ``__getattr__`` would be a Python call each time. Rebound whenever ``n``
+        or an array changes (``add_rows``)."""
+        n = self.n
+        for name, a in self.arrays.items():
+            self.__dict__[name] = a[:, :n] if SPEC[name][1] == "ring" else a[:n]
+
+    def __getstate__(self) -> dict:
+        """Pickle the arrays only: the views are rebound on unpickling (and so stay views)."""
+        return {k: v for k, v in self.__dict__.items() if k not in SPEC}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self._refresh_views()
 
     def _alloc(self, name: str, rows: int) -> np.ndarray:
         dtype, kind, fill = SPEC[name]
         shape = {"c": (rows,), "cm": (rows, self.n_materials),
                  "r": (rows, self.n_suppliers), "ring": (RING, rows, self.n_suppliers)}[kind]
         return np.full(shape, fill, dtype=dtype) if fill else np.zeros(shape, dtype=dtype)
-
-    def __getattr__(self, name: str) -> np.ndarray:
-        arrays = self.__dict__.get("arrays")
-        if arrays is not None and name in arrays:
-            kind = SPEC[name][1]
-            a = arrays[name]
-            return a[:, : self.n] if kind == "ring" else a[: self.n]
-        raise AttributeError(name)
 
     def add_rows(self, k: int) -> slice:
         """Reserve ``k`` new rows (growing the arrays if needed); return their slice."""
@@ -113,6 +124,7 @@ class Population:
             self.cap = new_cap
         rows = slice(self.n, self.n + k)
         self.n += k
+        self._refresh_views()
         return rows
 
     def nbytes(self) -> int:

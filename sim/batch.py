@@ -1,0 +1,102 @@
+"""Supplier decisions taken for all suppliers at once, where the plain default policy decides.
+
+Each week every supplier runs its decisions in the model's step order (``sim.agents.Supplier``:
+the default policy of a seam, then each strategy's hook). Most suppliers in most scenarios use
+the plain defaults with no strategy hooked into the seam; their decisions are then a few
+element-wise numpy expressions of their own row, which this module evaluates for all of them
+in one go. The numbers are the same, bit for bit: the same element-wise operations on the same
+values, each supplier writing only its own row or column (so the order of suppliers does not
+matter), and no random draws. Suppliers that are not plain for a decision run their own
+``Supplier`` method, in supplier order, after the batch.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from sim.policies import CostPlusPricing, OrderUpTo, SilentCommunication
+from sim.strategies import Strategy
+
+if TYPE_CHECKING:
+    from sim.agents import Supplier
+    from sim.model import MarketModel
+
+EPS = 1e-9
+
+# decision -> (seam, its plain default policy, the strategy hooks that change the decision)
+HOOKS: dict[str, tuple[str | None, type | None, tuple[str, ...]]] = {
+    "start_week": (None, None, ("start_week",)),
+    "set_prices": ("pricing", CostPlusPricing, ("adjust_prices", "discounts")),
+    "communicate": ("communication", SilentCommunication, ("warn",)),
+    "replenish": ("inventory", OrderUpTo, ("adjust_order",)),
+}
+
+
+def is_plain(sup: Supplier, decision: str) -> bool:
+    """True when ``decision`` of ``sup`` is its seam's plain default, no strategy hooked in."""
+    seam, default, hooks = HOOKS[decision]
+    if seam is not None and type(sup.policies[seam]) is not default:
+        return False
+    return all(getattr(type(st), h) is getattr(Strategy, h)
+               for st in sup.strategies for h in hooks)
+
+
+def plain_mask(model: MarketModel, decision: str) -> np.ndarray:
+    """Suppliers (S bool) whose ``decision`` is plain this week (see ``is_plain``)."""
+    return np.array([is_plain(sup, decision) for sup in model.suppliers], dtype=bool)
+
+
+def run(model: MarketModel, decision: str) -> None:
+    """``decision`` for every supplier: the plain ones batched, then the others in order."""
+    plain = plain_mask(model, decision)
+    if plain.any():
+        _BATCHED[decision](model, plain)
+    if not plain.all():
+        for sup in model.suppliers:
+            if not plain[sup.index]:
+                getattr(sup, decision)()
+
+
+def _start_week(model: MarketModel, plain: np.ndarray) -> None:
+    """No strategy: no strategy cost this week."""
+    model.extra_cost[plain] = 0.0
+
+
+def _set_prices(model: MarketModel, plain: np.ndarray) -> None:
+    """``CostPlusPricing``: list prices at cost plus markup, no targeted discounts."""
+    model.price[plain] = ((model.cost_now + model.processing_cost)[None, :]
+                          * (1.0 + model.markup[plain])[:, None])
+    model.pop.discount[:, plain] = 0.0
+
+
+def _communicate(model: MarketModel, plain: np.ndarray) -> None:
+    """``SilentCommunication``: nobody warned."""
+    model.pop.warned[:, plain] = False
+
+
+def _replenish(model: MarketModel, plain: np.ndarray) -> None:
+    """``OrderUpTo`` then ``MarketModel.receive_stock``, for the plain suppliers without
+    customer-data forecasts (those run their own ``replenish``)."""
+    naive = plain & (model.forecast_quality <= 0)
+    for sup in model.suppliers:
+        if plain[sup.index] and not naive[sup.index]:
+            sup.replenish()
+    if not naive.any():
+        return
+    cover = (model.stock_cover[naive] + model.safety_weeks[naive])[:, None]
+    carries = model.carries[naive]
+    held = model.stock[naive]
+    target = model.forecast[naive] * (cover + 1.0)
+    order = np.maximum(target - held, 0.0) * carries
+    tonnes = np.maximum(order, 0.0) * carries
+    total = held + tonnes
+    value = held * model.avg_cost[naive] + tonnes * model.cost_now
+    model.avg_cost[naive] = np.where(total > EPS, value / np.maximum(total, EPS),
+                                     model.cost_now)
+    model.stock[naive] = total
+
+
+_BATCHED = {"start_week": _start_week, "set_prices": _set_prices,
+            "communicate": _communicate, "replenish": _replenish}

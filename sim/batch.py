@@ -44,47 +44,62 @@ def is_plain(sup: Supplier, decision: str) -> bool:
 
 
 def plain_mask(model: MarketModel, decision: str) -> np.ndarray:
-    """Suppliers (S bool) whose ``decision`` is plain this week (see ``is_plain``)."""
-    return np.array([is_plain(sup, decision) for sup in model.suppliers], dtype=bool)
+    """Suppliers (S bool) whose ``decision`` is plain (see ``is_plain``)."""
+    return _plain(model, decision)[0]
+
+
+def _plain(model: MarketModel, decision: str) -> tuple[np.ndarray, bool, bool]:
+    """``plain_mask``, whether any and whether all suppliers are plain. Policies and
+    strategies are fixed when the suppliers are built, so this is worked out once a run."""
+    cache = model.__dict__.setdefault("_plain_masks", {})
+    found = cache.get(decision)
+    if found is None:
+        mask = np.array([is_plain(sup, decision) for sup in model.suppliers], dtype=bool)
+        found = cache[decision] = (mask, bool(mask.any()), bool(mask.all()))
+    return found
 
 
 def run(model: MarketModel, decision: str) -> None:
     """``decision`` for every supplier: the plain ones batched, then the others in order."""
-    plain = plain_mask(model, decision)
-    if plain.any():
-        _BATCHED[decision](model, plain)
-    if not plain.all():
+    plain, any_plain, all_plain = _plain(model, decision)
+    if any_plain:  # a full slice, where all are plain, is cheaper to index than a mask
+        _BATCHED[decision](model, slice(None) if all_plain else plain)
+    if not all_plain:
         for sup in model.suppliers:
             if not plain[sup.index]:
                 getattr(sup, decision)()
 
 
-def _start_week(model: MarketModel, plain: np.ndarray) -> None:
+def _start_week(model: MarketModel, plain: np.ndarray | slice) -> None:
     """No strategy: no strategy cost this week."""
     model.extra_cost[plain] = 0.0
 
 
-def _set_prices(model: MarketModel, plain: np.ndarray) -> None:
+def _set_prices(model: MarketModel, plain: np.ndarray | slice) -> None:
     """``CostPlusPricing``: list prices at cost plus markup, no targeted discounts."""
     model.price[plain] = ((model.cost_now + model.processing_cost)[None, :]
                           * (1.0 + model.markup[plain])[:, None])
     model.pop.discount[:, plain] = 0.0
 
 
-def _communicate(model: MarketModel, plain: np.ndarray) -> None:
+def _communicate(model: MarketModel, plain: np.ndarray | slice) -> None:
     """``SilentCommunication``: nobody warned."""
     model.pop.warned[:, plain] = False
 
 
-def _replenish(model: MarketModel, plain: np.ndarray) -> None:
+def _replenish(model: MarketModel, plain: np.ndarray | slice) -> None:
     """``OrderUpTo`` then ``MarketModel.receive_stock``, for the plain suppliers without
     customer-data forecasts (those run their own ``replenish``)."""
-    naive = plain & (model.forecast_quality <= 0)
+    mask = np.zeros(model.n_sup, dtype=bool)
+    mask[plain] = True
+    naive = mask & (model.forecast_quality <= 0)
     for sup in model.suppliers:
-        if plain[sup.index] and not naive[sup.index]:
+        if mask[sup.index] and not naive[sup.index]:
             sup.replenish()
     if not naive.any():
         return
+    if naive.all():
+        naive = slice(None)
     cover = (model.stock_cover[naive] + model.safety_weeks[naive])[:, None]
     carries = model.carries[naive]
     held = model.stock[naive]

@@ -215,15 +215,16 @@ class MarketModel(mesa.Model):
         batch.run(self, "communicate")
         self._prospect()
         self._tenders()                      # expiring contracts re-awarded
+        breach = self.trust_breach()         # this week's, once (read twice below)
         if self.kernel == "fused":           # the same five sub-models in fused passes
-            books, transitions = fused.week(self, bad_debt)
+            books, transitions = fused.week(self, bad_debt, breach)
         else:
             orders, routine = self._choose()     # shares of wallet -> orders
             delivered, fill = self._fulfil(orders, routine)
             books = self._books(delivered, bad_debt)
             self._adapt(delivered, fill, books)  # satisfaction, loyalty, sensitivity, history
             transitions = self._lifecycle(books["bought"])
-        self._breach_retender()              # a breach of trust puts a contract out to tender
+        self._breach_retender(breach)        # a breach of trust puts a contract out to tender
         if (self.week + 1) % QUARTER == 0:
             self._quarterly_review()
         if self.recorder is not None:
@@ -332,13 +333,13 @@ class MarketModel(mesa.Model):
         pop.contract_supplier[due] = tender.award(scores)
         pop.contract_end[due] = self.week + t.period_weeks
 
-    def _breach_retender(self) -> None:
+    def _breach_retender(self, breach: np.ndarray | None = None) -> None:
         """Tender buyers whose contract supplier raised its price by a breach-size amount
         unannounced, and who bought from it this week, end the contract: it is re-tendered
         next week (search after a critical incident). Only contracts awarded before the rise
         window began are ended, so a new contract is not ended by the rise that caused it."""
         pop = self.pop
-        breach = self.trust_breach()
+        breach = self.trust_breach() if breach is None else breach
         if not breach.any():
             return
         c = pop.contract_supplier.astype(np.int64)
@@ -444,26 +445,29 @@ class MarketModel(mesa.Model):
     def _supplier_books(self, by_mat: np.ndarray, revenue: np.ndarray,
                         bad_debt: np.ndarray) -> dict[str, np.ndarray]:
         """The week's books per supplier from tonnes delivered (S x M) and revenue (S)."""
+        rowsum = np.add.reduce  # x.sum(1) without the method's Python wrapper: same sums
         self.last_delivered = by_mat
         total = by_mat.sum()
-        self.last_share = by_mat.sum(1) / total if total > 0 else np.zeros(self.n_sup)
-        material_cost = (by_mat * self.avg_cost).sum(1)
-        holding = (self.stock * self.avg_cost).sum(1) * (
+        volume = rowsum(by_mat, 1)
+        self.last_share = volume / total if total > 0 else np.zeros(self.n_sup)
+        material_cost = rowsum(by_mat * self.avg_cost, 1)
+        holding = rowsum(self.stock * self.avg_cost, 1) * (
             self.params.finance.holding_cost_per_year / 52.0)
-        lines = self.expanded.sum(1) * self.line_cost / 52.0
+        lines = rowsum(self.expanded, 1) * self.line_cost / 52.0
         processing = by_mat @ self.processing_cost + holding + lines
         self.quarter_orders += self.orders_by_mat
         gross = revenue - material_cost - processing
         staff = self.staff_cost + self.extra_cost
-        orders = self.orders_by_mat.sum(1)
-        self.forecast = self.forecast_alpha * self.orders_by_mat + (1.0 - self.forecast_alpha) * self.forecast
-        return {"volume_t": by_mat.sum(1), "revenue": revenue, "material_cost": material_cost,
+        orders = rowsum(self.orders_by_mat, 1)
+        alpha = self.forecast_alpha
+        self.forecast = alpha * self.orders_by_mat + (1.0 - alpha) * self.forecast
+        return {"volume_t": volume, "revenue": revenue, "material_cost": material_cost,
                 "processing_cost": processing, "staff_cost": self.staff_cost.copy(),
                 "strategy_cost": self.extra_cost.copy(), "bad_debt": bad_debt,
                 "gross_profit": gross, "net_profit": gross - staff - bad_debt,
                 "market_share": self.last_share.copy(),
                 # own customers' first-round orders filled (spill-overs taken in excluded)
-                "fill_rate": np.divide(self.first_delivered.sum(1), orders,
+                "fill_rate": np.divide(rowsum(self.first_delivered, 1), orders,
                                        out=np.ones_like(orders), where=orders > EPS)}
 
     def _adapt(self, delivered: list[np.ndarray], fill: np.ndarray,

@@ -105,7 +105,7 @@ class Recorder:
         self.sup["stock_t"][t] = model.stock.sum(1)
         self.sup["customers"][t] = counts[:, lc.POTENTIAL:lc.SUNSET + 1].sum(1)
         self.sup["key_accounts"][t] = counts[:, lc.KEY]
-        self.sup["kam_covered"][t] = np.count_nonzero(pop.kam & pop.active[:, None], axis=0)
+        self.sup["kam_covered"][t] = (pop.kam & pop.active[:, None]).sum(0)
         self.pool["count"][t], self.pool["inflow"][t], self.pool["outflow"][t] = (
             counts, stats["inflow"], stats["outflow"])
         mk = self.market
@@ -114,7 +114,7 @@ class Recorder:
         mk["demand_t"][t] = pop.demand.sum(0)
         mk["delivered_t"][t] = model.last_delivered.sum(0)
         mk["ev_share"][t] = model.ev
-        self._transitions(t, *stats["changes"], transitions["exits"])
+        self._transitions(t, *stats["changes"], transitions["exits"], pop.n)
         if (t + 1) % 13 == 0:
             self.snapshots.append(self._snapshot(model))
         if (t + 1) % 52 == 0:
@@ -122,10 +122,12 @@ class Recorder:
         self.weeks_done = t + 1
 
     def _transitions(self, t: int, rows: np.ndarray, cols: np.ndarray, old: np.ndarray,
-                     new: np.ndarray, exits: np.ndarray) -> None:
+                     new: np.ndarray, exits: np.ndarray, n: int) -> None:
         to = new.astype(np.int16) + 1  # category codes: 0 none .. 6 lost
         if exits.size:
-            to[np.isin(rows, exits)] = len(TRANSITION_CATS) - 1
+            leaving = np.zeros(n, bool)
+            leaving[exits] = True
+            to[leaving[rows]] = len(TRANSITION_CATS) - 1
         frm = old.astype(np.int16) + 1
         self.transitions.append((np.full(rows.size, t, np.int32), rows, cols, frm, to))
 

@@ -995,11 +995,13 @@ def demand(model) -> None:
     model.mix = mix
 
 
-def week(model, bad_debt: np.ndarray) -> tuple[dict[str, np.ndarray], dict[str, object]]:
+def week(model, bad_debt: np.ndarray, breach: np.ndarray | None = None
+         ) -> tuple[dict[str, np.ndarray], dict[str, object]]:
     """Choice, fulfilment, books, adaptation and lifecycle of one week (steps 7-11).
 
-    Returns the books (per supplier) and the transitions record as ``MarketModel.step``
-    hands them to the recorder; the recorder's weekly counts come precomputed.
+    ``breach`` is ``model.trust_breach()`` if the caller has it already. Returns the books
+    (per supplier) and the transitions record as ``MarketModel.step`` hands them to the
+    recorder; the recorder's weekly counts come precomputed.
     """
     pop, p = model.pop, model.params
     n, S, M = pop.n, model.n_sup, model.n_mat
@@ -1027,7 +1029,7 @@ def week(model, bad_debt: np.ndarray) -> tuple[dict[str, np.ndarray], dict[str, 
     # When every order can be filled in full (most weeks of a buyer's market), first-round
     # deliveries are the orders themselves (o x 1.0 = o, summed in the same order) and
     # nothing spills: passes 2 to 4 would only add up the same numbers again.
-    full = bool(np.all(fill == 1.0) and np.all(fill_p == 1.0) and np.all(fill_r == 1.0))
+    full = bool((fill == 1.0).all() and (fill_p == 1.0).all() and (fill_r == 1.0).all())
     # pass 2: first round
     if full:
         first = ordered.copy()
@@ -1037,11 +1039,13 @@ def week(model, bad_debt: np.ndarray) -> tuple[dict[str, np.ndarray], dict[str, 
     spare = avail - first
     spare_ok = (spare > 1e-9).astype(np.float64)
     # pass 3: spill
-    spill, spill_p, spill_r = np.zeros((M, S)), np.zeros((M, S)), np.zeros((M, S))
-    if not full:
+    if full:  # nothing spills: the second-round fills are never read (all 1.0 here)
+        fill2 = fill2_p = fill2_r = np.ones((M, S))
+    else:
+        spill, spill_p, spill_r = np.zeros((M, S)), np.zeros((M, S)), np.zeros((M, S))
         spill_pass(*common, fill, fill_p, fill_r, spare_ok, spill, spill_p, spill_r, ws.buf,
                    ws.ibuf, ws.bbuf)
-    fill2, fill2_p, fill2_r = _ration_fills(spill, spill_p, spill_r, spare, key_any)
+        fill2, fill2_p, fill2_r = _ration_fills(spill, spill_p, spill_r, spare, key_any)
     # pass 4: deliveries per supplier and material
     if full:
         by_mat_ms = ordered.copy()
@@ -1059,8 +1063,8 @@ def week(model, bad_debt: np.ndarray) -> tuple[dict[str, np.ndarray], dict[str, 
     a, r = p.adaptation, model.rules
     srp = model.supplier_rel_price()
     rise = model.price_rise()
-    use_mult = bool(np.any(model.care_payoff != 1) or np.any(model.dedicated_payoff != 1)
-                    or np.any(model.cultivation))
+    use_mult = bool((model.care_payoff != 1).any() or (model.dedicated_payoff != 1).any()
+                    or model.cultivation.any())
     if ws.scalars is None:  # the run's parameters, converted once
         limit = p.lifecycle.key_max_default_per_year
         ws.scalars = (
@@ -1083,7 +1087,8 @@ def week(model, bad_debt: np.ndarray) -> tuple[dict[str, np.ndarray], dict[str, 
         n, model.week, model.focal, routine, A["demand"], contract, A["aware"], model.carries,
         cshare, sample, draws, key_first, key_any, fill, fill_p, fill_r, spare_ok,
         fill2, fill2_p, fill2_r,
-        model.price, model.avg_cost, model.processing_cost, srp, rise, model.trust_breach(),
+        model.price, model.avg_cost, model.processing_cost, srp, rise,
+        model.trust_breach() if breach is None else breach,
         model.service,
         model.care_service, model.dedicated_service, model.care_recovery, model.care_payoff,
         model.dedicated_payoff, model.cultivation, use_mult, *ws.scalars,
@@ -1106,7 +1111,8 @@ def week(model, bad_debt: np.ndarray) -> tuple[dict[str, np.ndarray], dict[str, 
         leaving = np.zeros(n, np.bool_)
         leaving[exits] = True
         hit = leaving[rows] & (frm >= POTENTIAL) & (frm <= SUNSET)
-        np.add.at(buying_old_exits, ws.tr_col[:n_tr][moved][hit], 1)
+        buying_old_exits = np.bincount(ws.tr_col[:n_tr][moved][hit], minlength=S).astype(
+            np.int64)
     stats = {"counts": counts, "inflow": inflow, "outflow": outflow,
              "acquired": named[0], "upgraded": named[1], "downgraded": named[2],
              "lost": named[3], "exited": buying_old_exits,

@@ -19,6 +19,7 @@ from sim.kernels.lifecycle import BUYING, KEY, NONE, POTENTIAL, StageRules
 from sim.params import MATERIALS, Scenario
 from sim.population import RING, Population
 from sim.record import Recorder
+from sim.sampling import choice_without_replacement
 from sim.setup import (
     SegmentTable,
     allocate_counts,
@@ -709,6 +710,8 @@ class MarketModel(mesa.Model):
         if weight is not None:
             w = weight[pool]
             p = w / w.sum() if w.sum() > 0 else None
+        if p is None:  # Generator.choice's own algorithm, without its overhead
+            return choice_without_replacement(self.rng, pool, k)
         return self.rng.choice(pool, size=k, replace=False, p=p)
 
     @property

@@ -105,7 +105,8 @@ class Recorder:
         self.sup["stock_t"][t] = model.stock.sum(1)
         self.sup["customers"][t] = counts[:, lc.POTENTIAL:lc.SUNSET + 1].sum(1)
         self.sup["key_accounts"][t] = counts[:, lc.KEY]
-        self.sup["kam_covered"][t] = (pop.kam & pop.active[:, None]).sum(0)
+        # a count as a product of 0/1 floats (exact), much faster than a boolean column sum
+        self.sup["kam_covered"][t] = pop.active.astype(np.float64) @ pop.kam
         self.pool["count"][t], self.pool["inflow"][t], self.pool["outflow"][t] = (
             counts, stats["inflow"], stats["outflow"])
         mk = self.market
@@ -186,24 +187,24 @@ class Recorder:
         w, names = self.weeks_done, model.supplier_names
         n_sup = len(names)
         steps = np.repeat(np.arange(w, dtype=np.int32), n_sup)
-        sup = pd.DataFrame({"step": steps, "supplier": np.tile(names, w),
-                            "focal": np.tile(np.arange(n_sup) == model.focal, w)})
-        for k, v in self.sup.items():
-            sup[k] = v[:w].reshape(-1)
+        cols = {k: v[:w].reshape(-1) for k, v in self.sup.items()}
         for k in ("customers", "key_accounts", "kam_covered", *FLOWS):
-            sup[k] = sup[k].astype(np.int32)
-        cols = ["step", "supplier", "focal", "price", *BOOKS, "customers", "key_accounts",
-                "stock_t", *FLOWS, "kam_covered"]
+            cols[k] = cols[k].astype(np.int32)
+        order = ["price", *BOOKS, "customers", "key_accounts", "stock_t", *FLOWS, "kam_covered"]
+        sup = pd.DataFrame({"step": steps, "supplier": np.tile(names, w),
+                            "focal": np.tile(np.arange(n_sup) == model.focal, w),
+                            **{k: cols[k] for k in order}})
         pool = pd.DataFrame({
             "step": np.repeat(np.arange(w, dtype=np.int32), n_sup * lc.N_STAGES),
             "supplier": np.tile(np.repeat(names, lc.N_STAGES), w),
             "focal": np.tile(np.repeat(np.arange(n_sup) == model.focal, lc.N_STAGES), w),
-            "stage": pd.Categorical(np.tile(STAGE_CATS, w * n_sup), categories=STAGE_CATS),
+            "stage": pd.Categorical.from_codes(np.tile(np.arange(len(STAGE_CATS), dtype=np.int8),
+                                                       w * n_sup), STAGE_CATS),
             **{k: v[:w].reshape(-1) for k, v in self.pool.items()}})
         market = pd.DataFrame({"step": np.repeat(np.arange(w, dtype=np.int32), model.n_mat),
                                "material": np.tile(MATERIALS, w),
                                **{k: v[:w].reshape(-1) for k, v in self.market.items()}})
-        return {"suppliers": sup[cols], "pool": pool, "market": market,
+        return {"suppliers": sup, "pool": pool, "market": market,
                 "customers": self._customers_table(names),
                 "transitions": self._transitions_table(names),
                 "spells": self._spells_table(model),

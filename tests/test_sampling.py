@@ -1,4 +1,4 @@
-"""``sim.sampling.choice_without_replacement`` is ``Generator.choice(replace=False)``, bit for bit."""
+"""``choice_without_replacement`` is ``Generator.choice(replace=False)``, bit for bit."""
 
 import numpy as np
 import pytest

@@ -15,6 +15,7 @@ import numpy as np
 from sim import batch
 from sim.agents import Customer, Supplier
 from sim.kernels import adapt, choice, costs, demand, fulfil, fused, lifecycle, tender
+from sim.kernels.books import supplier_books
 from sim.kernels.lifecycle import BUYING, KEY, NONE, POTENTIAL, StageRules
 from sim.params import MATERIALS, Scenario
 from sim.population import RING, Population
@@ -446,29 +447,40 @@ class MarketModel(mesa.Model):
     def _supplier_books(self, by_mat: np.ndarray, revenue: np.ndarray,
                         bad_debt: np.ndarray) -> dict[str, np.ndarray]:
         """The week's books per supplier from tonnes delivered (S x M) and revenue (S)."""
-        rowsum = np.add.reduce  # x.sum(1) without the method's Python wrapper: same sums
         self.last_delivered = by_mat
+        if self.kernel == "fused":  # the same figures in one compiled call
+            (volume, self.last_share, material_cost, processing, gross, net, fill_rate,
+             self.forecast) = supplier_books(
+                by_mat, self.avg_cost, self.stock, self.expanded, self.line_cost,
+                by_mat @ self.processing_cost,
+                self.params.finance.holding_cost_per_year / 52.0, revenue, self.staff_cost,
+                self.extra_cost, bad_debt, self.orders_by_mat, self.first_delivered,
+                self.forecast_alpha, self.forecast, self.quarter_orders)
+            return {"volume_t": volume, "revenue": revenue, "material_cost": material_cost,
+                    "processing_cost": processing, "staff_cost": self.staff_cost.copy(),
+                    "strategy_cost": self.extra_cost.copy(), "bad_debt": bad_debt,
+                    "gross_profit": gross, "net_profit": net,
+                    "market_share": self.last_share.copy(), "fill_rate": fill_rate}
         total = by_mat.sum()
-        volume = rowsum(by_mat, 1)
-        self.last_share = volume / total if total > 0 else np.zeros(self.n_sup)
-        material_cost = rowsum(by_mat * self.avg_cost, 1)
-        holding = rowsum(self.stock * self.avg_cost, 1) * (
+        self.last_share = by_mat.sum(1) / total if total > 0 else np.zeros(self.n_sup)
+        material_cost = (by_mat * self.avg_cost).sum(1)
+        holding = (self.stock * self.avg_cost).sum(1) * (
             self.params.finance.holding_cost_per_year / 52.0)
-        lines = rowsum(self.expanded, 1) * self.line_cost / 52.0
+        lines = self.expanded.sum(1) * self.line_cost / 52.0
         processing = by_mat @ self.processing_cost + holding + lines
         self.quarter_orders += self.orders_by_mat
         gross = revenue - material_cost - processing
         staff = self.staff_cost + self.extra_cost
-        orders = rowsum(self.orders_by_mat, 1)
+        orders = self.orders_by_mat.sum(1)
         alpha = self.forecast_alpha
         self.forecast = alpha * self.orders_by_mat + (1.0 - alpha) * self.forecast
-        return {"volume_t": volume, "revenue": revenue, "material_cost": material_cost,
+        return {"volume_t": by_mat.sum(1), "revenue": revenue, "material_cost": material_cost,
                 "processing_cost": processing, "staff_cost": self.staff_cost.copy(),
                 "strategy_cost": self.extra_cost.copy(), "bad_debt": bad_debt,
                 "gross_profit": gross, "net_profit": gross - staff - bad_debt,
                 "market_share": self.last_share.copy(),
                 # own customers' first-round orders filled (spill-overs taken in excluded)
-                "fill_rate": np.divide(rowsum(self.first_delivered, 1), orders,
+                "fill_rate": np.divide(self.first_delivered.sum(1), orders,
                                        out=np.ones_like(orders), where=orders > EPS)}
 
     def _adapt(self, delivered: list[np.ndarray], fill: np.ndarray,

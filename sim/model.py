@@ -693,7 +693,10 @@ class MarketModel(mesa.Model):
         rise passing on a cost shock the supplier foresaw (and could have warned of) is a
         breach; moves of the index noise are not."""
         a = self.params.adaptation
-        foreseen = (self.carries[:, self.shock_rising()] > 0).any(axis=1)
+        rising = self.shock_rising()
+        if not rising.any():  # nothing foreseen: no breach (the product below is all 0.0)
+            return np.zeros(self.n_sup)
+        foreseen = (self.carries[:, rising] > 0).any(axis=1)
         return adapt.breach(self.price_rise(), a.breach_threshold,
                             a.breach_loyalty_loss) * foreseen
 

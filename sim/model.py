@@ -14,7 +14,7 @@ import numpy as np
 
 from sim import batch
 from sim.agents import Customer, Supplier
-from sim.kernels import adapt, choice, costs, demand, fulfil, fused, lifecycle, tender
+from sim.kernels import adapt, choice, costs, demand, fulfil, fused, lifecycle, prices, tender
 from sim.kernels.books import supplier_books
 from sim.kernels.lifecycle import BUYING, KEY, NONE, POTENTIAL, StageRules
 from sim.params import MATERIALS, Scenario
@@ -243,6 +243,10 @@ class MarketModel(mesa.Model):
         self.ev = costs.ev_share(self.week / 52, ev.share_start, ev.width_years)
 
     def _update_market_price(self) -> None:
+        if self.kernel == "fused":  # the same numbers in one compiled call
+            self.market_price, self.rel_price = prices.market_prices(
+                self.price, self.carries, self.last_delivered)
+            return
         w = self.last_delivered * self.carries
         w = np.where(w.sum(0) > 0, w, self.carries)
         self.market_price = (self.price * w).sum(0) / np.maximum(w.sum(0), EPS)
@@ -658,11 +662,15 @@ class MarketModel(mesa.Model):
 
     def avg_list_price(self) -> np.ndarray:
         """Each supplier's list price averaged over its materials, weighted by market volume."""
+        if self.kernel == "fused":  # the same numbers in one compiled call
+            return prices.weighted_average(self.price, self.carries, self.last_delivered)
         w = self.last_delivered.sum(0) + EPS
         return (self.price * self.carries * w).sum(1) / np.maximum((self.carries * w).sum(1), EPS)
 
     def supplier_rel_price(self) -> np.ndarray:
         """Each supplier's price relative to the market, averaged like ``avg_list_price``."""
+        if self.kernel == "fused":  # the same numbers in one compiled call
+            return prices.weighted_average(self.rel_price, self.carries, self.last_delivered)
         w = self.last_delivered.sum(0) + EPS
         return (self.rel_price * self.carries * w).sum(1) / np.maximum(
             (self.carries * w).sum(1), EPS)

@@ -16,6 +16,7 @@ import pandas as pd
 from sim.agents import ABC_NAMES
 from sim.kernels import lifecycle as lc
 from sim.kernels.lifecycle import STAGE_NAMES
+from sim.kernels.prices import col_sums
 from sim.params import MATERIALS, SEGMENTS
 
 if TYPE_CHECKING:
@@ -112,7 +113,7 @@ class Recorder:
         mk = self.market
         mk["cost_index"][t] = model.cost_index
         mk["market_price"][t] = model.market_price
-        mk["demand_t"][t] = pop.demand.sum(0)
+        mk["demand_t"][t] = col_sums(pop.demand)  # pop.demand.sum(0), compiled
         mk["delivered_t"][t] = model.last_delivered.sum(0)
         mk["ev_share"][t] = model.ev
         self._transitions(t, *stats["changes"], transitions["exits"], pop.n)

@@ -22,10 +22,17 @@ def _jit(fn):
 
 
 @_jit
-def _col_sums(a):
-    """``a.sum(0)``: row after row, from the first."""
+def col_sums(a):
+    """``a.sum(0)`` of a C-ordered 2-d array, as numpy sums it: row after row from the first
+    (a single column is contiguous, and numpy sums it pairwise)."""
     S, M = a.shape
     out = np.empty(M)
+    if M == 1:
+        col = np.empty(S)
+        for s in range(S):
+            col[s] = a[s, 0]
+        out[0] = _pairwise(col, S)
+        return out
     for m in range(M):
         out[m] = a[0, m]
     for s in range(1, S):
@@ -40,7 +47,7 @@ def weighted_average(values, carries, last_delivered):
     last week's market volume: ``MarketModel.avg_list_price`` (values = list prices) and
     ``supplier_rel_price`` (values = prices relative to the market)."""
     S, M = values.shape
-    w = _col_sums(last_delivered)
+    w = col_sums(last_delivered)
     for m in range(M):
         w[m] = w[m] + EPS
     out = np.empty(S)
@@ -64,7 +71,7 @@ def market_prices(price, carries, last_delivered):
     for s in range(S):
         for m in range(M):
             w[s, m] = last_delivered[s, m] * carries[s, m]
-    tot = _col_sums(w)
+    tot = col_sums(w)
     for s in range(S):
         for m in range(M):
             if not tot[m] > 0:
@@ -73,8 +80,8 @@ def market_prices(price, carries, last_delivered):
     for s in range(S):
         for m in range(M):
             pw[s, m] = price[s, m] * w[s, m]
-    num = _col_sums(pw)
-    den = _col_sums(w)
+    num = col_sums(pw)
+    den = col_sums(w)
     market = np.empty(M)
     for m in range(M):
         d = den[m]

@@ -81,6 +81,7 @@ class MarketModel(mesa.Model):
         self.mix_ice = np.array(p.ev.mix_ice.as_tuple())
         self.mix_ev = np.array(p.ev.mix_ev.as_tuple())
         self.segments = SegmentTable.from_params(p)
+        self._entry_per_week = (self.segments["entry_per_year"] / 52.0).tolist()
         a = p.adaptation
         self.j_ref = a.payoff / a.gamma if a.gamma > 0 else a.payoff * RING
         self.rules = StageRules(**p.lifecycle.model_dump(exclude={"key_max_default_per_year"}))
@@ -269,7 +270,9 @@ class MarketModel(mesa.Model):
         self._exits = np.flatnonzero(leaving)
         if self._exits.size:
             self._retire(self._exits)
-        arrivals = self.rng.poisson(self.segments["entry_per_year"] / 52.0)
+        # one draw per segment, in order: the same draws as one array call, less overhead
+        arrivals = np.array([self.rng.poisson(lam) for lam in self._entry_per_week],
+                            dtype=np.int64)
         if arrivals.sum():
             seg = np.repeat(np.arange(arrivals.size), arrivals)
             self._add_customers(seg)

@@ -1053,8 +1053,7 @@ def week(model, bad_debt: np.ndarray, breach: np.ndarray | None = None
         by_mat_ms = np.zeros((M, S))
         second_round_pass(*common, fill, fill_p, fill_r, spare_ok, fill2, fill2_p, fill2_r,
                           by_mat_ms, ws.buf, ws.ibuf, ws.bbuf)
-    for m in range(M):
-        model.stock[:, m] = np.maximum(model.stock[:, m] - by_mat_ms[m], 0.0)
+    model.stock[:] = np.maximum(model.stock - by_mat_ms.T, 0.0)  # per material, at once
     model.orders_by_mat = ordered.T.copy()
     model.first_delivered = first.T.copy()
     by_mat = by_mat_ms.T.copy()

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sim.kernels.books import replenish
 from sim.policies import CostPlusPricing, OrderUpTo, SilentCommunication
 from sim.strategies import Strategy
 
@@ -98,19 +99,9 @@ def _replenish(model: MarketModel, plain: np.ndarray | slice) -> None:
             sup.replenish()
     if not naive.any():
         return
-    if naive.all():
-        naive = slice(None)
-    cover = (model.stock_cover[naive] + model.safety_weeks[naive])[:, None]
-    carries = model.carries[naive]
-    held = model.stock[naive]
-    target = model.forecast[naive] * (cover + 1.0)
-    order = np.maximum(target - held, 0.0) * carries
-    tonnes = np.maximum(order, 0.0) * carries
-    total = held + tonnes
-    value = held * model.avg_cost[naive] + tonnes * model.cost_now
-    model.avg_cost[naive] = np.where(total > EPS, value / np.maximum(total, EPS),
-                                     model.cost_now)
-    model.stock[naive] = total
+    cover = model.stock_cover + model.safety_weeks  # (the order's cover + 1 is taken there)
+    replenish(np.flatnonzero(naive), model.stock, model.avg_cost, model.forecast,
+              model.carries, cover, model.cost_now)
 
 
 _BATCHED = {"start_week": _start_week, "set_prices": _set_prices,

@@ -1,4 +1,4 @@
-"""The week's books per supplier (``MarketModel._supplier_books``) in one compiled call.
+"""Supplier-level arithmetic of the week in compiled calls: books, replenishment.
 
 A handful of suppliers and materials: the arithmetic is tiny, and as some twenty numpy calls
 it cost more in call overhead than the customers' passes cost per supplier. The same
@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.kernels.fused import _pairwise, nb
+from sim.kernels.fused import _max, _pairwise, nb
 
 EPS = 1e-9
 
@@ -75,3 +75,25 @@ def supplier_books(by_mat, avg_cost, stock, expanded, line_cost, processing_by_m
         for s in range(S):
             share[s] = volume[s] / total
     return volume, share, material, processing, gross, net, fill_rate, new_forecast
+
+
+@_jit
+def replenish(rows, stock, avg_cost, forecast, carries, cover, cost_now):
+    """``OrderUpTo.order`` then ``MarketModel.receive_stock`` for suppliers ``rows``: stock
+    ordered up to ``forecast x (cover + 1)`` at today's cost, the average cost of stock
+    updated; element-wise as numpy does it (``sim/batch.py``)."""
+    M = stock.shape[1]
+    for s in rows:
+        c = cover[s] + 1.0
+        for m in range(M):
+            held = stock[s, m]
+            target = forecast[s, m] * c
+            order = _max(target - held, 0.0) * carries[s, m]
+            tonnes = _max(order, 0.0) * carries[s, m]
+            total = held + tonnes
+            value = held * avg_cost[s, m] + tonnes * cost_now[m]
+            if total > EPS:
+                avg_cost[s, m] = value / _max(total, EPS)
+            else:
+                avg_cost[s, m] = cost_now[m]
+            stock[s, m] = total

@@ -3,10 +3,11 @@
 Each week every supplier runs its decisions in the model's step order (``sim.agents.Supplier``:
 the default policy of a seam, then each strategy's hook). Most suppliers in most scenarios use
 the plain defaults with no strategy hooked into the seam; their decisions are then a few
-element-wise numpy expressions of their own row, which this module evaluates for all of them
-in one go. The numbers are the same, bit for bit: the same element-wise operations on the same
-values, each supplier writing only its own row or column (so the order of suppliers does not
-matter), and no random draws. Suppliers that are not plain for a decision run their own
+element-wise expressions of their own row, which this module evaluates for all of them in one
+go (numpy, or one compiled call for replenishment, ``sim.kernels.books.replenish``). The
+numbers are the same, bit for bit: the same element-wise operations on the same values, each
+supplier writing only its own row or column (so the order of suppliers does not matter), and
+no random draws. Suppliers that are not plain for a decision run their own
 ``Supplier`` method, in supplier order, after the batch.
 """
 

@@ -8,6 +8,7 @@ overrides, seed) is simulated once, in parallel over the cores. Seeds come from 
 from __future__ import annotations
 
 import json
+import multiprocessing as mp
 import os
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
@@ -74,7 +75,9 @@ class Runs:
         tasks = [(n, o, seed, steps) for n, o, steps in todo for seed in SEEDS]
         if not tasks:
             return
-        with ProcessPoolExecutor(self.workers) as pool:
+        # forkserver, as kamsim compare and sweep use: no fork of a multi-threaded process
+        method = "forkserver" if "forkserver" in mp.get_all_start_methods() else "spawn"
+        with ProcessPoolExecutor(self.workers, mp_context=mp.get_context(method)) as pool:
             results = list(pool.map(run_figures, tasks))
         for i, key in enumerate(todo):
             self.cache[key] = results[i * REPS:(i + 1) * REPS]

@@ -15,6 +15,9 @@ from pathlib import Path
 from sim.scenario import InputError, format_problem
 
 EXIT_OK, EXIT_INTERNAL, EXIT_INPUT = 0, 1, 2
+SET_HELP = ("KEY=VALUE: override a scenario key (dotted, as in sweeps; the value is read as "
+            "TOML, e.g. segments.tier2.entry_per_year=84 or 'suppliers[Focal].markup=0.05'); "
+            "repeatable")
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {}
 
 
@@ -45,6 +48,8 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--out", type=Path, default=None)
     r.add_argument("--lang", choices=("en", "zh"), default="en")
     r.add_argument("--no-dashboard", action="store_true", help="skip dashboard.png")
+    r.add_argument("--set", dest="overrides", action="append", type=_override, default=[],
+                   metavar="KEY=VALUE", help=SET_HELP)
 
     pp = sub.add_parser("params", help="list every parameter with unit, default and bounds")
     pp.add_argument("--format", choices=("text", "markdown"), default="text")
@@ -74,6 +79,8 @@ def build_parser() -> argparse.ArgumentParser:
     cp.add_argument("--workers", type=_pos_int, default=None,
                     help="processes (default: all cores; 1 runs in this process)")
     cp.add_argument("--steps", type=_pos_int, default=None, help="weeks to simulate")
+    cp.add_argument("--set", dest="overrides", action="append", type=_override, default=[],
+                    metavar="KEY=VALUE", help=SET_HELP + " (applied to every scenario)")
 
     ap = sub.add_parser("app", help="the browser explorer (SolaraViz) on 127.0.0.1, offline")
     ap.add_argument("file", nargs="?", type=Path, default=None,
@@ -85,6 +92,22 @@ def build_parser() -> argparse.ArgumentParser:
     ap.add_argument("--open", action="store_true", help="open the page in a browser")
 
     return p
+
+
+def _override(text: str) -> tuple[str, object]:
+    """``KEY=VALUE`` -> (key, value), the value read as a TOML value (data, never code)."""
+    import tomllib
+
+    key, eq, raw = text.partition("=")
+    if not eq or not key.strip():
+        raise argparse.ArgumentTypeError(f"expected KEY=VALUE, got {text!r}")
+    try:
+        value = tomllib.loads(f"v = {raw.strip()}")["v"]
+    except tomllib.TOMLDecodeError:
+        raise argparse.ArgumentTypeError(
+            f"{key.strip()}: {raw.strip()!r} is not a TOML value (quote strings: "
+            f"{key.strip()}='\"text\"')") from None
+    return key.strip(), value
 
 
 def _pos_int(text: str) -> int:
@@ -125,7 +148,7 @@ def _validate(args: argparse.Namespace) -> int:
 def _run(args: argparse.Namespace) -> int:
     from sim import run, scenario
 
-    params = scenario.load(args.file)
+    params = scenario.load(args.file, overrides=dict(args.overrides))
     if args.lang == "zh" and not args.no_dashboard:
         _require_cjk_font(args.file)
     params = run.with_overrides(params, seed=args.seed, steps=args.steps)
@@ -167,7 +190,7 @@ def _compare(args: argparse.Namespace) -> int:
     from sim import compare
 
     plan = compare.make_plan(args.files, reps=args.reps, seed=args.seed, steps=args.steps,
-                             lang=args.lang, out=args.out)
+                             lang=args.lang, out=args.out, overrides=args.overrides)
     _check_writable(plan.out)
     compare.write(plan, compare.run_all(plan, workers=args.workers))
     print(plan.out)

@@ -25,6 +25,7 @@ import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -57,11 +58,13 @@ class Plan:
     steps: int | None
     lang: str
     out: Path
+    overrides: tuple[tuple[str, Any], ...] = ()  # dotted key, value: applied to every file
 
     @property
-    def tasks(self) -> list[tuple[str, int, int, int | None]]:
-        """(absolute scenario path, rep, seed, steps) in scenario order, then rep order."""
-        return [(str(f.resolve()), r, s, self.steps)
+    def tasks(self) -> list[tuple[str, int, int, int | None, tuple[tuple[str, Any], ...]]]:
+        """(absolute scenario path, rep, seed, steps, overrides) in scenario order, then rep
+        order."""
+        return [(str(f.resolve()), r, s, self.steps, self.overrides)
                 for f in self.files for r, s in enumerate(self.seeds)]
 
 
@@ -78,11 +81,14 @@ def default_out(names: Sequence[str]) -> Path:
 
 def make_plan(files: Sequence[str | Path], *, reps: int = DEFAULT_REPS,
               seed: int = DEFAULT_ROOT_SEED, steps: int | None = None, lang: str = "en",
-              out: str | Path | None = None) -> Plan:
+              out: str | Path | None = None,
+              overrides: Sequence[tuple[str, Any]] = ()) -> Plan:
     """Load and check every scenario (and the font for ``lang="zh"``) before anything runs.
 
-    Raises :class:`InputError` listing every problem: invalid files, duplicate scenario names,
-    ``reps`` < 1, ``steps`` < 1, a missing CJK font.
+    ``overrides``: (dotted key, value) pairs applied to every scenario after its file (the
+    same market assumption under every strategy, e.g. ``segments.tier2.entry_per_year``).
+    Raises :class:`InputError` listing every problem: invalid files or overrides, duplicate
+    scenario names, ``reps`` < 1, ``steps`` < 1, a missing CJK font.
     """
     from sim import scenario
 
@@ -100,7 +106,7 @@ def make_plan(files: Sequence[str | Path], *, reps: int = DEFAULT_REPS,
     seen: dict[str, Path] = {}
     for f in files:
         try:
-            name = scenario.load(f).name
+            name = scenario.load(f, overrides=dict(overrides)).name
         except InputError as exc:
             problems.extend(exc.problems)
             continue
@@ -122,15 +128,17 @@ def make_plan(files: Sequence[str | Path], *, reps: int = DEFAULT_REPS,
         raise InputError(problems)
     return Plan(files=files, names=tuple(names), seeds=tuple(crn_seeds(seed, reps)),
                 root_seed=seed, steps=steps, lang=lang,
-                out=Path(out) if out is not None else default_out(names))
+                out=Path(out) if out is not None else default_out(names),
+                overrides=tuple(overrides))
 
 
-def run_one(path: str, rep: int, seed: int, steps: int | None) -> dict[str, pd.DataFrame]:
+def run_one(path: str, rep: int, seed: int, steps: int | None,
+            overrides: tuple[tuple[str, Any], ...] = ()) -> dict[str, pd.DataFrame]:
     """One run in a worker: the compact tables of ``TABLES``, with scenario, rep and seed."""
     from sim import scenario
     from sim.run import simulate
 
-    params = scenario.load(path)
+    params = scenario.load(path, overrides=dict(overrides))
     model, t = simulate(params, seed=seed, steps=steps)
     focal = model.supplier_names[model.focal]
     cust = t["customers"]
@@ -153,7 +161,7 @@ def run_one(path: str, rep: int, seed: int, steps: int | None) -> dict[str, pd.D
     return out
 
 
-def _run_task(task: tuple[str, int, int, int | None]) -> dict[str, pd.DataFrame]:
+def _run_task(task: tuple[str, int, int, int | None, tuple]) -> dict[str, pd.DataFrame]:
     try:
         return run_one(*task)
     except Exception as exc:  # name the run that failed
@@ -291,7 +299,8 @@ def write(plan: Plan, tables: dict[str, pd.DataFrame]) -> dict:
         for stem, df in tables.items():
             df.to_parquet(tmp / f"{stem}.parquet", index=False)
         meta = {"files": [str(f) for f in plan.files], "root_seed": plan.root_seed,
-                "seeds": list(plan.seeds), "steps": plan.steps or "as in each scenario"}
+                "seeds": list(plan.seeds), "steps": plan.steps or "as in each scenario",
+                "overrides": dict(plan.overrides)}
         summary = write_report(tmp, tables["runs"], tables["pool_runs"], tables["spells_runs"],
                                tables["customers_runs"], tables["market_runs"],
                                scenarios=list(plan.names), lang=plan.lang, meta=meta)

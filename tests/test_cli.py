@@ -239,3 +239,17 @@ def test_console_script(tmp_path, baseline_path, repo_root):
     assert proc.returncode == 2
     assert_problem_lines(proc.stderr, bad, 3)
     assert proc.stdout == ""
+
+
+def test_run_set_equals_the_same_change_by_flag(capsys, tmp_path, small_toml):
+    by_flag, by_set = tmp_path / "flag", tmp_path / "set"
+    assert main(["run", str(small_toml), "--seed", "5", "--out", str(by_flag),
+                 "--no-dashboard"]) == 0
+    assert main(["run", str(small_toml), "--set", "run.seed=5", "--out", str(by_set),
+                 "--no-dashboard"]) == 0
+    pd.testing.assert_frame_equal(pd.read_parquet(by_flag / "suppliers.parquet"),
+                                  pd.read_parquet(by_set / "suppliers.parquet"))
+    assert main(["run", str(small_toml), "--set", "run.seeed=5", "--out",
+                 str(tmp_path / "bad"), "--no-dashboard"]) == 2
+    assert "run.seeed: unknown key" in capsys.readouterr().err
+    assert not (tmp_path / "bad").exists()

@@ -223,3 +223,29 @@ def test_default_out_dir():
     assert compare.default_out(["reservoir", "funnel"]) == Path(
         "results/compare-reservoir-vs-funnel")
     assert "/" not in compare.default_out(["a/b"]).name
+
+
+def test_set_overrides_every_scenario_like_a_file_edit(files, result, tmp_path):
+    """`--set` applied to "calm" gives the runs of "cheap" (the same change in its file)."""
+    out = tmp_path / "out"
+    code = main(["compare", str(files[0]), "--reps", str(REPS), "--steps", str(STEPS),
+                 "--workers", "1", "--out", str(out), "--set", "suppliers[Focal].markup=0.02"])
+    assert code == 0
+    got = pd.read_parquet(out / "runs.parquet").drop(columns="scenario")
+    want = pd.read_parquet(result / "runs.parquet")
+    want = want[want["scenario"] == "cheap"].drop(columns="scenario").reset_index(drop=True)
+    pd.testing.assert_frame_equal(got, want)
+    meta = json.loads((out / "summary.json").read_text())["meta"]
+    assert meta["overrides"] == {"suppliers[Focal].markup": 0.02}
+
+
+@pytest.mark.parametrize(("setting", "needle"), [
+    ("segments.tier2.entry_per_yer=84", "segments.tier2.entry_per_yer: unknown key"),
+    ("segments.tier2.entry_per_year=-1", "segments.tier2.entry_per_year"),
+    ("segments.tier2.entry_per_year=abc", "not a TOML value"),
+    ("entry_per_year", "expected KEY=VALUE"),
+])
+def test_bad_set_exits_2_and_writes_nothing(files, tmp_path, capsys, setting, needle):
+    out = tmp_path / "out"
+    assert_bad_input(["compare", *map(str, files), "--out", str(out), "--set", setting],
+                     out, capsys, needle)

@@ -9,6 +9,8 @@ randomness, drawn in the same order every run.
 
 from __future__ import annotations
 
+from typing import Any
+
 import mesa
 import numpy as np
 
@@ -225,7 +227,7 @@ class MarketModel(mesa.Model):
             orders, routine = self._choose()     # shares of wallet -> orders
             delivered, fill = self._fulfil(orders, routine)
             books = self._books(delivered, bad_debt)
-            self._adapt(delivered, fill, books)  # satisfaction, loyalty, sensitivity, history
+            self._adapt(delivered, fill, books, breach)  # satisfaction, loyalty, history
             transitions = self._lifecycle(books["bought"])
         self._breach_retender(breach)        # a breach of trust puts a contract out to tender
         if (self.week + 1) % QUARTER == 0:
@@ -342,13 +344,13 @@ class MarketModel(mesa.Model):
         pop.contract_supplier[due] = tender.award(scores)
         pop.contract_end[due] = self.week + t.period_weeks
 
-    def _breach_retender(self, breach: np.ndarray | None = None) -> None:
+    def _breach_retender(self, breach: np.ndarray) -> None:
         """Tender buyers whose contract supplier raised its price by a breach-size amount
         unannounced, and who bought from it this week, end the contract: it is re-tendered
         next week (search after a critical incident). Only contracts awarded before the rise
-        window began are ended, so a new contract is not ended by the rise that caused it."""
+        window began are ended, so a new contract is not ended by the rise that caused it.
+        ``breach``: this week's :meth:`trust_breach`."""
         pop = self.pop
-        breach = self.trust_breach() if breach is None else breach
         if not breach.any():
             return
         c = pop.contract_supplier.astype(np.int64)
@@ -491,7 +493,7 @@ class MarketModel(mesa.Model):
                                        out=np.ones_like(orders), where=orders > EPS)}
 
     def _adapt(self, delivered: list[np.ndarray], fill: np.ndarray,
-               books: dict[str, np.ndarray]) -> None:
+               books: dict[str, np.ndarray], breach: np.ndarray) -> None:
         pop, a = self.pop, self.params.adaptation
         vol = books["vol"]
         ordered = self.ordered > EPS
@@ -512,7 +514,7 @@ class MarketModel(mesa.Model):
                                       a.payoff_satisfaction_weight, a.satisfaction_tolerance
                                       ) * self._payoff_multiplier()
         pop.loyalty[:] = adapt.withdraw_trust(adapt.update_loyalty(pop.loyalty, payoff, a.gamma),
-                                              self.trust_breach(), pop.warned.astype(float),
+                                              breach, pop.warned.astype(float),
                                               ordered.astype(float))
         pop.delivery[:] = np.where(ordered, pop.delivery + 0.1 * (fill - pop.delivery),
                                    pop.delivery)
@@ -687,16 +689,20 @@ class MarketModel(mesa.Model):
         then = np.maximum(self.price_history[0], EPS)
         return np.maximum(self.price_history[-1] / then - 1.0, 0.0)
 
+    def shock_weeks(self) -> list[tuple[Any, int, int]]:
+        """Each scheduled cost rise as (shock, material index, weeks since its start; negative
+        before it)."""
+        return [(sh, self.material_index(sh.material), self.week - sh.start_week)
+                for sh in self.params.shocks if sh.magnitude > 0]
+
     def shock_rising(self) -> np.ndarray:
         """Materials whose scheduled cost rise is foreseen or still passing into prices
         (M bool): from ``foresight_weeks`` before a shock to ``rise_window_weeks`` after its
         ramp."""
         out = np.zeros(self.n_mat, dtype=bool)
         window = self.params.adaptation.rise_window_weeks
-        for sh in self.params.shocks:
-            k = self.week - sh.start_week
-            if sh.magnitude > 0 and -sh.foresight_weeks <= k < sh.ramp_weeks + window:
-                out[self.material_index(sh.material)] = True
+        for sh, m, k in self.shock_weeks():
+            out[m] |= -sh.foresight_weeks <= k < sh.ramp_weeks + window
         return out
 
     def trust_breach(self) -> np.ndarray:

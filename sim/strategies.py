@@ -153,23 +153,19 @@ class PriceCommunicationStrategy(Strategy):
     def _ahead(model, s) -> np.ndarray:
         """Materials carried by ``s`` whose shock is foreseen but not yet started (M bool)."""
         ahead = np.zeros(model.n_mat, dtype=bool)
-        for sh in model.params.shocks:
-            k = model.week - sh.start_week
-            if -sh.foresight_weeks <= k < 0 and sh.magnitude > 0:
-                ahead[model.material_index(sh.material)] = True
+        for sh, m, k in model.shock_weeks():
+            ahead[m] |= -sh.foresight_weeks <= k < 0
         return ahead & (model.carries[s] > 0)
 
     @staticmethod
-    def _passing(model, s) -> float:
-        """While a carried material's shock ramps or holds: the share of each week's volume
-        a pre-stocking agreement covers (its weeks spread over ramp and hold), else 0."""
-        for sh in model.params.shocks:
-            k = model.week - sh.start_week
+    def _passing_span(model, s) -> int:
+        """While a carried material's shock ramps or holds: its ramp + hold weeks, over which a
+        pre-stocking agreement's weeks are spread; else 0."""
+        for sh, m, k in model.shock_weeks():
             span = sh.ramp_weeks + sh.hold_weeks
-            m = model.material_index(sh.material)
-            if sh.magnitude > 0 and model.carries[s, m] > 0 and 0 <= k < span:
+            if model.carries[s, m] > 0 and 0 <= k < span:
                 return span
-        return 0.0
+        return 0
 
     def warn(self, model, s, warned):
         if not (model.shock_rising() & (model.carries[s] > 0)).any():
@@ -194,8 +190,8 @@ class PriceCommunicationStrategy(Strategy):
         the share of each week's volume they cover while the shock ramps and holds."""
         if self.pre_price is None:
             return disc
-        span = self._passing(model, s)
-        if span == 0.0:
+        span = self._passing_span(model, s)
+        if span == 0:
             if not self._ahead(model, s).any():  # the shock has passed: agreements done
                 self.agreed, self.pre_price = np.zeros(0, dtype=bool), None
             return disc

@@ -995,11 +995,11 @@ def demand(model) -> None:
     model.mix = mix
 
 
-def week(model, bad_debt: np.ndarray, breach: np.ndarray | None = None
+def week(model, bad_debt: np.ndarray, breach: np.ndarray
          ) -> tuple[dict[str, np.ndarray], dict[str, object]]:
     """Choice, fulfilment, books, adaptation and lifecycle of one week (steps 7-11).
 
-    ``breach`` is ``model.trust_breach()`` if the caller has it already. Returns the books
+    ``breach`` is this week's ``model.trust_breach()``. Returns the books
     (per supplier) and the transitions record as ``MarketModel.step`` hands them to the
     recorder; the recorder's weekly counts come precomputed.
     """
@@ -1087,8 +1087,7 @@ def week(model, bad_debt: np.ndarray, breach: np.ndarray | None = None
         cshare, sample, draws, key_first, key_any, fill, fill_p, fill_r, spare_ok,
         fill2, fill2_p, fill2_r,
         model.price, model.avg_cost, model.processing_cost, srp, rise,
-        model.trust_breach() if breach is None else breach,
-        model.service,
+        breach, model.service,
         model.care_service, model.dedicated_service, model.care_recovery, model.care_payoff,
         model.dedicated_payoff, model.cultivation, use_mult, *ws.scalars,
         A["active"], A["kam"], A["dedicated"], A["warned"], A["discount"], A["satisfaction"],

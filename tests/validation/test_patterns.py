@@ -111,19 +111,20 @@ def scaled(scenario: str, key: str, factor: float) -> dict:
     return {f"segments.{s}.{key}": getattr(p.segments[s], key) * factor for s in SEGMENTS}
 
 
-def test_higher_switching_cost_less_churn(runs):
-    levels = (0.25, 1.0, 4.0)
-    specs = [("baseline", scaled("baseline", "switching_cost", f), 104) for f in levels]
+def churn_at(runs, scenario: str, key: str, levels: tuple[float, ...]) -> list[np.ndarray]:
+    """Churn per customer-year over two years, per level of ``segments.*.<key>`` x factor."""
+    specs = [(scenario, scaled(scenario, key, f), 104) for f in levels]
     runs.prefetch(specs)
-    churn = [runs.get(n, o, s, figure="churn_per_customer_year") for n, o, s in specs]
+    return [runs.get(n, o, s, figure="churn_per_customer_year") for n, o, s in specs]
+
+
+def test_higher_switching_cost_less_churn(runs):
+    churn = churn_at(runs, "baseline", "switching_cost", (0.25, 1.0, 4.0))
     greater(churn[0], churn[1], "churn, switching cost x0.25 - x1")
     greater(churn[1], churn[2], "churn, switching cost x1 - x4")
 
 
 def test_higher_price_sensitivity_more_churn_under_price_war(runs):
-    levels = (0.5, 1.0, 2.0)
-    specs = [("price_war", scaled("price_war", "price_sensitivity", f), 104) for f in levels]
-    runs.prefetch(specs)
-    churn = [runs.get(n, o, s, figure="churn_per_customer_year") for n, o, s in specs]
+    churn = churn_at(runs, "price_war", "price_sensitivity", (0.5, 1.0, 2.0))
     greater(churn[1], churn[0], "churn under price war, sensitivity x1 - x0.5")
     greater(churn[2], churn[1], "churn under price war, sensitivity x2 - x1")

@@ -3,8 +3,9 @@
 The model owns the market's state (``self.pop`` for customers and relationships, small S x M
 arrays for suppliers) and calls pure kernels (``sim.kernels``) in a fixed order each week. No
 Python loop runs over customers; loops over suppliers (a handful) and materials (three) are
-plain Python. One ``numpy.random.Generator`` (``self.rng``, from ``Model(rng=seed)``) drives all
-randomness, drawn in the same order every run.
+plain Python. One ``numpy.random.Generator`` (``self.rng``, from ``Model(rng=seed)``) is the
+source of all randomness: a child stream per stochastic process is spawned from it
+(``self.streams``, ``sim/streams.py``), so strategies compared on one seed see the same draws.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from sim.setup import (
     initial_stages,
     seed_history,
 )
+from sim.streams import spawn_streams
 
 QUARTER = 13
 EPS = 1e-9
@@ -51,6 +53,7 @@ class MarketModel(mesa.Model):
         """
         super().__init__(rng=params.run.seed if seed is None else seed)
         self.params = params
+        self.streams = spawn_streams(self.rng, len(params.suppliers))
         self.kernel = fused.choose_kernel(kernel, len(params.suppliers))
         self.week = 0
         self.n_sup = len(params.suppliers)
@@ -138,12 +141,13 @@ class MarketModel(mesa.Model):
         self._agent_of_row: list[Customer | None] = []
         seg = np.repeat(np.arange(len(self.segments["share"])),
                         allocate_counts(n0, self.segments["share"]))
-        self._add_customers(seg)
+        self._add_customers(seg, self.streams.setup)
         pop = self.pop
         self._ready = False
         settle = p.adaptation.initial_loyalty == "settled"
         if settle:
-            pop.loyalty[:] = initial_loyalty(pop.aware, self.presence, self.j_ref, self.rng)
+            pop.loyalty[:] = initial_loyalty(pop.aware, self.presence, self.j_ref,
+                                             self.streams.setup)
         self._demand()
         expected = pop.demand / (demand.seasonal_factor(0, pop.season_amp)[:, None])
         shares = self._settle_loyalty(expected) if settle else self._routine_shares()
@@ -155,14 +159,14 @@ class MarketModel(mesa.Model):
             vol += v
             rev += v * self.price[:, m]
             cost += v * (self.base_cost[m] + self.processing_cost[m])
-        seed_history(pop, vol, rev, cost, self.rng)
+        seed_history(pop, vol, rev, cost, self.streams.setup)
         initial_stages(pop, self._key_ok(), self.rules.general_volume_t,
                        self.rules.potential_min_weeks)
         pop.main[:] = np.where(vol.max(axis=1) > 0, vol.argmax(axis=1), -1)
         contracted = pop.tender & (pop.main >= 0)
         pop.contract_supplier[:] = np.where(contracted, pop.main, -1)
         period = p.tender.period_weeks
-        pop.contract_end[:] = self.rng.integers(0, period, size=pop.n)
+        pop.contract_end[:] = self.streams.setup.integers(0, period, size=pop.n)
         f = self.focal
         pop.spell_start[:] = -pop.tenure[:, f]
         pop.spell_key[:] = pop.stage[:, f] == KEY
@@ -195,9 +199,9 @@ class MarketModel(mesa.Model):
             pop.loyalty[:] = 0.5 * pop.loyalty + 0.5 * payoff * visit / a.gamma
         return self._routine_shares()
 
-    def _add_customers(self, seg: np.ndarray) -> slice:
+    def _add_customers(self, seg: np.ndarray, rng: np.random.Generator) -> slice:
         rows = self.pop.add_rows(seg.size)
-        draw_customers(self.pop, rows, seg, self.week, self.segments, self.rng, self.presence)
+        draw_customers(self.pop, rows, seg, self.week, self.segments, rng, self.presence)
         self.pop.delivery[rows] = self.service  # no track record yet: the supplier's reputation
         if self.customer_agents:
             self._agent_of_row.extend(Customer(self, r) for r in range(rows.start, rows.stop))
@@ -237,7 +241,7 @@ class MarketModel(mesa.Model):
         self.week += 1
 
     def _market(self) -> None:
-        z = self.rng.standard_normal(self.n_mat)
+        z = self.streams.market.standard_normal(self.n_mat)
         self.log_dev = costs.ou_log_step(self.log_dev, self.reversion, self.volatility, z)
         shock = costs.shock_multipliers(self.week, self.shocks, self.n_mat)
         self.cost_index = np.exp(self.log_dev) * shock
@@ -259,7 +263,7 @@ class MarketModel(mesa.Model):
 
     def _demography(self) -> np.ndarray:
         pop = self.pop
-        u = self.rng.random(pop.n)
+        u = self.streams.exits.random(pop.n)
         leaving = pop.active & (u < pop.exit_hazard)
         default = leaving & (u < pop.default_hazard)
         bad_debt = np.zeros(self.n_sup)
@@ -273,11 +277,11 @@ class MarketModel(mesa.Model):
         if self._exits.size:
             self._retire(self._exits)
         # one draw per segment, in order: the same draws as one array call, less overhead
-        arrivals = np.array([self.rng.poisson(lam) for lam in self._entry_per_week],
+        arrivals = np.array([self.streams.entry.poisson(lam) for lam in self._entry_per_week],
                             dtype=np.int64)
         if arrivals.sum():
             seg = np.repeat(np.arange(arrivals.size), arrivals)
-            self._add_customers(seg)
+            self._add_customers(seg, self.streams.entry)
         return bad_debt
 
     def _retire(self, rows: np.ndarray) -> None:
@@ -301,7 +305,7 @@ class MarketModel(mesa.Model):
         mix = demand.material_mix(self.ev, pop.exposure, pop.ev_native, self.mix_ice,
                                   self.mix_ev)
         season = demand.seasonal_factor(self.week, pop.season_amp)
-        noise = demand.lognormal_noise(self.rng.standard_normal(pop.n), pop.noise_sd)
+        noise = demand.lognormal_noise(self.streams.demand.standard_normal(pop.n), pop.noise_sd)
         pop.demand[:] = demand.weekly_demand(pop.size * pop.active, season, noise, mix)
         self.mix = mix
 
@@ -335,7 +339,7 @@ class MarketModel(mesa.Model):
         reference = mix @ self.market_price
         coverage = mix @ self.carries.T
         eligible = pop.aware[due] & (coverage >= 0.5)
-        noise = self.rng.standard_normal((due.size, self.n_sup)) * t.noise_sd
+        noise = self.streams.tenders.standard_normal((due.size, self.n_sup)) * t.noise_sd
         scores = tender.tender_scores(
             bid / reference[:, None], pop.delivery[due], pop.loyalty[due] / self.j_ref,
             pop.kam[due].astype(float), eligible, w_price=t.w_price, w_delivery=t.w_delivery,
@@ -393,7 +397,7 @@ class MarketModel(mesa.Model):
         pop = self.pop
         routine = self._routine_shares()
         sample = self.params.choice.mode == "sample"
-        draws = self.rng.random((self.n_mat, pop.n)) if sample else None
+        draws = self.streams.choice.random((self.n_mat, pop.n)) if sample else None
         winner = pop.contract_supplier
         has = winner >= 0
         onehot = np.zeros((pop.n, self.n_sup))
@@ -730,7 +734,8 @@ class MarketModel(mesa.Model):
                      weight: np.ndarray | None = None) -> np.ndarray:
         """Rows of active customers unaware of supplier ``s``: about ``expected`` of them,
         drawn without replacement, in proportion to ``weight`` if given."""
-        k = int(expected) + int(self.rng.random() < expected - int(expected))
+        rng = self.streams.supplier[s]
+        k = int(expected) + int(rng.random() < expected - int(expected))
         if k == 0:
             return np.zeros(0, dtype=np.int64)
         unaware = getattr(self, "_unaware", None)  # listed by _prospect for this phase
@@ -743,8 +748,8 @@ class MarketModel(mesa.Model):
             w = weight[pool]
             p = w / w.sum() if w.sum() > 0 else None
         if p is None:  # Generator.choice's own algorithm, without its overhead
-            return choice_without_replacement(self.rng, pool, k)
-        return self.rng.choice(pool, size=k, replace=False, p=p)
+            return choice_without_replacement(rng, pool, k)
+        return rng.choice(pool, size=k, replace=False, p=p)
 
     @property
     def customers(self):

@@ -282,7 +282,7 @@ class DevelopmentStrategy(Strategy):
     def welcome(self, model, s, rows):
         pop = model.pop
         idx = np.arange(rows.start, rows.stop)
-        engaged = idx[model.rng.random(idx.size) < self.p.early_engagement]
+        engaged = idx[model.streams.supplier[s].random(idx.size) < self.p.early_engagement]
         pop.aware[engaged, s] = True
         pop.loyalty[engaged, s] = np.maximum(pop.loyalty[engaged, s],
                                              self.p.head_start * model.j_ref)

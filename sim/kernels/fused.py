@@ -987,7 +987,7 @@ def demand(model) -> None:
     pop = model.pop
     n, A = pop.n, pop.arrays
     cos_t = np.cos(2.0 * np.pi * ((model.week % 52) - CNY_DIP_WEEK) / 52.0)
-    z = model.rng.standard_normal(n)
+    z = model.streams.demand.standard_normal(n)
     mix = np.empty((n, model.n_mat))
     demand_pass(n, A["size"], A["growth"], float(model.ev_growth_taper()), A["active"],
                 A["ev_native"], A["exposure"], float(model.ev), model.mix_ice, model.mix_ev,
@@ -1007,7 +1007,7 @@ def week(model, bad_debt: np.ndarray, breach: np.ndarray
     n, S, M = pop.n, model.n_sup, model.n_mat
     A = pop.arrays
     sample = p.choice.mode == "sample"
-    draws = model.rng.random((M, n)) if sample else np.zeros((M, 0))
+    draws = model.streams.choice.random((M, n)) if sample else np.zeros((M, 0))
     contract = A["contract_supplier"]
     key_first = np.asarray(model.key_first, dtype=np.bool_)
     key_any = bool(key_first.any())

@@ -3,7 +3,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: setup demo test bench lint docs clean
+.PHONY: setup demo test bench lint docs regression-baseline clean
 
 $(STAMP): pyproject.toml scripts/setup.sh
 	bash scripts/setup.sh
@@ -28,6 +28,11 @@ bench: $(STAMP)
 
 docs: $(STAMP)
 	$(VENV)/bin/kamsim params --format markdown > docs/PARAMETERS.md
+
+# After an intended change to what the model computes: save the figures the regression test
+# compares against (tests/regression/baseline.json), and say why in the commit.
+regression-baseline: $(STAMP)
+	$(PY) -m tests.regression
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check sim analysis tests

@@ -25,35 +25,34 @@ SEEDS = [int(s.generate_state(1)[0])
 
 
 class Runs:
-    """Cache of figures per (scenario, overrides, steps, seed); ``get`` returns them over the
-    first ``reps`` common seeds."""
+    """Cache of figures per run task ``(scenario, overrides as JSON, seed, steps)``; ``get``
+    returns a figure over the first ``reps`` common seeds."""
 
     level_reps = LEVEL_REPS
 
     def __init__(self, workers: int) -> None:
         self.workers = workers
-        self.cache: dict[tuple[str, str, int | None, int], dict[str, float]] = {}
+        self.cache: dict[tuple[str, str, int, int | None], dict[str, float]] = {}
 
     def prefetch(self, specs: list[tuple[str, dict, int | None]], reps: int = REPS) -> None:
         tasks = [(n, json.dumps(o, sort_keys=True), seed, steps)
                  for n, o, steps in specs for seed in SEEDS[:reps]]
-        tasks = [t for t in tasks if (t[0], t[1], t[3], t[2]) not in self.cache]
+        tasks = [t for t in tasks if t not in self.cache]
         if not tasks:
             return
         # forkserver, as kamsim compare and sweep use: no fork of a multi-threaded process
         method = "forkserver" if "forkserver" in mp.get_all_start_methods() else "spawn"
         with ProcessPoolExecutor(self.workers, mp_context=mp.get_context(method)) as pool:
             results = list(pool.map(run_figures, tasks))
-        for (n, o, seed, steps), figures in zip(tasks, results, strict=True):
-            self.cache[(n, o, steps, seed)] = figures
+        self.cache.update(zip(tasks, results, strict=True))
 
     def get(self, name: str, overrides: dict | None = None, steps: int | None = None,
             figure: str = "", reps: int = REPS) -> np.ndarray:
         over = json.dumps(overrides or {}, sort_keys=True)
-        if any((name, over, steps, seed) not in self.cache for seed in SEEDS[:reps]):
+        tasks = [(name, over, seed, steps) for seed in SEEDS[:reps]]
+        if any(t not in self.cache for t in tasks):
             self.prefetch([(name, overrides or {}, steps)], reps)
-        return np.array([self.cache[(name, over, steps, seed)][figure]
-                         for seed in SEEDS[:reps]], dtype=float)
+        return np.array([self.cache[t][figure] for t in tasks], dtype=float)
 
 
 @pytest.fixture(scope="session")

@@ -123,6 +123,27 @@ def _clip01(x):
 
 
 @_inline
+def _roll_in(total, ring, slot, i, s, new):
+    """A 52-week running sum (float64) and its float32 ring (``MarketModel._roll_books``):
+    this week's ``new`` (float32) replaces the slot's value of 52 weeks ago; never below 0."""
+    total[i, s] = _max(total[i, s] + np.float64(new) - np.float64(ring[slot, i, s]), 0.0)
+    ring[slot, i, s] = new
+
+
+@_inline
+def _roll_out(total, ring, slot, i, s):
+    """``_roll_in`` of a week with nothing bought, storing only what changes (most such
+    relationships are empty and stay so)."""
+    r = ring[slot, i, s]
+    x = total[i, s]
+    y = _max(x + 0.0 - np.float64(r), 0.0)
+    if y != x:
+        total[i, s] = y
+    if r != 0:
+        ring[slot, i, s] = 0.0
+
+
+@_inline
 def _pw(vals, idx, k, S, acc8, dense):
     """numpy's sum of a length-``S`` row that is zero except ``vals[j]`` at ``idx[j]``.
 
@@ -615,27 +636,9 @@ def adapt_pass(n, week, focal, routine, demand, contract, aware, carries, contra
                     vol13[i, s] = y
                 if old_v > 0:
                     act13[i, s] -= 1
-                r = ring_vol[slot, i, s]
-                x = vol52[i, s]
-                y = _max(x + 0.0 - np.float64(r), 0.0)
-                if y != x:
-                    vol52[i, s] = y
-                if r != 0:
-                    ring_vol[slot, i, s] = 0.0
-                r = ring_rev[slot, i, s]
-                x = rev52[i, s]
-                y = _max(x + 0.0 - np.float64(r), 0.0)
-                if y != x:
-                    rev52[i, s] = y
-                if r != 0:
-                    ring_rev[slot, i, s] = 0.0
-                r = ring_cost[slot, i, s]
-                x = cost52[i, s]
-                y = _max(x + 0.0 - np.float64(r), 0.0)
-                if y != x:
-                    cost52[i, s] = y
-                if r != 0:
-                    ring_cost[slot, i, s] = 0.0
+                _roll_out(vol52, ring_vol, slot, i, s)
+                _roll_out(rev52, ring_rev, slot, i, s)
+                _roll_out(cost52, ring_cost, slot, i, s)
                 ws = weeks_since[i, s]
                 nw = ws + 1 if ws + 1 < 10_000 else 10_000
                 if nw != ws:
@@ -701,16 +704,9 @@ def adapt_pass(n, week, focal, routine, demand, contract, aware, carries, contra
             old_v = ring_vol[old13, i, s]
             vol13[i, s] = _max(vol13[i, s] + vf - np.float64(old_v), 0.0)
             act13[i, s] += np.int16((1 if v > 0 else 0) - (1 if old_v > 0 else 0))
-            vol52[i, s] = _max(vol52[i, s] + vf - np.float64(ring_vol[slot, i, s]), 0.0)
-            ring_vol[slot, i, s] = v
-            r32 = np.float32(rev[j])
-            rev52[i, s] = _max(rev52[i, s] + np.float64(r32) - np.float64(ring_rev[slot, i, s]),
-                               0.0)
-            ring_rev[slot, i, s] = r32
-            c32 = np.float32(cost[j])
-            cost52[i, s] = _max(cost52[i, s] + np.float64(c32)
-                                - np.float64(ring_cost[slot, i, s]), 0.0)
-            ring_cost[slot, i, s] = c32
+            _roll_in(vol52, ring_vol, slot, i, s, v)
+            _roll_in(rev52, ring_rev, slot, i, s, np.float32(rev[j]))
+            _roll_in(cost52, ring_cost, slot, i, s, np.float32(cost[j]))
             bought = vol[j] > EPS
             if bought:
                 weeks_since[i, s] = 0

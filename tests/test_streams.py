@@ -14,12 +14,10 @@ import numpy as np
 import pytest
 
 from sim import scenario
-from sim.model import MarketModel
 from sim.streams import PROCESSES, spawn_streams
 
 SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
-SMALL = {"run.customers": 200}
-WEEKS = 80
+SMALL = {"run.customers": 200, "run.weeks": 80}
 
 
 def test_streams_are_reproducible_and_distinct():
@@ -37,27 +35,17 @@ def test_other_seed_other_streams():
     assert a.demand.random() != b.demand.random()
 
 
-def run(name: str, seed: int) -> MarketModel:
-    model = MarketModel(scenario.load(SCENARIOS / f"{name}.toml", overrides=SMALL),
-                        seed=seed, kernel="numpy", customer_agents=False)
-    costs = []
-    for _ in range(WEEKS):
-        model.step()
-        costs.append(model.cost_index.copy())
-    model.cost_path = np.array(costs)
-    return model
-
-
 @pytest.mark.parametrize("pair", [("baseline", "reservoir"),
                                   ("price_shock_silent", "price_shock_communicated")])
-def test_strategies_on_one_seed_see_the_same_market(pair):
+def test_strategies_on_one_seed_see_the_same_market(pair, runner):
     """Different strategies, one seed: the same customers enter (with the same attributes)
     and leave in the same weeks, and costs follow the same path — while what the focal
     supplier does with them differs."""
-    a, b = (run(name, seed=3) for name in pair)
+    (a, ta), (b, tb) = (runner(scenario.load(SCENARIOS / f"{name}.toml", overrides=SMALL),
+                               seed=3, customer_agents=False) for name in pair)
     pa, pb = a.pop, b.pop
     assert pa.n == pb.n
     for field in ("active", "segment", "entry_week", "size", "ps_base", "exit_hazard"):
         np.testing.assert_array_equal(getattr(pa, field), getattr(pb, field), err_msg=field)
-    np.testing.assert_array_equal(a.cost_path, b.cost_path)
+    np.testing.assert_array_equal(ta["market"]["cost_index"], tb["market"]["cost_index"])
     assert not np.array_equal(pa.loyalty[:, a.focal], pb.loyalty[:, b.focal])

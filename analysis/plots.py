@@ -119,7 +119,7 @@ def performance(runs: pd.DataFrame, scenarios: list[str] | None = None,
     the focal supplier over time, per scenario with 95% bands across reps. Axes: 4."""
     runs = ensure_run_keys(runs)
     f = _focal_economics(runs)
-    quarterly = (f.assign(quarter=f["step"] // QUARTER)
+    quarterly = (f[f["step"] >= 0].assign(quarter=f["step"] // QUARTER)  # weeks, not start
                  .groupby(["scenario", "rep", "quarter"], observed=True)["gross_profit"].sum()
                  .reset_index())
     quarterly["week"] = quarterly["quarter"] * QUARTER

@@ -16,7 +16,7 @@ import numpy as np
 from sim.kernels.lifecycle import STAGE_NAMES
 from sim.params import MATERIALS, SEGMENTS, SupplierParams
 from sim.policies import build_policies
-from sim.strategies import build_strategies
+from sim.strategies import COST_KINDS, build_strategies
 
 if TYPE_CHECKING:
     from sim.model import MarketModel
@@ -29,8 +29,12 @@ class Supplier(mesa.Agent):
 
     def __init__(self, model: MarketModel, params: SupplierParams, index: int) -> None:
         super().__init__(model)
-        self.params = params
         self.index = index
+        self.adopt(params)
+
+    def adopt(self, params: SupplierParams) -> None:
+        """Take these settings, default policies and strategies (set-up, or before week 0)."""
+        self.params = params
         self.name = params.name
         self.focal = params.focal
         self.policies = build_policies(params)
@@ -43,7 +47,9 @@ class Supplier(mesa.Agent):
 
     def start_week(self) -> None:
         m, s = self.model, self.index
-        m.extra_cost[s] = sum(st.start_week(m, s) for st in self.strategies)
+        costs = [(st.cost_kind, st.start_week(m, s)) for st in self.strategies]
+        m.extra_cost[s] = sum(c for _, c in costs)
+        m.cost_kinds[s] = [sum(c for k, c in costs if k == kind) for kind in COST_KINDS]
 
     def set_prices(self) -> None:
         m, s = self.model, self.index

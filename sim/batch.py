@@ -75,6 +75,7 @@ def run(model: MarketModel, decision: str) -> None:
 def _start_week(model: MarketModel, plain: np.ndarray | slice) -> None:
     """No strategy: no strategy cost this week."""
     model.extra_cost[plain] = 0.0
+    model.cost_kinds[plain] = 0.0
 
 
 def _set_prices(model: MarketModel, plain: np.ndarray | slice) -> None:

@@ -30,6 +30,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sim.record import KEY_VALUE, KEY_VALUE_KPIS
 from sim.scenario import InputError
 
 __all__ = ["DEFAULT_REPS", "DEFAULT_ROOT_SEED", "TABLES", "Plan", "crn_seeds", "make_plan",
@@ -44,7 +45,9 @@ TABLES = {"runs": "suppliers", "pool_runs": "pool", "spells_runs": "spells",
           "retention_runs": "retention"}
 RETENTION_TYPES = {"year": "int32", "supplier": "str", "focal": "bool",
                    "customers_start": "int64", "retained": "int64", "key_start": "int64",
-                   "key_retained": "int64"}
+                   "key_retained": "int64", "key_revenue_start": "float64",
+                   "key_revenue_end": "float64", "key_wallet_start": "float64",
+                   "key_wallet_end": "float64"}
 
 
 @dataclass(frozen=True)
@@ -247,8 +250,10 @@ def retention_kpis(retention_runs: pd.DataFrame, scenarios: Sequence[str],
     """Annual and key-account retention of the focal supplier from stacked retention tables.
 
     Per run (scenario, rep): annual retention = Σ retained ÷ Σ customers_start and key-account
-    retention = Σ key_retained ÷ Σ key_start over the run's years (NaN when the denominator
-    is 0 or the run is shorter than a year). Per scenario: {kpi: {mean, lo, hi, n, diff_mean,
+    retention = Σ key_retained ÷ Σ key_start over the run's years, key-account revenue and
+    share of wallet retained = Σ key_revenue_end ÷ Σ key_revenue_start and Σ key_wallet_end ÷
+    Σ key_wallet_start (``sim.record.KEY_VALUE_KPIS``; NaN when the denominator is 0 or the
+    run is shorter than a year). Per scenario: {kpi: {mean, lo, hi, n, diff_mean,
     diff_lo, diff_hi}}, t interval across replications and paired difference from the first
     scenario (by rep), as ``analysis.kpi.kpi_table``; NaN becomes None. Pure table arithmetic.
     """
@@ -258,12 +263,14 @@ def retention_kpis(retention_runs: pd.DataFrame, scenarios: Sequence[str],
     if "focal" in df.columns:
         df = df[df["focal"].astype(bool)]
     sums = df.groupby(["scenario", "rep"], observed=True)[
-        ["retained", "customers_start", "key_retained", "key_start"]].sum()
+        ["retained", "customers_start", "key_retained", "key_start", *KEY_VALUE]].sum()
     per_run = pd.DataFrame(index=sums.index)
     per_run["annual_retention"] = (sums["retained"]
                                    / sums["customers_start"].where(sums["customers_start"] > 0))
     per_run["key_account_retention"] = (sums["key_retained"]
                                         / sums["key_start"].where(sums["key_start"] > 0))
+    for kpi, (end, start) in KEY_VALUE_KPIS.items():
+        per_run[kpi] = sums[end] / sums[start].where(sums[start] > 0)
     per_run = per_run.astype(float)
     out: dict[str, dict[str, dict]] = {}
 
@@ -274,7 +281,7 @@ def retention_kpis(retention_runs: pd.DataFrame, scenarios: Sequence[str],
 
     for scen in scenarios:
         out[scen] = {}
-        for kpi in ("annual_retention", "key_account_retention"):
+        for kpi in ("annual_retention", "key_account_retention", *KEY_VALUE_KPIS):
             s = series(scen, kpi)
             mean, lo, hi = mean_ci(s, level)
             diff = ((math.nan,) * 3 if scen == scenarios[0]
@@ -308,8 +315,9 @@ def write(plan: Plan, tables: dict[str, pd.DataFrame]) -> dict:
         for name, kpis in extra.items():
             summary["by_scenario"][name].update(kpis)
         summary["retention_source"] = (
-            "by_scenario.*.annual_retention and key_account_retention: focal supplier, "
-            "retention_runs (sum retained / sum at year start per run); "
+            "by_scenario.*.annual_retention, key_account_retention, key_revenue_retained and "
+            "key_wallet_retained: focal supplier, retention_runs (sum retained / sum at year "
+            "start per run); "
             "kpis.annual_retention: spells (docs/ODD.md cohort definition)")
         write_json(tmp / "summary.json", summary)
     return summary

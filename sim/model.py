@@ -34,6 +34,7 @@ from sim.setup import (
     initial_stages,
     seed_history,
 )
+from sim.strategies import COST_KINDS
 from sim.streams import spawn_streams
 from sim.week import CustomerWeek
 
@@ -55,7 +56,7 @@ class MarketModel(CustomerWeek, mesa.Model):
         (``sim/kernels/fused.py``); the environment variable ``KAMSIM_KERNEL`` sets the default.
         """
         super().__init__(rng=params.run.seed if seed is None else seed)
-        self.params = params
+        self.params = params.status_quo()  # the market settles under the status quo (ODD 5)
         self.streams = spawn_streams(self.rng, len(params.suppliers))
         self.kernel = fused.choose_kernel(kernel, len(params.suppliers))
         self.week = 0
@@ -70,7 +71,8 @@ class MarketModel(CustomerWeek, mesa.Model):
                               cap=params.run.customers + int(1.5 * expected_entrants) + 16)
         self._init_suppliers()
         self._init_customers(params.run.customers, customer_agents)
-        self.recorder = Recorder(self) if record else None
+        self.recorder = Recorder(self) if record else None  # keeps this state as step -1
+        self._adopt(params)
 
     # ----------------------------------------------------------------- set-up
     def _init_market(self) -> None:
@@ -95,8 +97,26 @@ class MarketModel(CustomerWeek, mesa.Model):
         self.rules = StageRules(**p.lifecycle.model_dump(exclude={"key_max_default_per_year"}))
 
     def _init_suppliers(self) -> None:
+        self.suppliers = [Supplier(self, s, i) for i, s in enumerate(self.params.suppliers)]
+        self.price = np.zeros((self.n_sup, self.n_mat))
+        self.stock = np.zeros((self.n_sup, self.n_mat))
+        self.avg_cost = np.tile(self.base_cost, (self.n_sup, 1))
+        self.forecast = np.zeros((self.n_sup, self.n_mat))
+        self.last_delivered = np.zeros((self.n_sup, self.n_mat))
+        self.last_share = np.zeros(self.n_sup)
+        self.extra_cost = np.zeros(self.n_sup)
+        self.cost_kinds = np.zeros((self.n_sup, len(COST_KINDS)))  # extra_cost by kind
+        self._supplier_arrays()
+        self.market_price = np.full(self.n_mat, np.inf)  # none observed before week 0
+        window = self.params.adaptation.rise_window_weeks
+        self.price_history = np.zeros((window + 1, self.n_sup))
+        batch.run(self, "set_prices")
+        self._update_market_price()
+        self.price_history[:] = self.avg_list_price()[None, :]
+
+    def _supplier_arrays(self) -> None:
+        """The suppliers' standing settings as S x M / S arrays, then their strategies' set-up."""
         sp = self.params.suppliers
-        self.suppliers = [Supplier(self, s, i) for i, s in enumerate(sp)]
         self.capacity = np.array([s.capacity.as_tuple() for s in sp])
         self.expanded = np.zeros_like(self.capacity)  # added by reactive expansion, t/week
         self.quarter_orders = np.zeros_like(self.capacity)
@@ -111,13 +131,6 @@ class MarketModel(CustomerWeek, mesa.Model):
         self.line_cost = np.array([s.capacity_cost_per_t_week_year for s in sp])
         self.staff_cost = np.array([(s.kam_managers * s.manager_cost_per_year
                                      + s.dev_staff * s.dev_cost_per_year) / 52.0 for s in sp])
-        self.price = np.zeros((self.n_sup, self.n_mat))
-        self.stock = np.zeros((self.n_sup, self.n_mat))
-        self.avg_cost = np.tile(self.base_cost, (self.n_sup, 1))
-        self.forecast = np.zeros((self.n_sup, self.n_mat))
-        self.last_delivered = np.zeros((self.n_sup, self.n_mat))
-        self.last_share = np.zeros(self.n_sup)
-        self.extra_cost = np.zeros(self.n_sup)
         # standing effects that strategies set (docs/ODD.md 7.l); defaults: plain KAM team
         self.care_service = np.full(self.n_sup, self.params.adaptation.kam_service_boost)
         self.care_payoff = np.ones(self.n_sup)
@@ -130,12 +143,19 @@ class MarketModel(CustomerWeek, mesa.Model):
         self.safety_weeks = np.zeros(self.n_sup)
         for sup in self.suppliers:
             sup.setup_strategies()
-        self.market_price = np.full(self.n_mat, np.inf)  # none observed before week 0
-        window = self.params.adaptation.rise_window_weeks
-        self.price_history = np.zeros((window + 1, self.n_sup))
-        batch.run(self, "set_prices")
-        self._update_market_price()
-        self.price_history[:] = self.avg_list_price()[None, :]
+
+    def _adopt(self, params: Scenario) -> None:
+        """Before week 0: the suppliers take the scenario's own settings and strategies in
+        place of the status quo's (docs/ODD.md section 5). Customers, relationships, stock,
+        prices and their history stay as settled; key-account teams are allocated afresh.
+        No random numbers are drawn, so every scenario's streams stay in step."""
+        self.params = params
+        for sup, sp in zip(self.suppliers, params.suppliers, strict=True):
+            sup.adopt(sp)
+        self.__dict__.pop("_plain_masks", None)  # sim/batch.py's per-run cache
+        self._supplier_arrays()
+        for sup in self.suppliers:
+            sup.allocate_key_accounts()
 
     def _init_customers(self, n0: int, customer_agents: bool) -> None:
         p = self.params
@@ -374,6 +394,7 @@ class MarketModel(CustomerWeek, mesa.Model):
                         bad_debt: np.ndarray) -> dict[str, np.ndarray]:
         """The week's books per supplier from tonnes delivered (S x M) and revenue (S)."""
         self.last_delivered = by_mat
+        kinds = self._cost_kinds(by_mat, revenue)
         if self.kernel == "fused":  # the same figures in one compiled call
             (volume, self.last_share, material_cost, processing, gross, net, fill_rate,
              self.forecast) = supplier_books(
@@ -386,14 +407,12 @@ class MarketModel(CustomerWeek, mesa.Model):
                     "processing_cost": processing, "staff_cost": self.staff_cost.copy(),
                     "strategy_cost": self.extra_cost.copy(), "bad_debt": bad_debt,
                     "gross_profit": gross, "net_profit": net,
-                    "market_share": self.last_share.copy(), "fill_rate": fill_rate}
+                    "market_share": self.last_share.copy(), "fill_rate": fill_rate, **kinds}
         total = by_mat.sum()
         self.last_share = by_mat.sum(1) / total if total > 0 else np.zeros(self.n_sup)
         material_cost = (by_mat * self.avg_cost).sum(1)
-        holding = (self.stock * self.avg_cost).sum(1) * (
-            self.params.finance.holding_cost_per_year / 52.0)
-        lines = self.expanded.sum(1) * self.line_cost / 52.0
-        processing = by_mat @ self.processing_cost + holding + lines
+        processing = (by_mat @ self.processing_cost + kinds["holding_cost"]
+                      + kinds["capacity_cost"])
         self.quarter_orders += self.orders_by_mat
         gross = revenue - material_cost - processing
         staff = self.staff_cost + self.extra_cost
@@ -407,7 +426,19 @@ class MarketModel(CustomerWeek, mesa.Model):
                 "market_share": self.last_share.copy(),
                 # own customers' first-round orders filled (spill-overs taken in excluded)
                 "fill_rate": np.divide(self.first_delivered.sum(1), orders,
-                                       out=np.ones_like(orders), where=orders > EPS)}
+                                       out=np.ones_like(orders), where=orders > EPS), **kinds}
+
+    def _cost_kinds(self, by_mat: np.ndarray, revenue: np.ndarray) -> dict[str, np.ndarray]:
+        """The week's costs by kind (S each; docs/TABLES.md): revenue given away in discounts
+        (list price of what was delivered minus revenue), stock carrying and reactive capacity
+        (both inside processing cost), and strategy cost by what it pays for."""
+        out = {"discount_cost": (by_mat * self.price).sum(1) - revenue,
+               "holding_cost": (self.stock * self.avg_cost).sum(1) * (
+                   self.params.finance.holding_cost_per_year / 52.0),
+               "capacity_cost": self.expanded.sum(1) * self.line_cost / 52.0}
+        for k, kind in enumerate(COST_KINDS):
+            out[f"strategy_{kind}_cost"] = self.cost_kinds[:, k].copy()
+        return out
 
     def _quarterly_review(self) -> None:
         pop, abc = self.pop, self.params.abc
@@ -459,8 +490,9 @@ class MarketModel(CustomerWeek, mesa.Model):
         return MATERIALS.index(name)
 
     def add_cost(self, s: int, amount: float) -> None:
-        """Charge a strategy cost to supplier ``s`` this week."""
+        """Charge a strategy's service cost (a warning, a visit) to supplier ``s`` this week."""
         self.extra_cost[s] += amount
+        self.cost_kinds[s, COST_KINDS.index("service")] += amount
 
     def set_capacity(self, s: int, capacity: np.ndarray) -> None:
         """Change supplier ``s``'s weekly capacity (and so what it carries)."""

@@ -81,8 +81,9 @@ def series_rows(tables: Tables, names: tuple[str, ...],
 
 
 def _focal_rows(tables: Tables) -> pd.DataFrame:
+    """The focal supplier's weekly rows (the start state, step -1, left out)."""
     sup = tables["suppliers"]
-    return sup[sup["focal"]].sort_values("step")
+    return sup[sup["focal"] & (sup["step"] >= 0)].sort_values("step")
 
 
 def compute(model: Any, tables: Tables, final: tuple[str, ...], series: tuple[str, ...],

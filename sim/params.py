@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 
 from sim.defaults import DEFAULT_MATERIALS, DEFAULT_SEGMENTS
 
@@ -75,6 +75,9 @@ class RunParams(Strict):
                        le=2_000_000)
     start_year: float = P(2025.0, unit="year", source="calendar year of step 0", ge=1990,
                           le=2100)
+    scale: float = P(1.0, unit="1", gt=0, le=100,
+                     source="size of this copy of the market: customers, entry, capacities, "
+                            "staff and fixed costs scaled together (sim/scale.py)")
 
 
 class MaterialParams(Strict):
@@ -460,6 +463,9 @@ class Scenario(Strict):
     lifecycle: LifecycleParams = Field(default_factory=LifecycleParams)
     abc: ABCParams = Field(default_factory=ABCParams)
     finance: FinanceParams = Field(default_factory=FinanceParams)
+    # The status quo's supplier settings (set by the loader from the root of the ``extends``
+    # chain, sim/scenario.py); None: this scenario's own. Not a file key.
+    _status_quo: list[SupplierParams] | None = PrivateAttr(default=None)
 
     @model_validator(mode="before")
     @classmethod
@@ -490,6 +496,17 @@ class Scenario(Strict):
                 raise ValueError(f"suppliers[{sp.name}].strategies.poaching.target: "
                                  f"no supplier named '{poach.target}'")
         return self
+
+    def status_quo(self) -> Scenario:
+        """This scenario's market under the status quo's supplier settings, without anybody's
+        strategies: the market every scenario of a comparison is settled under before its
+        strategies act from week 0 on (docs/ODD.md section 5). The status quo's settings are
+        those of the root of the ``extends`` chain (the file that declares the market), as the
+        loader found them, with the overrides of suppliers other than the focal one; a
+        scenario built in code, or a root file, uses its own suppliers."""
+        base = self._status_quo if self._status_quo is not None else self.suppliers
+        return self.model_copy(update={"suppliers": [
+            s.model_copy(update={"strategies": Strategies()}) for s in base]})
 
     @property
     def focal_index(self) -> int:

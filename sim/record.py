@@ -25,11 +25,20 @@ if TYPE_CHECKING:
 BOOKS = ("volume_t", "revenue", "material_cost", "processing_cost", "staff_cost",
          "strategy_cost", "bad_debt", "gross_profit", "net_profit", "market_share",
          "fill_rate")
+# costs by kind (docs/TABLES.md): holding and capacity are inside processing_cost, the
+# strategy_* columns add up to strategy_cost, discount_cost is revenue forgone (not in the books)
+COSTS = ("discount_cost", "holding_cost", "capacity_cost", "strategy_staff_cost",
+         "strategy_capacity_cost", "strategy_service_cost")
 FLOWS = ("acquired", "upgraded", "downgraded", "lost", "exited")
 UPGRADES = ((lc.POTENTIAL, lc.GENERAL), (lc.GENERAL, lc.KEY), (lc.SUNSET, lc.GENERAL))
 DOWNGRADES = ((lc.KEY, lc.GENERAL), (lc.GENERAL, lc.SUNSET), (lc.KEY, lc.SUNSET))
 STAGE_CATS = list(STAGE_NAMES[:-1])
 TRANSITION_CATS = ["none", *STAGE_CATS, "exited"]
+# the retention table's value columns of the accounts key at a year's start
+KEY_VALUE = ("key_revenue_start", "key_revenue_end", "key_wallet_start", "key_wallet_end")
+# retained ratios of those columns over a run's years: kpi -> (numerator, denominator)
+KEY_VALUE_KPIS = {"key_revenue_retained": ("key_revenue_end", "key_revenue_start"),
+                  "key_wallet_retained": ("key_wallet_end", "key_wallet_start")}
 
 
 def named_flows(old: np.ndarray, new: np.ndarray, exits: np.ndarray) -> dict[str, np.ndarray]:
@@ -75,9 +84,9 @@ class Recorder:
 
     def __init__(self, model: MarketModel) -> None:
         weeks, n_sup = model.params.run.weeks, model.n_sup
-        self.sup = {k: np.zeros((weeks, n_sup)) for k in (*BOOKS, *FLOWS, "price", "stock_t",
-                                                          "customers", "key_accounts",
-                                                          "kam_covered")}
+        kept = (*BOOKS, *COSTS, *FLOWS, "price", "stock_t", "customers", "key_accounts",
+                "kam_covered")
+        self.sup = {k: np.zeros((weeks, n_sup)) for k in kept}
         self.pool = {k: np.zeros((weeks, n_sup, lc.N_STAGES), np.int64)
                      for k in ("count", "inflow", "outflow")}
         self.market = {k: np.zeros((weeks, model.n_mat)) for k in
@@ -88,6 +97,23 @@ class Recorder:
         self.retention: list[dict[str, np.ndarray]] = []
         self.weeks_done = 0
         self._year_start = self._buying_masks(model)
+        self.start = self._start_state(model)
+
+    def _start_state(self, model: MarketModel) -> dict[str, np.ndarray]:
+        """The suppliers' state before the first week (step -1 of the suppliers table): list
+        price, share of the settled expected tonnage, customers, key accounts, stock and
+        key-account coverage; the week's flows are zero (no week has run) and fill rate 1."""
+        pop, n_sup = model.pop, model.n_sup
+        counts = lc.stage_counts(pop.stage, pop.active)
+        expected = model.forecast.sum(1)  # the settled expected tonnes a week (ODD 5)
+        out = {k: np.zeros(n_sup) for k in (*BOOKS, *COSTS, *FLOWS)}
+        out.update(price=model.avg_list_price(), stock_t=model.stock.sum(1),
+                   market_share=expected / max(expected.sum(), 1e-12),
+                   fill_rate=np.ones(n_sup),
+                   customers=counts[:, lc.POTENTIAL:lc.SUNSET + 1].sum(1),
+                   key_accounts=counts[:, lc.KEY],
+                   kam_covered=pop.active.astype(np.float64) @ pop.kam)
+        return out
 
     def collect(self, model: MarketModel, books: dict[str, np.ndarray],
                 transitions: dict[str, np.ndarray]) -> None:
@@ -97,7 +123,7 @@ class Recorder:
         pop = model.pop
         stats = transitions.get("stats") or weekly_stats(
             transitions["old"], transitions["new"], transitions["exits"], pop.active)
-        for k in BOOKS:
+        for k in (*BOOKS, *COSTS):
             self.sup[k][t] = books[k]
         for k in FLOWS:
             self.sup[k][t] = stats[k]
@@ -146,18 +172,30 @@ class Recorder:
                 "tenure_weeks": pop.tenure[rows, f]}
 
     @staticmethod
-    def _buying_masks(model: MarketModel) -> tuple[np.ndarray, np.ndarray]:
-        st = model.pop.stage
-        return (st >= lc.POTENTIAL) & (st <= lc.SUNSET), st == lc.KEY
+    def _buying_masks(model: MarketModel) -> tuple[np.ndarray, ...]:
+        """Buying and key relationships (N x S), each relationship's 52-week revenue and its
+        share of the customer's 52-week tonnes (share of wallet)."""
+        pop = model.pop
+        st = pop.stage
+        wallet = pop.vol52.sum(1, keepdims=True)
+        sow = np.divide(pop.vol52, wallet, out=np.zeros_like(pop.vol52), where=wallet > 0)
+        return (st >= lc.POTENTIAL) & (st <= lc.SUNSET), st == lc.KEY, pop.rev52.copy(), sow
 
     def _retention(self, model: MarketModel, year: int) -> None:
-        was, was_key = self._year_start
-        now, now_key = self._buying_masks(model)
-        now, now_key = now[: was.shape[0]], now_key[: was.shape[0]]
+        """Of the relationships buying (key) at the year's start: how many still are, and
+        what the key ones bring: revenue and share of wallet in the year before and in this
+        one (docs/TABLES.md, retention)."""
+        was, was_key, rev0, sow0 = self._year_start
+        n = was.shape[0]
+        now, now_key, rev1, sow1 = (a[:n] for a in self._buying_masks(model))
         self.retention.append({
             "year": np.full(model.n_sup, year), "supplier": np.arange(model.n_sup),
             "customers_start": was.sum(0), "retained": (was & now).sum(0),
-            "key_start": was_key.sum(0), "key_retained": (was_key & now_key).sum(0)})
+            "key_start": was_key.sum(0), "key_retained": (was_key & now_key).sum(0),
+            "key_revenue_start": (rev0 * was_key).sum(0),
+            "key_revenue_end": (rev1 * was_key).sum(0),
+            "key_wallet_start": (sow0 * was_key).sum(0),
+            "key_wallet_end": (sow1 * was_key).sum(0)})
         self._year_start = self._buying_masks(model)
 
     def close_spells(self, model: MarketModel, rows: np.ndarray, reason: np.ndarray) -> None:
@@ -187,13 +225,15 @@ class Recorder:
         """All recorded outputs as tidy DataFrames."""
         w, names = self.weeks_done, model.supplier_names
         n_sup = len(names)
-        steps = np.repeat(np.arange(w, dtype=np.int32), n_sup)
-        cols = {k: v[:w].reshape(-1) for k, v in self.sup.items()}
+        steps = np.repeat(np.arange(-1, w, dtype=np.int32), n_sup)  # step -1: the start
+        cols = {k: np.concatenate([self.start[k], v[:w].reshape(-1)])
+                for k, v in self.sup.items()}
         for k in ("customers", "key_accounts", "kam_covered", *FLOWS):
             cols[k] = cols[k].astype(np.int32)
-        order = ["price", *BOOKS, "customers", "key_accounts", "stock_t", *FLOWS, "kam_covered"]
-        sup = pd.DataFrame({"step": steps, "supplier": np.tile(names, w),
-                            "focal": np.tile(np.arange(n_sup) == model.focal, w),
+        order = ["price", *BOOKS, "customers", "key_accounts", "stock_t", *FLOWS, "kam_covered",
+                 *COSTS]
+        sup = pd.DataFrame({"step": steps, "supplier": np.tile(names, w + 1),
+                            "focal": np.tile(np.arange(n_sup) == model.focal, w + 1),
                             **{k: cols[k] for k in order}})
         pool = pd.DataFrame({
             "step": np.repeat(np.arange(w, dtype=np.int32), n_sup * lc.N_STAGES),
@@ -249,7 +289,7 @@ class Recorder:
     def _retention_table(self, names: list[str]) -> pd.DataFrame:
         if not self.retention:
             return pd.DataFrame(columns=["year", "supplier", "customers_start", "retained",
-                                         "key_start", "key_retained"])
+                                         "key_start", "key_retained", *KEY_VALUE])
         d = {k: np.concatenate([r[k] for r in self.retention]) for k in self.retention[0]}
         d["supplier"] = np.array(names, dtype=object)[d["supplier"]]
         return pd.DataFrame(d)

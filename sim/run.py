@@ -21,7 +21,7 @@ import pandas as pd
 
 from sim.model import MarketModel
 from sim.params import STAGES, Scenario
-from sim.record import top_share
+from sim.record import KEY_VALUE_KPIS, top_share
 from sim.scenario import InputError
 
 Tables = dict[str, pd.DataFrame]
@@ -69,6 +69,8 @@ def summarize(model: MarketModel, tables: Tables) -> dict:
             "customers_by_stage": {st: int(stages.get(st, 0)) for st in STAGES},
             "annual_retention": _ratio(r["retained"].sum(), r["customers_start"].sum()),
             "key_account_retention": _ratio(r["key_retained"].sum(), r["key_start"].sum()),
+            **{kpi: _ratio(r[end].sum(), r[start].sum())
+               for kpi, (end, start) in KEY_VALUE_KPIS.items()},
             "top20_revenue_share": top_share(model.pop.rev52[:, s]),
             "pool_health": _ratio(flows_in, flows_out),
         }

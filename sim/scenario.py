@@ -7,10 +7,16 @@ line with the nearest valid key suggested for a misspelt one.
 Merge rules for ``extends``: tables merge key by key; ``[[suppliers]]`` entries merge by
 ``name`` (a child entry with a parent's name overrides that supplier's keys, a new name adds a
 supplier); other arrays (``shocks``) are replaced whole.
+
+The status quo of a scenario (docs/ODD.md section 5): its own market (every table but the
+suppliers, with every override) under the supplier settings of the root of its ``extends``
+chain, with the overrides of suppliers other than the focal one (those are market assumptions;
+the focal supplier's are its strategy). ``Scenario.status_quo()`` removes all strategies.
 """
 
 from __future__ import annotations
 
+import copy
 import difflib
 import tomllib
 import types
@@ -20,7 +26,8 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from sim.params import Scenario
+from sim.params import RunParams, Scenario
+from sim.scale import balance_warning, scaled
 
 # A file (with its parents) must declare these; a file cut short usually lacks the last ones.
 REQUIRED_TABLES = ("run", "segments", "suppliers")
@@ -55,9 +62,49 @@ def load(path: str | Path, overrides: dict[str, Any] | None = None) -> Scenario:
     if origin.get(("name",)) != str(path):  # a child not naming itself is its file
         data["name"] = path.stem
         origin[("name",)] = str(path)
+    plain = copy.deepcopy(data)
     for key, value in (overrides or {}).items():
         set_dotted(data, key, value, file=str(path))
-    return validate(data, origin, default_file=str(path))
+    params = validate(data, origin, default_file=str(path))
+    params._status_quo = _status_quo_suppliers(path, plain, origin, overrides or {},
+                                               params.suppliers[params.focal_index].name)
+    if "run.customers" in (overrides or {}):
+        balance_warning(str(path), params.run.customers,
+                        plain.get("run", {}).get("customers", RunParams().customers))
+    return scaled(params, params.run.scale)
+
+
+def _status_quo_suppliers(path: Path, data: dict[str, Any], origin: dict[tuple, str],
+                          overrides: dict[str, Any], focal: str) -> list:
+    """The status quo's suppliers of the scenario ``data`` loaded from ``path`` (before its
+    overrides): each supplier as the chain's root file declares it (its own entry if the
+    root lacks it), then the overrides not addressed to the focal supplier."""
+    root = _root_suppliers(path)
+    sq = copy.deepcopy(data)
+    sq["suppliers"] = [copy.deepcopy(root.get(e.get("name"), e)) if isinstance(e, dict) else e
+                       for e in data.get("suppliers", [])]
+    focal_keys = (f"[{focal}]",) + tuple(f"[{i}]" for i, e in enumerate(sq["suppliers"])
+                                         if isinstance(e, dict) and e.get("name") == focal)
+    for key, value in overrides.items():
+        parts = split_dotted(key)
+        if parts[:1] == ["suppliers"] and len(parts) > 1 and parts[1] in focal_keys:
+            continue
+        set_dotted(sq, key, value, file=str(path))
+    return validate(sq, origin, default_file=str(path)).suppliers
+
+
+def _root_suppliers(path: Path) -> dict[str, dict]:
+    """Supplier entries by name of the root of ``path``'s ``extends`` chain (already checked
+    by :func:`_load_chain`: no cycle, every file readable)."""
+    seen: set[Path] = set()
+    raw = _read_toml(path, None)
+    while isinstance(raw.get("extends"), str) and path.resolve() not in seen:
+        seen.add(path.resolve())
+        path = path.parent / raw["extends"]
+        raw = _read_toml(path, None)
+    entries = raw.get("suppliers", [])
+    return {e["name"]: e for e in (entries if isinstance(entries, list) else [])
+            if isinstance(e, dict) and isinstance(e.get("name"), str)}
 
 
 def validate(data: dict[str, Any], origin: dict[tuple, str] | None = None,

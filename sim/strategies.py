@@ -33,10 +33,14 @@ if TYPE_CHECKING:
     from sim.model import MarketModel
 
 WEEKS_PER_YEAR = 52.0
+# what a strategy's cost pays for (columns strategy_<kind>_cost of the suppliers table)
+COST_KINDS = ("staff", "capacity", "service")
 
 
 class Strategy:
     """No-op hooks; a strategy overrides the ones it needs."""
+
+    cost_kind = "staff"  # what the cost ``start_week`` returns pays for (COST_KINDS)
 
     def __init__(self, params) -> None:
         self.p = params
@@ -233,6 +237,7 @@ class NewMaterialsStrategy(Strategy):
     """Build HDG high-strength steel and aluminium capacity ahead of demand."""
 
     p: NewMaterials
+    cost_kind = "capacity"
 
     def setup(self, model, s):
         self.added = np.zeros(model.n_mat)
@@ -292,6 +297,7 @@ class LifecycleCareStrategy(Strategy):
     """Monitor satisfaction; act early on declining accounts to recover them."""
 
     p: LifecycleCare
+    cost_kind = "service"
 
     def start_week(self, model, s):
         pop = model.pop

@@ -149,9 +149,9 @@ def test_run_writes_every_table_and_summary(capsys, tmp_path, small_toml):
         missing = set(cols) - set(tables[t].columns)
         assert not missing, f"{t}.parquet lacks {missing}"
     sup = tables["suppliers"]
-    assert sup["step"].min() == 0 and sup["step"].max() == 26  # --steps 27
+    assert sup["step"].min() == -1 and sup["step"].max() == 26  # the start, --steps 27
     n_sup = sup["supplier"].nunique()
-    assert len(sup) == 27 * n_sup and sup.groupby("step")["focal"].sum().eq(1).all()
+    assert len(sup) == 28 * n_sup and sup.groupby("step")["focal"].sum().eq(1).all()
     assert len(tables["pool"]) == 27 * n_sup * len(STAGES)
     assert sorted(tables["customers"]["step"].unique()) == [12, 25]  # quarter ends
     # No file is left behind beside the output (the temporary directory is renamed).

@@ -272,6 +272,11 @@ def _assert_accounting(sup: pd.DataFrame) -> None:
     np.testing.assert_allclose(sup["gross_profit"], gross, rtol=1e-9, atol=scale)
     net = sup["gross_profit"] - sup["staff_cost"] - sup["strategy_cost"] - sup["bad_debt"]
     np.testing.assert_allclose(sup["net_profit"], net, rtol=1e-9, atol=scale)
+    # Step -1 is the start (docs/TABLES.md): no week's flows, settled shares adding up to 1.
+    start, sup = sup[sup["step"] == -1], sup[sup["step"] >= 0]
+    flows = ["volume_t", "revenue", "staff_cost", "net_profit", "acquired", "lost", "exited"]
+    assert (start[flows] == 0).all().all()
+    assert start["market_share"].sum() == pytest.approx(1.0)
     # Market shares of delivered tonnes add up to 1 every week with deliveries.
     by_step = sup.groupby("step")
     total = by_step["volume_t"].transform("sum")
@@ -294,9 +299,13 @@ def _assert_transitions_allowed(tr: pd.DataFrame) -> None:
 @given(market_case())
 def test_tables_accounting_and_transitions(small_loader, ov):
     params = small_loader(**{**ov, "run.customers": 150, "run.weeks": 30})
-    model, _, tables, _ = run_instrumented(params, 30)
+    model, _, tables, initial = run_instrumented(params, 30)
     sup, pool, tr = tables["suppliers"], tables["pool"], tables["transitions"]
     _assert_accounting(sup)
+    start = sup[sup["step"] == -1]  # the state before the first week, as built
+    assert (start["customers"].to_numpy() == initial[:, lc.POTENTIAL:lc.SUNSET + 1].sum(1)).all()
+    assert (start["key_accounts"].to_numpy() == initial[:, lc.KEY]).all()
+    sup = sup[sup["step"] >= 0]
     _assert_transitions_allowed(tr)
     # The pool's inflow and outflow are exactly the transitions into and out of each stage.
     stages = list(lc.STAGE_NAMES[:-1])

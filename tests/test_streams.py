@@ -11,9 +11,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from sim import scenario
+from sim.kernels import fused
 from sim.streams import PROCESSES, spawn_streams
 
 SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
@@ -49,3 +51,45 @@ def test_strategies_on_one_seed_see_the_same_market(pair, runner):
         np.testing.assert_array_equal(getattr(pa, field), getattr(pb, field), err_msg=field)
     np.testing.assert_array_equal(ta["market"]["cost_index"], tb["market"]["cost_index"])
     assert not np.array_equal(pa.loyalty[:, a.focal], pb.loyalty[:, b.focal])
+
+
+@pytest.mark.parametrize("kernel", ["numpy", "fused"])
+def test_strategies_of_one_market_start_from_one_state(kernel, runner):
+    """Same start, then strategies (docs/ODD.md section 5): the funnel (no key-account team,
+    service cut, price war) and the reservoir start from the status quo's settled market —
+    identical step -1 rows of the suppliers table and identical customers — and part ways
+    from week 0 on, with their streams still in step."""
+    if kernel == "fused" and not fused.fused_ok():
+        pytest.skip("the fused kernel is not available (or not exact) on this machine")
+    small = {"run.customers": 200, "run.weeks": 30}
+    runs = [runner(scenario.load(SCENARIOS / f"{name}.toml", overrides=small), seed=4,
+                   kernel=kernel, customer_agents=False) for name in ("funnel", "reservoir")]
+    (a, ta), (b, tb) = runs
+    start_a, start_b = (t["suppliers"][t["suppliers"]["step"] == -1] for t in (ta, tb))
+    assert len(start_a) == a.n_sup
+    pd.testing.assert_frame_equal(start_a.reset_index(drop=True),
+                                  start_b.reset_index(drop=True))
+    focal = start_a[start_a["focal"]].iloc[0]
+    assert 0.1 < focal["market_share"] < 0.6 and focal["kam_covered"] == 24  # 3 x 8 slots
+    week0 = [t["suppliers"].query("step == 0 and focal").iloc[0] for t in (ta, tb)]
+    assert week0[0]["kam_covered"] == 0 and week0[1]["kam_covered"] > 24  # strategies act
+    np.testing.assert_array_equal(ta["market"]["cost_index"], tb["market"]["cost_index"])
+    np.testing.assert_array_equal(a.pop.entry_week, b.pop.entry_week)
+
+
+def test_status_quo_is_the_root_files_suppliers_with_market_overrides():
+    """The status quo keeps the scenario's market and the root file's supplier settings;
+    overrides of other suppliers are market assumptions and reach it, the focal supplier's
+    are its strategy and do not."""
+    p = scenario.load(SCENARIOS / "funnel.toml", overrides={
+        "suppliers[Focal].markup": 0.1, "suppliers[Rival A].markup": 0.09,
+        "segments.tier2.entry_per_year": 84.0})
+    sq = p.status_quo()
+    base = scenario.load(SCENARIOS / "baseline.toml").suppliers[0]
+    focal = sq.suppliers[sq.focal_index]
+    assert (focal.kam_managers, focal.service_level, focal.markup) == (
+        base.kam_managers, base.service_level, base.markup)
+    assert p.suppliers[p.focal_index].kam_managers == 0 and p.suppliers[0].markup == 0.1
+    assert sq.suppliers[1].markup == 0.09 and sq.segments["tier2"].entry_per_year == 84.0
+    assert all(s.strategies == type(s.strategies)() for s in sq.suppliers)
+    assert sq.status_quo().suppliers == sq.suppliers  # a fixed point

@@ -503,8 +503,11 @@ class Scenario(Strict):
         strategies act from week 0 on (docs/ODD.md section 5). The status quo's settings are
         those of the root of the ``extends`` chain (the file that declares the market), as the
         loader found them, with the overrides of suppliers other than the focal one; a
-        scenario built in code, or a root file, uses its own suppliers."""
-        base = self._status_quo if self._status_quo is not None else self.suppliers
+        scenario built in code, or a root file, uses its own suppliers (so does a copy whose
+        suppliers were replaced by others)."""
+        sq = self._status_quo
+        same = sq is not None and [s.name for s in sq] == [s.name for s in self.suppliers]
+        base = sq if same else self.suppliers
         return self.model_copy(update={"suppliers": [
             s.model_copy(update={"strategies": Strategies()}) for s in base]})
 

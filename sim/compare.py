@@ -262,15 +262,17 @@ def retention_kpis(retention_runs: pd.DataFrame, scenarios: Sequence[str],
     df = retention_runs
     if "focal" in df.columns:
         df = df[df["focal"].astype(bool)]
+    value = [c for c in KEY_VALUE if c in df.columns]  # tables written before they existed
     sums = df.groupby(["scenario", "rep"], observed=True)[
-        ["retained", "customers_start", "key_retained", "key_start", *KEY_VALUE]].sum()
+        ["retained", "customers_start", "key_retained", "key_start", *value]].sum()
     per_run = pd.DataFrame(index=sums.index)
     per_run["annual_retention"] = (sums["retained"]
                                    / sums["customers_start"].where(sums["customers_start"] > 0))
     per_run["key_account_retention"] = (sums["key_retained"]
                                         / sums["key_start"].where(sums["key_start"] > 0))
     for kpi, (end, start) in KEY_VALUE_KPIS.items():
-        per_run[kpi] = sums[end] / sums[start].where(sums[start] > 0)
+        per_run[kpi] = (sums[end] / sums[start].where(sums[start] > 0) if end in sums
+                        else math.nan)
     per_run = per_run.astype(float)
     out: dict[str, dict[str, dict]] = {}
 
@@ -292,6 +294,19 @@ def retention_kpis(retention_runs: pd.DataFrame, scenarios: Sequence[str],
     return out
 
 
+def economics_summary(plan: Plan, runs: pd.DataFrame) -> list[dict]:
+    """The cost-and-return table (``analysis.economics``) of a comparison, differences against
+    the first scenario, each at its scenario's ``finance.discount_rate``; NaN becomes None."""
+    from analysis.economics import economics_table
+    from sim import scenario
+
+    rates = {name: scenario.load(f, overrides=dict(plan.overrides)).finance.discount_rate
+             for name, f in zip(plan.names, plan.files, strict=True)}
+    table = economics_table(runs, rates, reference=plan.names[0])
+    return [{k: _num(v) if isinstance(v, float) else v for k, v in row.items()}
+            for row in table.to_dict("records")]
+
+
 def _num(x: float) -> float | None:
     x = float(x)
     return None if math.isnan(x) or math.isinf(x) else x
@@ -311,6 +326,7 @@ def write(plan: Plan, tables: dict[str, pd.DataFrame]) -> dict:
         summary = write_report(tmp, tables["runs"], tables["pool_runs"], tables["spells_runs"],
                                tables["customers_runs"], tables["market_runs"],
                                scenarios=list(plan.names), lang=plan.lang, meta=meta)
+        summary["economics"] = economics_summary(plan, tables["runs"])
         extra = retention_kpis(tables["retention_runs"], list(plan.names))
         for name, kpis in extra.items():
             summary["by_scenario"][name].update(kpis)

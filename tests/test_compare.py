@@ -32,7 +32,8 @@ COLUMNS = {
     "market_runs": ["step", "material", "cost_index", "market_price", "demand_t",
                     "delivered_t", "ev_share"],
     "retention_runs": ["year", "supplier", "focal", "customers_start", "retained",
-                       "key_start", "key_retained"],
+                       "key_start", "key_retained", "key_revenue_start", "key_revenue_end",
+                       "key_wallet_start", "key_wallet_end"],
 }
 
 
@@ -100,6 +101,14 @@ def test_summary(result):
         for kpi in ("key_account_retention", "annual_retention"):
             assert set(sc[kpi]) >= {"mean", "lo", "hi", "n"}
     assert s["by_scenario"]["cheap"]["kpis"]["net_profit"]["diff_mean"] is not None
+    # cost and return (analysis/economics.py): own figures, and differences from the first
+    eco = {(r["scenario"], r["versus"], r["figure"]): r for r in s["economics"]}
+    own = eco[("cheap", "", "spend")]
+    assert own["n"] == REPS and own["lo"] <= own["mean"] <= own["hi"]
+    diff = eco[("cheap", "calm", "net_profit")]
+    assert diff["mean"] == pytest.approx(s["by_scenario"]["cheap"]["kpis"]["net_profit"]
+                                         ["diff_mean"], rel=1e-6)
+    assert ("calm", "calm", "spend") not in eco
 
 
 def test_report_is_offline_and_embeds_images(result):

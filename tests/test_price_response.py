@@ -22,6 +22,6 @@ def test_a_price_rise_loses_share_and_the_table_is_consistent():
     assert set(df["mode"]) == {"all", "tender", "routine"}
     assert not ((df["segment"] == "tier2") & (df["mode"] == "tender")).any()  # none tender
     # the groups' tonnes add up to the total of the year
-    for year, g in df.groupby("year"):
+    for _, g in df.groupby("year"):
         parts = g[g["segment"] != "all"]["total_t"].sum()
         assert parts == pytest.approx(g[g["segment"] == "all"]["total_t"].item())

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -245,8 +246,14 @@ def _require_cjk_font(file: Path) -> None:
         raise InputError([(str(file), "--lang", str(exc))]) from None
 
 
+def _one_line_warning(message, category, filename, lineno, line=None) -> str:
+    """Warnings (e.g. ``sim.scale.MarketBalanceWarning``) as one line, as errors are."""
+    return f"kamsim: warning: {message}\n"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    warnings.formatwarning = _one_line_warning
     try:
         return COMMANDS[args.command](args)
     except InputError as exc:

@@ -251,3 +251,23 @@ def test_run_set_equals_the_same_change_by_flag(capsys, tmp_path, small_toml):
                  str(tmp_path / "bad"), "--no-dashboard"]) == 2
     assert "run.seeed: unknown key" in capsys.readouterr().err
     assert not (tmp_path / "bad").exists()
+
+
+def test_raw_customers_override_warns_in_one_line(tmp_path, baseline_path):
+    """``--set run.customers`` changes the market's balance: a warning naming the file, the
+    key and the scaled alternative, printed as one line; the run still happens."""
+    import warnings
+
+    from sim.cli import _one_line_warning
+    from sim.scale import MarketBalanceWarning
+
+    out = tmp_path / "raw"
+    with pytest.warns(MarketBalanceWarning) as caught:
+        code = main(["run", str(baseline_path), "--set", "run.customers=300", "--steps", "2",
+                     "--out", str(out), "--no-dashboard"])
+    assert code == 0 and out.is_dir()
+    assert warnings.formatwarning is _one_line_warning
+    w = caught[0]
+    line = warnings.formatwarning(w.message, w.category, w.filename, w.lineno)
+    assert line.count("\n") == 1 and line.startswith("kamsim: warning: ")
+    assert "baseline.toml: run.customers" in line and "run.scale = 0.3" in line

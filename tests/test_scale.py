@@ -73,3 +73,10 @@ def test_scaled_copy_keeps_share_and_pool_health():
     with pytest.warns(MarketBalanceWarning):
         raw = [figures({"run.customers": 400}, s) for s in seeds[:3]]
     assert np.mean([r["base_change"] for r in raw]) - mean["base_change"][0] > 0.3
+
+
+@pytest.mark.parametrize("bad", [-0.4, 0.0, 1000.0, "half"])
+def test_bad_scale_is_input_error(bad):
+    with pytest.raises(scenario.InputError) as exc:
+        scenario.load(BASELINE, overrides={"run.scale": bad})
+    assert "run.scale" in str(exc.value) and "baseline.toml" in str(exc.value)

@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from sim.io import OutDir, claim_out, say
-from sim.pool import Progress, Terminated, stop_on_signals
+from sim.pool import Progress, Terminated, stop_on_signals, stop_processes
 from sim.scenario import InputError, format_problem
 
 EXIT_OK, EXIT_INTERNAL, EXIT_INPUT, EXIT_SIGINT, EXIT_SIGTERM = 0, 1, 2, 130, 143
@@ -198,6 +198,9 @@ def _app(args: argparse.Namespace) -> int:
     if problem:
         print(f"kamsim app: {problem}", file=sys.stderr)
         return EXIT_INTERNAL
+    busy = server.port_problem(args.host, args.port)
+    if busy:
+        raise InputError([("--port", "", busy)])
     return server.serve(args.file, host=args.host, port=args.port, lang=args.lang,
                         open_browser=args.open)
 
@@ -285,12 +288,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_INPUT
     except BrokenPipeError:  # output piped into `head`
         return EXIT_OK
-    except Terminated:
-        print("kamsim: stopped by SIGTERM", file=sys.stderr)
-        return EXIT_SIGTERM
-    except KeyboardInterrupt:
-        print("kamsim: interrupted", file=sys.stderr)
-        return EXIT_SIGINT
+    except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM (Terminated)
+        stop_processes()
+        term = isinstance(exc, Terminated)
+        print(f"kamsim: {'stopped by SIGTERM' if term else 'interrupted'}", file=sys.stderr)
+        return EXIT_SIGTERM if term else EXIT_SIGINT
     except Exception as exc:  # an internal error: one line, exit 1
         print(f"kamsim: internal error: {type(exc).__name__}: {exc}", file=sys.stderr)
         if args.debug:

@@ -56,9 +56,11 @@ class NonFiniteError(ValueError):
 
 
 def safe_name(text: str) -> str:
-    """``text`` as one safe path component: characters other than letters, digits, ``.``,
-    ``_`` and ``-`` become ``_``; no leading dot (so never ``..`` or a hidden file)."""
-    name = re.sub(r"[^A-Za-z0-9._-]+", "_", str(text)).lstrip(".")
+    """``text`` as one safe path component: runs of characters other than letters, digits,
+    ``.``, ``_`` and ``-``, and runs of dots, become one ``_``; no leading ``.``, ``_`` or
+    ``-`` (so never ``..``, a hidden file or an option): ``../../a/b`` -> ``a_b``."""
+    name = re.sub(r"(?:[^A-Za-z0-9._-]|\.{2,})+", "_", str(text))
+    name = re.sub(r"_+", "_", name).lstrip("._-")
     return name[:120] or "_"
 
 

@@ -3,8 +3,9 @@
 * :class:`WorkerPool` — the one local process pool (``compare``, ``sweep``): forkserver start
   (no threads or locks inherited), one BLAS/OpenMP thread per worker, workers ignore Ctrl-C
   (the parent handles it) and die with their parent. :meth:`WorkerPool.close` with
-  ``cancel=True`` terminates every process the pool started, the forkserver and the resource
-  tracker; :func:`map_ordered` runs tasks in order, in process when ``workers == 1``.
+  ``cancel=True`` terminates every process the pool started and the forkserver (the resource
+  tracker exits with the command); :func:`map_ordered` runs tasks in order, in this process
+  when ``workers == 1``.
 * :class:`Progress` — done/total on stderr: a tqdm bar on a terminal, otherwise a plain line
   every ``KAMSIM_PROGRESS_SECONDS`` (default 10) seconds, so logs show progress too.
 * :func:`stop_on_signals` — SIGTERM raises :class:`Terminated` (a ``KeyboardInterrupt``) in
@@ -24,7 +25,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from typing import Any
 
 __all__ = ["Progress", "Terminated", "WorkerPool", "limit_threads", "map_ordered",
-           "stop_on_signals"]
+           "stop_on_signals", "stop_processes"]
 
 _THREADS_LIMITED = False
 
@@ -100,7 +101,7 @@ class WorkerPool:
             self.executor = ProcessPoolExecutor(workers, mp_context=ctx,
                                                 initializer=_init_worker)
         except BaseException:
-            _stop_processes()
+            stop_processes()
             raise
 
     def submit(self, fn: Callable[..., Any], *args: Any) -> Future:
@@ -113,8 +114,8 @@ class WorkerPool:
         return done
 
     def close(self, cancel: bool = False) -> None:
-        """Finish (``cancel=False``) or stop at once: every worker, the forkserver and the
-        resource tracker are terminated and reaped."""
+        """Finish (``cancel=False``) or stop at once: every worker and the forkserver are
+        terminated and reaped."""
         if self._closed:
             return
         self._closed = True
@@ -123,7 +124,7 @@ class WorkerPool:
             return
         with contextlib.suppress(Exception):
             self.executor.shutdown(wait=False, cancel_futures=True)
-        _stop_processes()
+        stop_processes()
 
     def __enter__(self) -> WorkerPool:
         return self
@@ -132,8 +133,13 @@ class WorkerPool:
         self.close(cancel=kind is not None)
 
 
-def _stop_processes(timeout: float = 5.0) -> None:
-    """Terminate every multiprocessing child of this process, then the helper processes."""
+def stop_processes(timeout: float = 5.0) -> None:
+    """Terminate every multiprocessing child of this process, then the forkserver.
+
+    The resource tracker is left to exit by itself when this process exits (at once: it
+    stops when its pipe closes); stopping it earlier would make it unlink the pool's
+    semaphores before this process's own clean-up does.
+    """
     children = mp.active_children()
     for p in children:
         with contextlib.suppress(Exception):
@@ -145,11 +151,15 @@ def _stop_processes(timeout: float = 5.0) -> None:
             if p.is_alive():
                 p.kill()
                 p.join(1.0)
-    from multiprocessing import forkserver, resource_tracker
+    from multiprocessing import forkserver
 
-    for helper in (forkserver._forkserver, resource_tracker._resource_tracker):
-        with contextlib.suppress(Exception):
-            helper._stop()
+    server = forkserver._forkserver
+    pid = getattr(server, "_forkserver_pid", None)
+    if pid is not None:
+        with contextlib.suppress(OSError):
+            os.kill(pid, signal.SIGTERM)  # it may still be importing its preload modules
+    with contextlib.suppress(Exception):
+        server._stop()
 
 
 def map_ordered(fn: Callable[[Any], Any], tasks: Sequence[Any], workers: int,

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from analysis import i18n, report
+from analysis import i18n
 from analysis.report import write_report
 
 SCENARIOS = ["base", "kam"]

@@ -80,22 +80,14 @@ def sweep_dir(tmp_path_factory) -> Path:
     return out
 
 
-@pytest.fixture
-def small(tmp_path) -> Path:
-    p = tmp_path / "small.toml"
-    p.write_text(f'extends = "{(SCEN / "baseline.toml").as_posix()}"\nname = "small"\n'
-                 "[run]\ncustomers = 60\nweeks = 6\n")
-    return p
-
-
 # ------------------------------------------------------------------ --out and names
 
 
-def test_no_command_touches_a_users_directory(capsys, tmp_path, user_dir, small, sweep_dir,
-                                              monkeypatch):
+def test_no_command_touches_a_users_directory(capsys, tmp_path, user_dir, small_toml,
+                                              sweep_dir, monkeypatch):
     monkeypatch.chdir(user_dir)
     before, sweep_before = user_files(tmp_path), user_files(sweep_dir)
-    commands = [["run", str(small)], ["compare", str(small), str(SCEN / "funnel.toml"),
+    commands = [["run", str(small_toml)], ["compare", str(small_toml), str(SCEN / "funnel.toml"),
                                       "--reps", "1", "--workers", "1"],
                 ["analyze", str(sweep_dir)]]
     for cmd in commands:
@@ -107,7 +99,7 @@ def test_no_command_touches_a_users_directory(capsys, tmp_path, user_dir, small,
     assert user_files(tmp_path) == before and user_files(sweep_dir) == sweep_before
 
 
-def test_default_paths_are_numbered_and_names_stay_under_results(capsys, tmp_path, small,
+def test_default_paths_are_numbered_and_names_stay_under_results(capsys, tmp_path, small_toml,
                                                                  monkeypatch):
     work = tmp_path / "work" / "deep"
     work.mkdir(parents=True)
@@ -115,7 +107,7 @@ def test_default_paths_are_numbered_and_names_stay_under_results(capsys, tmp_pat
     (victim / "backup").mkdir(parents=True)
     (victim / "backup" / "data.txt").write_text("precious")
     evil = tmp_path / "evil.toml"
-    evil.write_text(small.read_text().replace('name = "small"',
+    evil.write_text(small_toml.read_text().replace('name = "small"',
                                               'name = "../../victim/backup"'))
     monkeypatch.chdir(work)
     args = ["run", str(evil), "--seed", "3", "--no-dashboard"]
@@ -128,7 +120,7 @@ def test_default_paths_are_numbered_and_names_stay_under_results(capsys, tmp_pat
     assert second == first.with_name(first.name + "-2") and str(second) in err
     for p in (first, second):
         assert p.resolve().parent == (work / "results").resolve()
-    assert json.loads((first / "summary.json").read_text())["steps"] == 6
+    assert json.loads((first / "summary.json").read_text())["steps"] == 30
     assert json.loads((second / "summary.json").read_text())["steps"] == 4
     assert (victim / "backup" / "data.txt").read_text() == "precious"
     assert list(victim.rglob("*")) == [victim / "backup", victim / "backup" / "data.txt"]
@@ -292,14 +284,14 @@ def test_oversized_designs_are_refused_before_any_design_is_built(capsys, tmp_pa
 # ------------------------------------------------------------------ disk full, app
 
 
-def test_a_full_disk_gives_one_line_naming_the_path(tmp_path, small):
+def test_a_full_disk_gives_one_line_naming_the_path(tmp_path, small_toml):
     out = tmp_path / "r"
 
     def small_files() -> None:
         signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
         resource.setrlimit(resource.RLIMIT_FSIZE, (2048, 2048))
 
-    done = subprocess.run([sys.executable, "-B", "-m", "sim.cli", "run", str(small), "--out",
+    done = subprocess.run([sys.executable, "-B", "-m", "sim.cli", "run", str(small_toml), "--out",
                            str(out), "--no-dashboard"], cwd=tmp_path, timeout=120,
                           env={**ENV, "KAMSIM_PROGRESS_SECONDS": "3600"},
                           capture_output=True, text=True, preexec_fn=small_files)

@@ -271,12 +271,14 @@ def _marker(kind: str, tmp: Path) -> dict[str, Any]:
 @contextmanager
 def atomic_dir(out: OutDir | Path, kind: str) -> Iterator[Path]:
     """Yield a temporary directory beside the target; on success mark it as a ``kind`` result
-    and put it in place (replacing an earlier marked result only if ``out.replace``).
+    and put it in place (replacing an earlier marked result only if ``out.replace``; a plain
+    path, as library callers give, may replace one). A directory that is not a kamsim result
+    of ``kind``, or one holding files kamsim did not write, is never replaced.
 
     On any error or signal the temporary directory is removed and the target is untouched;
     an ``OSError`` (disk full, read-only) becomes :class:`InputError` naming the path.
     """
-    out = out if isinstance(out, OutDir) else OutDir(Path(out))
+    out = out if isinstance(out, OutDir) else OutDir(Path(out), replace=True)
     target = out.path
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -301,8 +303,11 @@ def _swap(tmp: Path, target: Path, replace: bool, kind: str) -> None:
     """Put ``tmp`` at ``target``; an earlier result there is moved aside, then removed."""
     state = _state(target, kind)
     if state == "foreign" or (state == "ours" and not replace):
-        raise InputError([(str(target), "--out", "appeared while kamsim was writing; "
-                           "the result was not saved")])
+        raise InputError([(str(target), "--out", "exists and is not a kamsim result kamsim "
+                           "may replace; the result was not saved")])
+    if state == "ours" and (foreign := _foreign_files(target, read_marker(target) or {})):
+        raise InputError([(str(target), "--out", "holds files kamsim did not write ("
+                           f"{', '.join(foreign[:3])}); the result was not saved")])
     if state == "free":
         try:
             os.replace(tmp, target)  # onto nothing, or onto an empty directory

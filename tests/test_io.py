@@ -135,3 +135,15 @@ def test_progress_prints_plain_lines_off_a_terminal(capsys, monkeypatch):
     with Progress(4, "compare", "runs") as bar:
         bar.update(4)
     assert capsys.readouterr().err == ""
+
+
+def test_a_plain_path_replaces_only_a_result_without_foreign_files(tmp_path):
+    out = tmp_path / "r"
+    _result(out)
+    _result(out, extra=["b.txt"])  # a library caller's plain path replaces its own result
+    assert (out / "b.txt").exists()
+    (out / "mine.txt").write_text("the user's")
+    with pytest.raises(InputError, match="mine.txt"):
+        _result(out)
+    assert (out / "mine.txt").read_text() == "the user's" and (out / "b.txt").exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["r"]

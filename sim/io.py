@@ -68,8 +68,7 @@ def safe_name(text: str) -> str:
 
 
 def _cannot_write(path: Path, exc: OSError) -> InputError:
-    where = exc.filename if isinstance(exc.filename, str) else str(path)
-    return InputError([(where, "", f"cannot write: {exc.strerror or exc}")])
+    return InputError([(str(path), "", f"cannot write: {exc.strerror or exc}")])
 
 
 def write_with(path: str | Path, write: Callable[[Path], None]) -> None:
@@ -292,6 +291,9 @@ def atomic_dir(out: OutDir | Path, kind: str) -> Iterator[Path]:
             write_json(tmp / MARKER, _marker(kind, tmp))
         except OSError as exc:
             raise _cannot_write(target, exc) from None
+        except InputError as exc:  # a file written inside: name it as it would have been
+            raise InputError([(f.replace(str(tmp), str(target)), k, m)
+                              for f, k, m in exc.problems]) from None
         with _signals_blocked():
             _swap(tmp, target, out.replace, kind)
     except BaseException:

@@ -446,10 +446,11 @@ def _session(spec: SweepSpec, out: Path, design: pd.DataFrame, done: set[int], s
             _drive(backend, _context(spec), _tasks(spec, design, done), writer, report, bar)
         writer.flush()
     except BaseException:
-        writer.flush()  # keep every finished run: resume starts from here
-        report.seconds = time.perf_counter() - start
-        report.ok, report.failed = chunks.count_status(out)
-        _write_status(out, report)
+        with contextlib.suppress(Exception):  # keep every finished run: resume starts here
+            writer.flush()
+            report.seconds = time.perf_counter() - start
+            report.ok, report.failed = chunks.count_status(out)
+            _write_status(out, report)
         print(f"sweep interrupted: {report.ok + report.failed}/{report.total} runs saved in "
               f"{out}; finish with --resume", file=sys.stderr)
         raise

@@ -93,11 +93,12 @@ class WorkerPool:
     def __init__(self, workers: int, preload: Sequence[str] = ()):
         method = "forkserver" if "forkserver" in mp.get_all_start_methods() else "spawn"
         ctx = mp.get_context(method)
-        if method == "forkserver":
-            ctx.set_forkserver_preload(["sim.pool", *preload])
         self.workers = workers
         self._closed = False
         try:
+            if method == "forkserver":
+                ctx.set_forkserver_preload(["sim._forkserver_start", "sim.pool", *preload])
+                _start_forkserver()
             self.executor = ProcessPoolExecutor(workers, mp_context=ctx,
                                                 initializer=_init_worker)
         except BaseException:
@@ -131,6 +132,20 @@ class WorkerPool:
 
     def __exit__(self, kind, value, tb) -> None:
         self.close(cancel=kind is not None)
+
+
+def _start_forkserver() -> None:
+    """Start the forkserver with SIGINT blocked: it and the workers it forks inherit the mask,
+    so a Ctrl-C that reaches the whole terminal group while they start is ignored there (the
+    command handles it) instead of printing a traceback."""
+    from multiprocessing import forkserver, resource_tracker
+
+    resource_tracker.ensure_running()  # first: it unblocks SIGINT after starting its process
+    old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        forkserver.ensure_running()
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, old)
 
 
 def stop_processes(timeout: float = 5.0) -> None:

@@ -86,7 +86,8 @@ def sweep_dir(tmp_path_factory) -> Path:
 def test_no_command_touches_a_users_directory(capsys, tmp_path, user_dir, small_toml,
                                               sweep_dir, monkeypatch):
     monkeypatch.chdir(user_dir)
-    before, sweep_before = user_files(tmp_path), user_files(sweep_dir)
+    before, sweep_before, scen_before = (user_files(tmp_path), user_files(sweep_dir),
+                                         user_files(SCEN))
     commands = [["run", str(small_toml)], ["compare", str(small_toml), str(SCEN / "funnel.toml"),
                                       "--reps", "1", "--workers", "1"],
                 ["analyze", str(sweep_dir)]]
@@ -96,7 +97,14 @@ def test_no_command_touches_a_users_directory(capsys, tmp_path, user_dir, small_
             for force in ([], ["--force"]):
                 assert main([*cmd, "--out", str(out), *force]) == 2, (cmd, out)
                 assert "--out" in one_line(capsys.readouterr().err)
+    spec = tmp_path.parent / f"{tmp_path.name}-spec.toml"
+    spec.write_text(SPEC)
+    for out in (user_dir, Path("."), user_dir / "notes.txt", SCEN):
+        for resume in ([], ["--resume"]):
+            assert main(["sweep", str(spec), "--out", str(out), *resume]) == 2, out
+            assert "--out" in one_line(capsys.readouterr().err)
     assert user_files(tmp_path) == before and user_files(sweep_dir) == sweep_before
+    assert user_files(SCEN) == scen_before
 
 
 def test_default_paths_are_numbered_and_names_stay_under_results(capsys, tmp_path, small_toml,

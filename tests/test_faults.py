@@ -26,7 +26,7 @@ from sim.sweep import read_results, run_sweep
 
 ROOT = Path(__file__).resolve().parents[1]
 SCEN = ROOT / "scenarios"
-ENV = {**os.environ, "KAMSIM_KERNEL": "numpy", "KAMSIM_PROGRESS_SECONDS": "0"}
+ENV = {**os.environ, "KAMSIM_PROGRESS_SECONDS": "0"}
 SPEC = f"""
 name = "../../victim/sweep"
 scenario = "{(SCEN / 'baseline.toml').as_posix()}"

@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.intervals import mean_ci
-from sim import chunks
+from sim.chunks import verify as verify_chunks
 
 __all__ = ["SweepDirError", "Sweep", "load_sweep", "point_summary", "point_means",
            "replication_noise", "indices", "discover", "Discovery"]
@@ -63,7 +63,7 @@ def load_sweep(path: str | Path) -> Sweep:
     parts = list((path / "results").glob("part-*.parquet"))
     if not parts:
         raise SweepDirError("the sweep has no results yet")
-    bad = chunks.verify(path)
+    bad = verify_chunks(path)
     if bad:
         raise SweepDirError(f"{len(bad)} damaged chunk(s), first {bad[0]}; repair with "
                             "`kamsim sweep SPEC --out DIR --resume` (it runs their runs "

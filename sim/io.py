@@ -37,7 +37,7 @@ from typing import Any
 
 import numpy as np
 
-from sim.scenario import InputError
+from sim.errors import InputError
 
 __all__ = ["MARKER", "OUTPUT_ROOT", "NonFiniteError", "OutDir", "atomic_dir", "claim_out",
            "file_sha256", "nan_to_none", "read_marker", "safe_name", "to_json", "write_bytes",

@@ -96,18 +96,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _override(text: str) -> tuple[str, object]:
     """``KEY=VALUE`` -> (key, value), the value read as a TOML value (data, never code)."""
-    import tomllib
+    from sim.inputfiles import ReadError, parse_override
 
-    key, eq, raw = text.partition("=")
-    if not eq or not key.strip():
-        raise argparse.ArgumentTypeError(f"expected KEY=VALUE, got {text!r}")
     try:
-        value = tomllib.loads(f"v = {raw.strip()}")["v"]
-    except tomllib.TOMLDecodeError:
-        raise argparse.ArgumentTypeError(
-            f"{key.strip()}: {raw.strip()!r} is not a TOML value (quote strings: "
-            f"{key.strip()}='\"text\"')") from None
-    return key.strip(), value
+        return parse_override(text)
+    except ReadError as exc:
+        raise argparse.ArgumentTypeError(exc.message) from None
 
 
 def _pos_int(text: str) -> int:

@@ -38,7 +38,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
-    v = sub.add_parser("validate", help="check scenario files")
+    v = sub.add_parser("validate", help="check scenario files and sweep specs")
     v.add_argument("files", nargs="+", type=Path)
 
     r = sub.add_parser("run", help="run one scenario and seed")
@@ -123,12 +123,12 @@ def _nonneg_int(text: str) -> int:
 
 @command("validate")
 def _validate(args: argparse.Namespace) -> int:
-    from sim import scenario
+    from sim import sweepspec
 
     problems = []
-    for f in args.files:
+    for f in args.files:  # scenarios and sweep specs
         try:
-            scenario.load(f)
+            sweepspec.validate_file(f)
         except InputError as exc:
             problems.extend(exc.problems)
     if problems:

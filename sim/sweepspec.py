@@ -15,7 +15,6 @@ import hashlib
 import itertools
 import json
 import math
-import tomllib
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -25,6 +24,7 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, ValidationError
 
 from sim import outcomes, scenario
+from sim.inputfiles import ReadError, read_toml
 from sim.scenario import InputError, set_dotted
 from sim.schema import ParamInfo, iter_params
 
@@ -33,7 +33,9 @@ RESERVED = {"run.seed": "root_seed", "run.weeks": "steps"}
 
 
 class _Block(BaseModel):
-    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+    """Strict: ``replications = "2"`` is a string, not a number (as in scenario files)."""
+
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False, strict=True)
 
 
 class ParameterBlock(_Block):
@@ -125,29 +127,46 @@ class SweepSpec:
 
 
 def load(path: str | Path) -> SweepSpec:
-    """Read and validate a sweep spec; raise :class:`InputError` listing every problem."""
+    """Read and validate a sweep spec; raise :class:`InputError` listing every problem.
+
+    Each part (the base scenario with its overrides, each parameter, the design, the
+    outcomes) is checked even when another is wrong, so one pass reports every mistake.
+    """
     path = Path(path)
     raw = _read(path)
     try:
-        block = SpecFile.model_validate(raw)
+        block: SpecFile | None = SpecFile.model_validate(raw)
     except ValidationError as exc:
-        raise InputError([(str(path), _loc_text(e["loc"]), _message(e))
-                          for e in exc.errors()]) from None
-    base_path = path.parent / block.scenario
-    params = _base_scenario(path, base_path, block.overrides)
-    infos = {p.key: p for p in iter_params(params)}
-    base = params.model_dump(mode="json")
-    steps = block.steps or params.run.weeks
-    problems: list[tuple[str, str, str]] = []
-    factors = [_factor(path, i, b, infos, base, problems)
-               for i, b in enumerate(block.parameters)]
-    problems += _check_design(path, block, factors)
-    problems += _check_outcomes(path, block.outcomes, steps)
-    if problems:
+        block = None
+        problems = [(str(path), _loc_text(e["loc"]), _message(e)) for e in exc.errors()]
+    else:
+        problems = []
+    parts = _Parts.of(raw) if block is None else _Parts.of_block(block)
+    params = None
+    if isinstance(raw.get("scenario"), str) and isinstance(raw.get("overrides", {}), dict):
+        try:
+            params = _base_scenario(path, path.parent / raw["scenario"],
+                                    raw.get("overrides", {}))
+        except InputError as exc:
+            problems += [p for p in exc.problems if p not in problems]
+            params = _without_overrides(path.parent / raw["scenario"])
+    factors: list[Factor | None] = []
+    if params is not None:
+        infos = {p.key: p for p in iter_params(params)}
+        base = params.model_dump(mode="json")
+        factors = [_factor(path, i, b, infos, base, problems) if b is not None else None
+                   for i, b in enumerate(parts.parameters)]
+    steps = parts.steps or (params.run.weeks if params is not None else 5200)
+    if parts.outcomes is not None:
+        problems += _check_outcomes(path, parts.outcomes, steps)
+    if parts.design is not None:
+        problems += _check_design(path, parts.design, factors)
+    if problems or block is None or params is None:
         raise InputError(problems)
     return SweepSpec(
         path=str(path), name=block.name or path.stem, description=block.description,
-        scenario=str(base_path), base=base, factors=tuple(factors),  # type: ignore[arg-type]
+        scenario=str(path.parent / block.scenario), base=base,  # type: ignore[arg-type]
+        factors=tuple(factors),  # type: ignore[arg-type]
         method=block.design.method, samples=block.design.samples, levels=block.design.levels,
         second_order=block.design.second_order, replications=block.replications, steps=steps,
         root_seed=block.root_seed, common_random_numbers=block.common_random_numbers,
@@ -155,16 +174,67 @@ def load(path: str | Path) -> SweepSpec:
         series=tuple(block.outcomes.series), stride=block.outcomes.stride)
 
 
-def _read(path: Path) -> dict[str, Any]:
-    if not path.is_file():
-        raise InputError([(str(path), "", "file not found" if not path.exists()
-                           else "not a file")])
+SPEC_KEYS = ("scenario", "parameters", "design")  # top-level keys no scenario file has
+
+
+def validate_file(path: str | Path) -> str:
+    """Validate a scenario file or a sweep spec (told apart by its keys); return which it was.
+    Raises :class:`InputError` with every problem, as :func:`load` and ``scenario.load``."""
+    path = Path(path)
     try:
-        return tomllib.loads(path.read_bytes().decode("utf-8"))
-    except UnicodeDecodeError:
-        raise InputError([(str(path), "", "not a text (UTF-8) file")]) from None
-    except tomllib.TOMLDecodeError as exc:
-        raise InputError([(str(path), "", f"not valid TOML: {exc}")]) from None
+        raw = read_toml(path)
+    except ReadError:
+        raw = {}  # the loader below reports it
+    if any(k in raw for k in SPEC_KEYS):
+        load(path)
+        return "sweep spec"
+    scenario.load(path)
+    return "scenario"
+
+
+@dataclass
+class _Parts:
+    """The parts of a spec that are valid on their own (None where a part is invalid)."""
+
+    parameters: list[ParameterBlock | None]
+    design: DesignBlock | None
+    outcomes: OutcomesBlock | None
+    steps: int | None
+
+    @classmethod
+    def of_block(cls, b: SpecFile) -> _Parts:
+        return cls(list(b.parameters), b.design, b.outcomes, b.steps)
+
+    @classmethod
+    def of(cls, raw: dict[str, Any]) -> _Parts:
+        params = raw.get("parameters")
+        steps = raw.get("steps")
+        return cls([_valid(ParameterBlock, p) for p in params] if isinstance(params, list)
+                   else [], _valid(DesignBlock, raw.get("design")),
+                   _valid(OutcomesBlock, raw.get("outcomes", {})),
+                   steps if type(steps) is int and 1 <= steps <= 5200 else None)
+
+
+def _without_overrides(base_path: Path):
+    """The base scenario alone, to check the factors when the overrides are wrong."""
+    try:
+        return scenario.load(base_path)
+    except InputError:
+        return None
+
+
+def _valid(model: type[_Block], data: Any) -> Any:
+    try:
+        return model.model_validate(data)
+    except ValidationError:
+        return None
+
+
+def _read(path: Path) -> dict[str, Any]:
+    try:
+        return read_toml(path)
+    except ReadError as exc:
+        raise InputError([(str(path), "", exc.message)]) from None
 
 
 def _base_scenario(spec: Path, base_path: Path, overrides: dict[str, Any]):
@@ -172,12 +242,12 @@ def _base_scenario(spec: Path, base_path: Path, overrides: dict[str, Any]):
            for k in overrides if k in RESERVED]
     if bad:
         raise InputError(bad)
-    if not base_path.is_file():
-        raise InputError([(str(spec), "scenario", f"file not found: {base_path}")])
     try:
         return scenario.load(base_path, overrides=overrides)
     except InputError as exc:
-        raise InputError([_blame_override(spec, p, overrides) for p in exc.problems]) from None
+        raise InputError([(str(spec), "scenario", msg) if (file, key) == (str(base_path), "")
+                          else _blame_override(spec, (file, key, msg), overrides)
+                          for file, key, msg in exc.problems]) from None
 
 
 def _blame_override(spec: Path, problem: tuple[str, str, str],
@@ -303,8 +373,8 @@ def apply(base: dict, values: dict[str, Any], *, file: str = "<sweep>"):
     return scenario.validate(data, default_file=file)
 
 
-def _check_design(path: Path, block: SpecFile, factors: list[Factor | None]) -> list:
-    d, bad = block.design, []
+def _check_design(path: Path, d: DesignBlock, factors: list[Factor | None]) -> list:
+    bad = []
     if d.method != "factorial":
         bad += [(str(path), f"parameters[{i}].levels", f"a {d.method} design samples within "
                  "'bounds'; 'levels' are for factorial designs")

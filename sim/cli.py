@@ -12,6 +12,7 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from sim.finite import NonFiniteState
 from sim.scenario import InputError, format_problem
 
 EXIT_OK, EXIT_INTERNAL, EXIT_INPUT = 0, 1, 2
@@ -140,12 +141,13 @@ def _validate(args: argparse.Namespace) -> int:
 
 @command("run")
 def _run(args: argparse.Namespace) -> int:
-    from sim import run, scenario
+    from sim import run, scenario, size
 
     params = scenario.load(args.file, overrides=dict(args.overrides))
     if args.lang == "zh" and not args.no_dashboard:
         _require_cjk_font(args.file)
     params = run.with_overrides(params, seed=args.seed, steps=args.steps)
+    size.check(params, file=str(args.file))
     out = args.out or run.default_out_dir(params, params.run.seed)
     _check_writable(out)
     with run.progress_bar(params.run.weeks, params.name) as bar:
@@ -247,6 +249,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         for problem in exc.problems:
             print(format_problem(*problem), file=sys.stderr)
         return EXIT_INPUT
+    except NonFiniteState as exc:  # a run overflowed: one line naming week and quantity
+        print(f"kamsim: {exc}", file=sys.stderr)
+        return EXIT_INTERNAL
     except BrokenPipeError:  # output piped into `head`
         return EXIT_OK
     except KeyboardInterrupt:

@@ -17,7 +17,7 @@ from typing import Any
 import mesa
 import numpy as np
 
-from sim import batch
+from sim import batch, finite, size
 from sim.agents import Customer, Supplier
 from sim.kernels import adapt, costs, demand, fused, lifecycle, prices, tender
 from sim.kernels.books import supplier_books
@@ -64,10 +64,8 @@ class MarketModel(CustomerWeek, mesa.Model):
         self.focal = params.focal_index
         self.supplier_names = [s.name for s in params.suppliers]
         self._init_market()
-        expected_entrants = sum(s.entry_per_year for s in params.segments.values()) * (
-            params.run.weeks / 52)
-        self.pop = Population(self.n_sup, self.n_mat,
-                              cap=params.run.customers + int(1.5 * expected_entrants) + 16)
+        size.check(params, file=params.name)  # refuse before allocating what cannot fit
+        self.pop = Population(self.n_sup, self.n_mat, cap=size.capacity_rows(params))
         self._init_suppliers()
         self._init_customers(params.run.customers, customer_agents)
         self.recorder = Recorder(self) if record else None
@@ -239,6 +237,7 @@ class MarketModel(CustomerWeek, mesa.Model):
         self._breach_retender(breach)        # a breach of trust puts a contract out to tender
         if (self.week + 1) % QUARTER == 0:
             self._quarterly_review()
+        finite.check_week(self, books)       # an overflow stops the run, naming week and quantity
         if self.recorder is not None:
             self.recorder.collect(self, books, transitions)
         self.week += 1

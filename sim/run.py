@@ -18,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from pydantic import ValidationError
 
 from sim.model import MarketModel
 from sim.params import STAGES, Scenario
@@ -30,8 +31,13 @@ Tables = dict[str, pd.DataFrame]
 def with_overrides(params: Scenario, *, seed: int | None = None,
                    steps: int | None = None) -> Scenario:
     """A copy of ``params`` with the run's seed and length replaced where given."""
-    run = params.run.model_copy(update={k: v for k, v in (("seed", seed), ("weeks", steps))
-                                        if v is not None})
+    given = {k: v for k, v in (("seed", seed), ("weeks", steps)) if v is not None}
+    try:  # validated: --steps and --seed obey the bounds a file's run.weeks and run.seed do
+        run = type(params.run).model_validate({**params.run.model_dump(), **given})
+    except ValidationError as exc:
+        flag = {"seed": "--seed", "weeks": "--steps"}
+        raise InputError([(flag.get(str(e["loc"][0]), "--steps"), f"run.{e['loc'][0]}",
+                           e["msg"]) for e in exc.errors()]) from None
     return params.model_copy(update={"run": run})
 
 
@@ -40,10 +46,11 @@ def simulate(params: Scenario, *, seed: int | None = None, steps: int | None = N
     """Run a scenario; return the final model and its tables."""
     params = with_overrides(params, seed=seed, steps=steps)
     model = MarketModel(params)
-    for _ in range(params.run.weeks):
-        model.step()
-        if progress is not None:
-            progress(1)
+    with np.errstate(over="ignore", invalid="ignore"):  # sim.finite reports an overflow
+        for _ in range(params.run.weeks):
+            model.step()
+            if progress is not None:
+                progress(1)
     return model, model.recorder.tables(model)
 
 
@@ -69,10 +76,15 @@ def summarize(model: MarketModel, tables: Tables) -> dict:
             "customers_by_stage": {st: int(stages.get(st, 0)) for st in STAGES},
             "annual_retention": _ratio(r["retained"].sum(), r["customers_start"].sum()),
             "key_account_retention": _ratio(r["key_retained"].sum(), r["key_start"].sum()),
-            "top20_revenue_share": top_share(model.pop.rev52[:, s]),
+            "top20_revenue_share": _finite(top_share(model.pop.rev52[:, s])),
             "pool_health": _ratio(flows_in, flows_out),
         }
     return out
+
+
+def _finite(x: float) -> float | None:
+    """``x``, or None (JSON null) where it is undefined (NaN)."""
+    return float(x) if np.isfinite(x) else None
 
 
 def _ratio(a: float, b: float) -> float | None:
@@ -120,7 +132,8 @@ def write_tables(directory: Path, tables: Tables) -> None:
 
 
 def write_json(path: Path, data: dict) -> None:
-    path.write_text(json.dumps(data, indent=2, default=_json_default, ensure_ascii=False))
+    path.write_text(json.dumps(data, indent=2, default=_json_default, ensure_ascii=False,
+                               allow_nan=False))
 
 
 def _json_default(x: object) -> object:

@@ -103,6 +103,7 @@ def _load_chain(path: Path, chain: tuple[Path, ...],
         cycle = " -> ".join(p.name for p in (*chain, resolved))
         raise InputError([(str(path), "extends", f"extends cycle: {cycle}")])
     raw = _read_toml(path, referrer)
+    _no_repeated_suppliers(raw, str(path))
     parent_ref = raw.pop("extends", None)
     own_origin = {loc: str(path) for loc in _leaf_locs(raw)}
     if parent_ref is None:
@@ -113,6 +114,19 @@ def _load_chain(path: Path, chain: tuple[Path, ...],
     parent, origin = _load_chain(parent_path, (*chain, resolved), referrer=str(path))
     origin.update(own_origin)
     return _merge(parent, raw), origin
+
+
+def _no_repeated_suppliers(raw: dict, file: str) -> None:
+    """One file lists each supplier once (a second entry would silently merge into the first)."""
+    entries = raw.get("suppliers")
+    names = [e.get("name") for e in entries if isinstance(e, dict)] \
+        if isinstance(entries, list) else []
+    seen: set = set()
+    for name in names:
+        if isinstance(name, str) and name in seen:
+            raise InputError([(file, f"suppliers[{name}].name", "this supplier is listed twice "
+                               "in this file; give each supplier once")])
+        seen.add(name)
 
 
 def _merge(base: dict, over: dict) -> dict:

@@ -133,7 +133,9 @@ def load(path: str | Path) -> SweepSpec:
         series=tuple(block.outcomes.series), stride=block.outcomes.stride)
 
 
-SPEC_KEYS = ("scenario", "parameters", "design")  # top-level keys no scenario file has
+# top-level keys no scenario file has
+SPEC_KEYS = ("scenario", "parameters", "design", "replications", "root_seed", "steps",
+             "common_random_numbers", "chunk_size", "outcomes", "overrides")
 
 
 def validate_file(path: str | Path) -> str:
@@ -147,7 +149,7 @@ def validate_file(path: str | Path) -> str:
     if any(k in raw for k in SPEC_KEYS):
         load(path)
         return "sweep spec"
-    scenario.load(path)
+    size.check(scenario.load(path), file=str(path))
     return "scenario"
 
 

@@ -128,7 +128,7 @@ def make_plan(files: Sequence[str | Path], *, reps: int = DEFAULT_REPS,
         except FontMissing as exc:
             problems.append((str(files[0]), "--lang", str(exc)))
     if problems:
-        raise InputError(problems)
+        raise InputError(list(dict.fromkeys(problems)))  # (--steps is blamed once)
     return Plan(files=files, names=tuple(names), seeds=tuple(crn_seeds(seed, reps)),
                 root_seed=seed, steps=steps, lang=lang,
                 out=Path(out) if out is not None else default_out(names),

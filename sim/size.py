@@ -24,7 +24,7 @@ from sim.params import MATERIALS, Scenario
 from sim.population import RING, SPEC
 from sim.scenario import InputError
 
-BASE_BYTES = 320 << 20         # interpreter, numpy/pandas/numba and the model's small arrays
+BASE_BYTES = 320 << 20         # interpreter, numpy/pandas and the model's small arrays
 TEMPORARY_FACTOR = 2.0         # the week's (rows x suppliers) temporaries; growth by doubling
 SNAPSHOT_ROW_BYTES = 2 * 14 * 8  # 14 columns of <= 8 bytes, kept and then built into a table
 CHANGE_BYTES = 2 * 5 * 8       # a stage change: 5 columns, kept and then built into a table

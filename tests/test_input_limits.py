@@ -22,9 +22,6 @@ from sim.population import Population
 from sim.scenario import InputError
 from sim.schema import iter_params
 
-pytestmark = pytest.mark.usefixtures("numpy_kernel")
-
-
 # ----------------------------------------------------------------------- bounds
 
 

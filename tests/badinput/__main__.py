@@ -10,7 +10,6 @@ from pathlib import Path
 from tests.badinput.corpus import all_cases, check
 
 os.environ.setdefault("KAMSIM_MAX_MEMORY", "4G")
-os.environ.setdefault("KAMSIM_KERNEL", "numpy")
 start = time.perf_counter()
 cases = all_cases()
 tally: collections.Counter = collections.Counter()

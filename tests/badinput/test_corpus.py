@@ -23,7 +23,6 @@ GROUPS = sorted({c.name.split(":")[0] if c.kind not in ("set", "steps") else "--
 def _small_memory_cap(monkeypatch):
     # A fixed cap, so that 'run.customers = 2000000' is refused on any machine.
     monkeypatch.setenv("KAMSIM_MAX_MEMORY", "4G")
-    monkeypatch.setenv("KAMSIM_KERNEL", "numpy")
 
 
 def _group(case: corpus.Case) -> str:

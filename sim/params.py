@@ -46,6 +46,7 @@ SALARY = Limit(1e7, "1e7 CNY/year, about thirty loaded salaries")
 BUDGET = Limit(1e9, "1e9 CNY/year, above the focal company's annual profit")
 EACH = Limit(1e6, "1e6 CNY per visit, call or intervention")
 CAPEX = Limit(1e6, "1e6 CNY per t/week and year, 250 times the default")
+RUN_WEEKS = Limit(5200, "a century of weeks; recorder tables grow with the weeks")
 WEEKS = Limit(5200, "the longest run (run.weeks <= 5200)")
 RAMP = Limit(520, "ten years")
 PRESENCE_LO = Limit(0.01, "a hundredth of an average supplier's weight")
@@ -136,7 +137,7 @@ class Mix(Strict):
 
 
 class RunParams(Strict):
-    weeks: int = P(260, unit="week", source="five-year strategy horizon", ge=1, le=WEEKS.value)
+    weeks: int = P(260, unit="week", source="five-year strategy horizon", ge=1, le=RUN_WEEKS)
     seed: int = P(1, unit="-", source="any", ge=0, le=SEED)
     customers: int = P(1000, unit="customers", source="issue 2: about 1,000 customers", ge=1,
                        le=2_000_000)

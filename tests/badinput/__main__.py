@@ -7,7 +7,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from tests.badinput.corpus import all_cases, check
+from tests.badinput.corpus import all_cases
+from tests.badinput.runner import check
 
 os.environ.setdefault("KAMSIM_MAX_MEMORY", "4G")
 start = time.perf_counter()

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.badinput import corpus
+from tests.badinput import corpus, runner
 
 CASES = corpus.all_cases()
 GROUPS = sorted({c.name.split(":")[0] if c.kind not in ("set", "steps") else "--set"
@@ -35,7 +35,7 @@ def test_corpus_is_clean(group, tmp_path):
     assert cases
     not_clean = []
     for case in cases:  # one tree, each case writing the files it reads over it
-        not_clean += [f"{case.name}: {w}" for w in corpus.check(case, tmp_path)]
+        not_clean += [f"{case.name}: {w}" for w in runner.check(case, tmp_path)]
     assert not not_clean, f"{len(not_clean)} of {len(cases)} not clean:\n" + "\n".join(
         not_clean[:40])
 
@@ -55,11 +55,11 @@ def test_the_judge_catches_a_bad_outcome(tmp_path):
     """The checker itself: a wrong exit, a traceback, a line without the file are reported."""
     case = corpus.Case("x", "nan", "scenarios/baseline.toml", "error", "run.weeks")
     path = str(tmp_path / case.target)
-    assert corpus.judge(case, tmp_path, 2, "", f"{path}: run.weeks: bad\n") == []
-    assert corpus.judge(case, tmp_path, 0, "", "")            # exit 0 where 2 was due
-    assert corpus.judge(case, tmp_path, 2, "", "Traceback (most recent call last):\n")
-    assert corpus.judge(case, tmp_path, 2, "", "run.weeks: bad\n")   # no file named
-    assert corpus.judge(case, tmp_path, 2, "", f"{path}: run.seed: bad\n")  # wrong key
+    assert runner.judge(case, tmp_path, 2, "", f"{path}: run.weeks: bad\n") == []
+    assert runner.judge(case, tmp_path, 0, "", "")            # exit 0 where 2 was due
+    assert runner.judge(case, tmp_path, 2, "", "Traceback (most recent call last):\n")
+    assert runner.judge(case, tmp_path, 2, "", "run.weeks: bad\n")   # no file named
+    assert runner.judge(case, tmp_path, 2, "", f"{path}: run.seed: bad\n")  # wrong key
 
 
 SUBPROCESS = ["scenarios/baseline.toml:segments.tier2.size_median:huge",
@@ -73,7 +73,7 @@ SUBPROCESS = ["scenarios/baseline.toml:segments.tier2.size_median:huge",
 def test_through_the_installed_script(name, tmp_path):
     """The same cases through a real process: exit code and stderr as in-process, no hang."""
     case = next(c for c in CASES if c.name == name)
-    target = corpus.write_case(case, tmp_path)
+    target = runner.write_case(case, tmp_path)
     kamsim = Path(sys.executable).with_name("kamsim")
     if case.command == "run":
         argv = ["run", str(target), "--out", str(tmp_path / "out"), *case.args]
@@ -82,5 +82,5 @@ def test_through_the_installed_script(name, tmp_path):
     proc = subprocess.run([str(kamsim), *argv], capture_output=True, text=True, timeout=60,
                           env={"PATH": "/usr/bin:/bin", "KAMSIM_MAX_MEMORY": "4G"})
     assert proc.returncode == 2, proc.stderr
-    assert corpus.judge(case, tmp_path, proc.returncode, proc.stdout, proc.stderr) == []
+    assert runner.judge(case, tmp_path, proc.returncode, proc.stdout, proc.stderr) == []
     assert not (tmp_path / "out").exists()

@@ -1,8 +1,9 @@
 """Scenario files: TOML in, a validated :class:`sim.params.Scenario` out.
 
-Owns reading files (never executing them), ``extends`` chains (a scenario as overrides of
-another), merging, and turning every validation problem into a ``FILE: dotted.key: message``
-line with the nearest valid key suggested for a misspelt one.
+Owns loading scenario files (read as data by ``sim.inputfiles``: regular files only),
+``extends`` chains (a scenario as overrides of another), merging, dotted-key overrides, and
+turning every validation problem into a ``FILE: dotted.key: message`` line with the nearest
+valid key (or supplier name) suggested for a misspelt one.
 
 Merge rules for ``extends``: tables merge key by key; ``[[suppliers]]`` entries merge by
 ``name`` (a child entry with a parent's name overrides that supplier's keys, a new name adds a

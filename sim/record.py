@@ -61,15 +61,6 @@ def weekly_stats(old: np.ndarray, new: np.ndarray, exits: np.ndarray,
             "changes": (rows, cols, old[rows, cols], new[rows, cols])}
 
 
-def top_share(revenue: np.ndarray, top: float = 0.2) -> float:
-    """Share of revenue from the top ``top`` fraction of paying customers."""
-    r = np.sort(revenue[revenue > 0])[::-1]
-    if r.size == 0:
-        return float("nan")
-    k = max(1, int(np.ceil(top * r.size)))
-    return float(r[:k].sum() / r.sum())
-
-
 class Recorder:
     """Collects one run's outputs; ``tables()`` returns them as DataFrames."""
 
@@ -117,7 +108,7 @@ class Recorder:
         mk["delivered_t"][t] = model.last_delivered.sum(0)
         mk["ev_share"][t] = model.ev
         self._transitions(t, *stats["changes"], transitions["exits"], pop.n)
-        if (t + 1) % 13 == 0:
+        if (t + 1) % 13 == 0 or t + 1 == len(self.sup["price"]):  # quarter ends, run's end
             self.snapshots.append(self._snapshot(model))
         if (t + 1) % 52 == 0:
             self._retention(model, (t + 1) // 52)

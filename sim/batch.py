@@ -25,7 +25,6 @@ if TYPE_CHECKING:
     from sim.agents import Supplier
     from sim.model import MarketModel
 
-EPS = 1e-9
 
 # decision -> (seam, its plain default policy, the strategy hooks that change the decision)
 HOOKS: dict[str, tuple[str | None, type | None, tuple[str, ...]]] = {

@@ -1,7 +1,8 @@
 """Many runs of several scenarios on common random numbers -> stacked tables and a report.
 
-``kamsim compare`` runs every scenario ``reps`` times with the same list of seeds (child ``r``
-of ``numpy.random.SeedSequence(root).spawn(reps)`` for replication ``r`` of every scenario),
+``kamsim compare`` runs every scenario ``reps`` times with the same list of seeds
+(:func:`sim.seeds.replicate_seed` of the root and ``r`` for replication ``r`` of every
+scenario, the seed a sweep gives replicate ``r``),
 so scenario differences are paired by replication. Runs go to a process pool; each returns
 only the compact tables the report needs. Results do not depend on the number of workers:
 they are put back in scenario order, then replication order.
@@ -29,6 +30,7 @@ import numpy as np
 import pandas as pd
 
 from sim.scenario import InputError
+from sim.seeds import replicate_seeds
 
 __all__ = ["DEFAULT_REPS", "DEFAULT_ROOT_SEED", "TABLES", "Plan", "crn_seeds", "make_plan",
            "run_one", "run_all", "discount_rates", "write", "compare"]
@@ -67,8 +69,8 @@ class Plan:
 
 
 def crn_seeds(root: int, reps: int) -> list[int]:
-    """Model seeds of replications 0..reps-1: child r of ``SeedSequence(root).spawn(reps)``."""
-    return [int(s.generate_state(1)[0]) for s in np.random.SeedSequence(root).spawn(reps)]
+    """Model seeds of replications 0..reps-1 (:func:`sim.seeds.replicate_seeds`)."""
+    return replicate_seeds(root, reps)
 
 
 def default_out(names: Sequence[str]) -> Path:

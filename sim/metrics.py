@@ -31,13 +31,11 @@ from typing import Literal
 
 import numpy as np
 
-__all__ = ["EPS", "WEEKS_PER_YEAR", "HEALTH_WINDOW", "HEALTH_CAP", "REFILL_LEVEL",
+__all__ = ["WEEKS_PER_YEAR", "HEALTH_WINDOW", "HEALTH_CAP", "REFILL_LEVEL",
            "RESERVOIR_SHARE", "FUNNEL_SHARE", "VERDICT_RULE", "TOP_SHARE", "Verdict",
            "health_ratio", "pool_health", "refills", "verdict", "top_share", "retention",
            "clv", "npv", "base_change"]
 
-EPS = 1e-9
-"""Tolerance below which a quantity (tonnes, revenue, weights) counts as zero."""
 WEEKS_PER_YEAR = 52
 HEALTH_WINDOW = WEEKS_PER_YEAR
 """Pool health reads the run's last year (the launch transient of docs/ODD.md section 5)."""

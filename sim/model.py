@@ -35,10 +35,10 @@ from sim.setup import (
     seed_history,
 )
 from sim.streams import spawn_streams
+from sim.tolerance import EPS
 from sim.week import CustomerWeek
 
 QUARTER = 13
-EPS = 1e-9
 
 
 class MarketModel(CustomerWeek, mesa.Model):

@@ -24,8 +24,7 @@ import mesa
 import numpy as np
 
 from sim.kernels.lifecycle import GENERAL, KEY, POTENTIAL
-
-EPS = 1e-9
+from sim.tolerance import EPS
 
 
 class RefSupplier(mesa.Agent):

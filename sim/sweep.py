@@ -37,6 +37,7 @@ import pyarrow.parquet as pq
 
 from sim import sweepspec
 from sim.scenario import InputError
+from sim.seeds import replicate_seed
 from sim.sweepspec import SweepSpec
 
 OWN_NAMES = {"sweep.json", "design.parquet", "status.json", "results", "series", ".lock"}
@@ -101,15 +102,12 @@ def run_id(point: int, replicate: int) -> str:
 
 
 def run_seed(root: int, point: int, replicate: int, common: bool = True) -> int:
-    """The model seed of a run, from ``SeedSequence(root).spawn``.
+    """The model seed of a run (:func:`sim.seeds.replicate_seed`).
 
-    With common random numbers (the default) replicate ``r`` of every point uses the same
-    stream, child ``r`` of ``SeedSequence(root).spawn(replications)``; otherwise child ``r``
-    of child ``p``. ``SeedSequence(root, spawn_key=k)`` is that child, built directly.
+    With common random numbers (the default) replicate ``r`` of every point uses the seed
+    ``compare`` gives replication ``r``; otherwise each point has its own streams.
     """
-    key = (replicate,) if common else (point, replicate)
-    state = np.random.SeedSequence(root, spawn_key=key).generate_state(1, np.uint64)[0]
-    return int(state >> np.uint64(1))
+    return replicate_seed(root, replicate, None if common else point)
 
 
 def execute(ctx: RunContext, task: RunTask) -> dict[str, Any]:

@@ -15,8 +15,7 @@ import numpy as np
 from sim.kernels import adapt, choice, fulfil, fused, lifecycle
 from sim.kernels.lifecycle import BUYING, KEY, NONE, POTENTIAL
 from sim.population import RING
-
-EPS = 1e-9
+from sim.tolerance import EPS
 
 
 class CustomerWeek:

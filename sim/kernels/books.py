@@ -13,8 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim.kernels.fused import _max, _pairwise, nb
-
-EPS = 1e-9
+from sim.tolerance import EPS
 
 
 def _jit(fn):

@@ -35,13 +35,14 @@ import os
 
 import numpy as np
 
+from sim.tolerance import EPS
+
 try:  # numba is a dependency, but the numpy path must keep working without it
     import numba as nb
 except ImportError:  # pragma: no cover
     nb = None
 
 NONE, PROSPECT, POTENTIAL, GENERAL, KEY, SUNSET, LOST = -1, 0, 1, 2, 3, 4, 5
-EPS = 1e-9
 RING = 52
 
 
@@ -1033,7 +1034,7 @@ def week(model, bad_debt: np.ndarray, breach: np.ndarray
         first = np.zeros((M, S))
         first_round_pass(*common, fill, fill_p, fill_r, first, ws.buf, ws.ibuf, ws.bbuf)
     spare = avail - first
-    spare_ok = (spare > 1e-9).astype(np.float64)
+    spare_ok = (spare > EPS).astype(np.float64)
     # pass 3: spill
     if full:  # nothing spills: the second-round fills are never read (all 1.0 here)
         fill2 = fill2_p = fill2_r = np.ones((M, S))

@@ -67,7 +67,7 @@ def test_reference_agrees_with_vectorised_step(case):
     else:
         n, s = map(int, case.split("x"))
         params = scaled(n, s, weeks=30)
-    model = MarketModel(params, kernel="numpy")
+    model = MarketModel(params)
     for _ in range(14):  # past a quarter: key accounts, contracts and shortages in play
         model.step()
     ref, seen = one_week_both(model)

@@ -48,7 +48,7 @@ SPEC: dict[str, tuple[type, str, float]] = {
     "spell_key": (np.bool_, "c", 0),       # ... ever a key account
     "aware": (np.bool_, "r", 0),
     "loyalty": (np.float64, "r", 0),
-    "satisfaction": (np.float64, "r", 0.7),  # prior before any purchase
+    "satisfaction": (np.float64, "r", 0),  # set on entry: adaptation.initial_satisfaction
     "share": (np.float64, "r", 0),         # share of wallet delivered this week
     "tenure": (np.int32, "r", 0),          # weeks in the current buying spell
     "weeks_since": (np.int32, "r", 0),     # weeks since the last purchase

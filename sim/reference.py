@@ -186,7 +186,7 @@ class RefCustomer(mesa.Agent):
                 m.care_recovery[s] if covered and target > self.satisfaction[s] else 1.0)
             if ordered > EPS:
                 self.satisfaction[s] += rate * (target - self.satisfaction[s])
-                self.delivery[s] += 0.1 * (fill - self.delivery[s])
+                self.delivery[s] += a.delivery_smoothing * (fill - self.delivery[s])
             visit = got / wallet if wallet > EPS else 0.0
             self.share[s] = visit
             w, tol = a.payoff_satisfaction_weight, a.satisfaction_tolerance

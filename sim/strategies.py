@@ -267,7 +267,7 @@ class DevelopmentStrategy(Strategy):
         weight = None
         if self.p.targeted:
             recent = pop.entry_week >= model.week - 52
-            weight = pop.size * np.where(recent, 3.0, 1.0)
+            weight = pop.size * np.where(recent, self.p.recent_entry_weight, 1.0)
         extra = model.draw_unaware(s, expected, weight=weight)
         return np.union1d(rows, extra)
 

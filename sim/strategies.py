@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.kernels.lifecycle import KEY, POTENTIAL, PROSPECT, SUNSET
+from sim.metrics import WEEKS_PER_YEAR
 from sim.params import (
     DedicatedTeam,
     DemandForecasting,
@@ -31,8 +32,6 @@ from sim.policies import top_k_mask
 
 if TYPE_CHECKING:
     from sim.model import MarketModel
-
-WEEKS_PER_YEAR = 52.0
 
 
 class Strategy:

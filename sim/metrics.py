@@ -43,15 +43,18 @@ HEALTH_CAP = 10.0
 """Upper bound of pool health: won without losing reads as this, never as infinity."""
 REFILL_LEVEL = 1.0
 """A pool refills when pool health >= this: every customer lost or exited is replaced."""
-RESERVOIR_SHARE = 0.8
-FUNNEL_SHARE = 0.2
+RESERVOIR_SHARE = 2 / 3
+"""A reservoir: the pool refills in at least two replications of three."""
+FUNNEL_SHARE = 1 / 3
+"""A funnel: the pool refills in at most one replication of three."""
 TOP_SHARE = 0.2
 
 VERDICT_RULE = (
     "A replication's pool refills when, over the run's last year, the focal supplier wins at "
     "least as many customers as it loses or sees leave the market (pool health ≥ 1). A "
-    "strategy leaves a reservoir when its pool refills in at least 80 % of replications, a "
-    "funnel when it refills in at most 20 %; in between the verdict is inconclusive.")
+    "strategy leaves a reservoir when its pool refills in at least two replications of three, "
+    "a funnel when it refills in at most one of three; in between the verdict is "
+    "inconclusive.")
 """The verdict rule in words, for the report, the app and the docs to print."""
 
 

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from sim import metrics
 from sim.metrics import WEEKS_PER_YEAR
 
 __all__ = [
@@ -122,16 +123,13 @@ def active_at(spells: pd.DataFrame, step: int) -> pd.Series:
 
 
 def hazard_retention(spells: pd.DataFrame) -> float:
-    """Share of relationships kept over a year, from spells, assuming a constant hazard.
-
-    retention = exp(−52 × events / exposure weeks in the run); both losses to competitors
-    and customers leaving the market count as events. NaN when there is no exposure. Less
-    noisy than the cohort figure `sim.metrics.retention` for small groups and short runs.
+    """Share of relationships kept over a year, from spells, assuming a constant hazard:
+    `sim.metrics.hazard_retention` of the events and the exposure in the run (both losses to
+    competitors and customers leaving the market count as events). NaN when there is no
+    exposure. Less noisy than the cohort figure `sim.metrics.retention` for small groups and
+    short runs.
     """
     if len(spells) == 0:
         return math.nan
-    weeks = float(exposure_weeks(spells).sum())
-    if weeks <= 0:
-        return math.nan
-    n_events = float(spells["event"].astype(bool).sum())
-    return math.exp(-WEEKS_PER_YEAR * n_events / weeks)
+    years = float(exposure_weeks(spells).sum()) / WEEKS_PER_YEAR
+    return float(metrics.hazard_retention(float(spells["event"].astype(bool).sum()), years))

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.survival import WEEKS_PER_YEAR, exposure_weeks
-from sim.metrics import clv
+from sim.metrics import clv, hazard_retention
 
 __all__ = ["clv", "clv_by_segment"]
 
@@ -49,7 +49,7 @@ def clv_by_segment(
     )
     years = g["exposure_years"].where(g["exposure_years"] > 0)
     g["margin_per_year"] = g["margin"] / years
-    g["retention"] = np.exp(-g["events"] / years)
+    g["retention"] = hazard_retention(g["events"].to_numpy(), g["exposure_years"].to_numpy())
     g["clv"] = clv(g["margin_per_year"], g["retention"].fillna(0.0), discount_rate)
     g.loc[years.isna(), "clv"] = np.nan
     return g.reset_index()[cols]

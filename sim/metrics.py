@@ -13,7 +13,8 @@ Figures owned here:
   from the per-replication pool health, with the share of replications whose pool refills;
 - **top-20 % revenue share** (:func:`top_share`);
 - **annual retention** and **key-account retention** (:func:`retention`), one definition for
-  both (the cohort kept from one year boundary to the next);
+  both (the cohort kept from one year boundary to the next), and the **hazard retention** of
+  the CLV (:func:`hazard_retention`), a figure of another name;
 - **customer lifetime value** (:func:`clv`) and the **net present value** of a weekly cash flow
   (:func:`npv`), both with the scenario's ``finance.discount_rate``;
 - **base change** (:func:`base_change`), the relative change of the customer count.
@@ -34,7 +35,7 @@ import numpy as np
 __all__ = ["WEEKS_PER_YEAR", "HEALTH_WINDOW", "HEALTH_CAP", "REFILL_LEVEL",
            "RESERVOIR_SHARE", "FUNNEL_SHARE", "VERDICT_RULE", "TOP_SHARE", "Verdict",
            "health_ratio", "pool_health", "refills", "verdict", "top_share", "retention",
-           "clv", "npv", "base_change"]
+           "hazard_retention", "clv", "npv", "base_change"]
 
 WEEKS_PER_YEAR = 52
 HEALTH_WINDOW = WEEKS_PER_YEAR
@@ -157,6 +158,19 @@ def retention(start: Iterable[float] | np.ndarray, kept: Iterable[float] | np.nd
     """
     s = float(np.sum(np.asarray(start, dtype=float)))
     return float(np.sum(np.asarray(kept, dtype=float)) / s) if s > 0 else math.nan
+
+
+def hazard_retention(events: float | np.ndarray,
+                     exposure_years: float | np.ndarray) -> float | np.ndarray:
+    """Share of relationships kept over a year at a constant hazard: exp(−events ÷ exposure
+    years), events being losses to competitors and exits from the market. NaN without
+    exposure. A different figure from :func:`retention` (the CLV's retention, stabler for small
+    groups)."""
+    e = np.asarray(events, dtype=float)
+    y = np.asarray(exposure_years, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        r = np.where(y > 0, np.exp(-e / np.where(y > 0, y, 1.0)), np.nan)
+    return float(r) if r.ndim == 0 else r
 
 
 def clv(margin_per_year: float | np.ndarray, retention_rate: float | np.ndarray,

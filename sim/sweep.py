@@ -8,7 +8,7 @@ and ``status.json`` (counts and throughput of the last session).
 
 Reproducible by construction: a run is a pure function of its point's values and its seed; run
 ``r`` of point ``p`` has id ``p{p:06d}-r{r:03d}`` and its seed from
-``SeedSequence(root_seed).spawn(...)`` (see :func:`run_seed`), so results do not depend on the
+:mod:`sim.seeds` (see :func:`run_seed`), so results do not depend on the
 backend or the number of workers. Results are written in chunks (temporary file, fsync,
 rename) as runs complete; a rerun with ``resume=True`` skips the runs already on disk.
 """

@@ -17,6 +17,7 @@ from sim.metrics import HEALTH_CAP, Verdict, health_ratio
 from sim.metrics import base_change as relative_change
 
 __all__ = ["pool_health", "base_change", "diagnose"]
+
 RUN_KEYS = ("scenario", "rep", "seed", "supplier")
 
 

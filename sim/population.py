@@ -18,6 +18,7 @@ import numpy as np
 from sim.kernels.lifecycle import NONE
 
 RING = 52
+WEEKS_SINCE_CAP = 10_000  # weeks since the last purchase are counted up to this (structural)
 
 # name -> (dtype, per "c"ustomer / "cm" customer x material / "r"elationship / "ring", fill)
 SPEC: dict[str, tuple[type, str, float]] = {

@@ -12,7 +12,7 @@ import numpy as np
 
 from sim.kernels.lifecycle import GENERAL, KEY, NONE, POTENTIAL, PROSPECT
 from sim.params import SEGMENTS, Scenario
-from sim.population import RING, Population
+from sim.population import RING, WEEKS_SINCE_CAP, Population
 
 
 def weekly_hazard(annual: np.ndarray | float) -> np.ndarray:
@@ -88,7 +88,7 @@ def draw_customers(pop: Population, rows: slice, seg: np.ndarray, week: int,
     aware = rank < np.minimum(table["awareness"][seg], n_sup)[:, None]
     p["aware"][rows] = aware
     p["stage"][rows] = NONE  # the week's lifecycle step records none -> prospect (an inflow)
-    p["weeks_since"][rows] = 10_000
+    p["weeks_since"][rows] = WEEKS_SINCE_CAP
 
 
 def initial_loyalty(aware: np.ndarray, presence: np.ndarray, j_ref: float,
@@ -120,7 +120,7 @@ def seed_history(pop: Population, weekly_vol: np.ndarray, weekly_rev: np.ndarray
     drawn = np.minimum(rng.geometric(1.0 / mean_tenure_weeks, size=buying.shape),
                        max_tenure_weeks)
     pop.tenure[:] = np.where(buying, drawn, 0)
-    pop.weeks_since[:] = np.where(buying, 0, 10_000)
+    pop.weeks_since[:] = np.where(buying, 0, WEEKS_SINCE_CAP)
 
 
 def initial_stages(pop: Population, key_ok: np.ndarray, general_volume_t: float,

@@ -13,7 +13,7 @@ import numpy as np
 
 from sim.kernels import adapt, choice, fulfil, lifecycle
 from sim.kernels.lifecycle import BUYING, KEY, NONE, POTENTIAL
-from sim.population import RING
+from sim.population import RING, WEEKS_SINCE_CAP
 from sim.tolerance import EPS
 
 
@@ -155,7 +155,7 @@ class CustomerWeek:
             np.maximum(total, 0.0, out=total)
             r[slot] = new
         bought = books["bought"]
-        pop.weeks_since[:] = np.where(bought, 0, np.minimum(pop.weeks_since + 1, 10_000))
+        pop.weeks_since[:] = np.where(bought, 0, np.minimum(pop.weeks_since + 1, WEEKS_SINCE_CAP))
         buying = (pop.stage >= POTENTIAL) & (pop.stage <= lifecycle.SUNSET)
         pop.tenure[:] += buying
         f = self.focal

@@ -20,9 +20,9 @@ from pathlib import Path
 
 import numpy as np
 
+from sim.errors import InputError
 from sim.params import MATERIALS, Scenario
 from sim.population import RING, SPEC
-from sim.scenario import InputError
 
 BASE_BYTES = 320 << 20         # interpreter, numpy/pandas and the model's small arrays
 TEMPORARY_FACTOR = 2.0         # the week's (rows x suppliers) temporaries; growth by doubling

@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
+import math
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -245,6 +246,16 @@ def design(spec: SweepSpec) -> pd.DataFrame:
         df[f.name] = df[f.name].astype(_DTYPES[f.kind])
     df.insert(0, "point", np.arange(len(df), dtype=np.int64))
     return df
+
+
+def design_size(spec: SweepSpec) -> int:
+    """The number of points of :func:`design`, counted without building it."""
+    k = len(spec.factors)
+    if spec.method == "factorial":
+        return math.prod(len(f.levels) if f.levels is not None else len(_grid(f, spec.levels))
+                         for f in spec.factors)
+    per = {"latin": 1, "sobol": 2 * k + 2 if spec.second_order else k + 2, "morris": k + 1}
+    return spec.samples * per[spec.method]
 
 
 _DTYPES = {"float": "float64", "int": "int64", "bool": "bool", "choice": "object"}

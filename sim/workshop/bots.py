@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim.scenario import InputError
-from sim.workshop.levers import Levers, check_budget
+from sim.workshop.levers import Levers, check_budget, levers_of
 
 
 class LeverBot:
@@ -38,7 +38,7 @@ class LeverBot:
             except InputError:
                 continue
             return {"levers": levers.model_dump()}
-        return {"preset": "status_quo"}
+        return {"levers": levers_of(game.base(team)).model_dump()}
 
 
 def play_round(room, bots: dict[str, LeverBot]) -> dict:

@@ -58,7 +58,10 @@ def debrief(game, results: list[dict], timeline: list[dict], inputs: list[dict],
             "lost_to": _lost_to(results, team),
             "timeline": [t for t in timeline if t["team"] == team],
             "played": [inp["choices"][team] for inp in inputs]}
-    return {"formula": score_formula(game), "leaderboard": [
+    st = game.settings
+    weights = {"p": st.score_profit_weight, "k": st.score_key_weight, "kc": KEY_CAP,
+               "h": st.score_pool_weight, "hc": POOL_CAP}
+    return {"formula": score_formula(game), "weights": weights, "leaderboard": [
         {"team": t, **v} for t, v in board], "teams": teams,
             "events": [inp["events"] for inp in inputs], "benchmarks": bench}
 

@@ -94,11 +94,11 @@ def parse_event(data: object, game: Game, where: str = "event") -> dict[str, Any
     return {"kind": kind, "rival": rival, "target": target}
 
 
-def parse_choice(data: object, game: Game, team: str) -> dict[str, Any]:
+def parse_choice(data: object, game: Game, team: str, presets: bool = True) -> dict[str, Any]:
     """A team's choice for a round: ``{"levers": {...}}`` (validated against the budget)
-    or ``{"preset": name}`` (a bot or benchmark strategy)."""
+    or, where ``presets``, ``{"preset": name}`` (a bot or benchmark strategy)."""
     where = f"decision of {team}"
-    if isinstance(data, dict) and set(data) == {"preset"}:
+    if presets and isinstance(data, dict) and set(data) == {"preset"}:
         if data["preset"] not in PRESETS:
             raise InputError([(where, "preset", f"one of {', '.join(PRESETS)}")])
         return {"preset": data["preset"]}

@@ -77,7 +77,7 @@ class Room:
         """Validate and commit a team's choice for the open round."""
         if self.over():
             raise InputError([("round", "", "the game is over")])
-        choice = parse_choice(data, self.game, team)
+        choice = parse_choice(data, self.game, team, presets=False)  # teams decide levers
         self.store.submit(team, self.round(), choice)
         return choice
 

@@ -15,6 +15,8 @@ import json
 import sqlite3
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -52,6 +54,9 @@ class Store:
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
         self._local = threading.local()
+        # writers of this process queue here instead of in SQLite's busy handler, which
+        # sleeps in growing steps (up to 100 ms) between tries
+        self._writing = threading.Lock()
         if not self.path.is_file():
             raise InputError([(str(self.path), "", "no workshop here (run kamsim workshop new)")])
         try:
@@ -102,10 +107,18 @@ class Store:
             self._local.con = con
         return con
 
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        """BEGIN IMMEDIATE .. COMMIT (ROLLBACK on error), one writer of this process at a
+        time."""
+        con = self.con
+        with self._writing, con:
+            con.execute("BEGIN IMMEDIATE")
+            yield con
+
     def _write(self, sql: str, args: tuple = ()) -> sqlite3.Cursor:
-        with self.con:  # BEGIN .. COMMIT
-            self.con.execute("BEGIN IMMEDIATE")
-            return self.con.execute(sql, args)
+        with self._transaction() as con:
+            return con.execute(sql, args)
 
     def meta(self, key: str) -> str:
         row = self.con.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
@@ -143,8 +156,7 @@ class Store:
         """Claim a free seat for ``token`` (or re-claim it with the same token): its team,
         or None if the code is unknown or the seat is someone else's."""
         h = digest(token)
-        with self.con:
-            self.con.execute("BEGIN IMMEDIATE")
+        with self._transaction():
             row = self.con.execute("SELECT id, token_hash FROM teams WHERE seat_code = ?",
                                    (seat_code,)).fetchone()
             if row is None or (row[1] is not None and row[1] != h):
@@ -199,8 +211,7 @@ class Store:
     # --------------------------------------------------------------- rounds
     def close_round(self, round_: int, inputs: dict, results: dict) -> None:
         """Store a closed round; refuses a round that is not the current one."""
-        with self.con:
-            self.con.execute("BEGIN IMMEDIATE")
+        with self._transaction():
             if self.con.execute("SELECT COUNT(*) FROM rounds").fetchone()[0] != round_:
                 raise InputError([("round", str(round_), "is not the open round")])
             self.con.execute("INSERT INTO rounds VALUES (?, ?, ?, ?, ?)",
@@ -218,16 +229,14 @@ class Store:
     def rollback(self, to_round: int) -> None:
         """Reopen round ``to_round``: later results go; the choices and events submitted for
         ``to_round`` stand, those for later rounds are kept in the log as superseded."""
-        with self.con:
-            self.con.execute("BEGIN IMMEDIATE")
+        with self._transaction():
             self.con.execute("DELETE FROM rounds WHERE round >= ?", (to_round,))
             self.con.execute("UPDATE decisions SET superseded = 1 WHERE round > ?", (to_round,))
             self.con.execute("UPDATE events SET superseded = 1 WHERE round > ?", (to_round,))
 
     def reset(self) -> None:
         """End of the practice round: every decision, event and result goes (seats stay)."""
-        with self.con:
-            self.con.execute("BEGIN IMMEDIATE")
+        with self._transaction():
             for table in ("rounds", "decisions", "events"):
                 self.con.execute(f"DELETE FROM {table}")  # noqa: S608 (fixed names)
             self.con.execute("UPDATE meta SET value = '0' WHERE key = 'practice'")

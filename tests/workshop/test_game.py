@@ -90,13 +90,13 @@ def test_rollback_keeps_other_teams_and_replays(tmp_path):
     again = room.close_round()
     assert again == first_two[1]  # same decisions, same market: the same round, bit for bit
     room.rollback(1)
-    room.submit("t2", {"preset": "price_war"})  # one team changes its mind
+    room.submit("t2", {"levers": {"price_margin": 0.0}})  # one team changes its mind
     changed = room.close_round()
     assert changed["digest"] != first_two[1]["digest"]
     assert room.store.inputs()[1]["choices"]["t1"] == choices_round2["t1"]
     assert room.store.inputs()[1]["choices"]["t3"] == choices_round2["t3"]
     timeline = room.store.timeline("t2")
-    assert any(d["choice"] == {"preset": "price_war"} for d in timeline)
+    assert timeline[-1]["choice"]["levers"]["price_margin"] == 0.0
     with pytest.raises(InputError):
         room.rollback(5)
 
@@ -134,7 +134,7 @@ def test_decisions_validated_with_clear_messages(tmp_path):
         "price_margin": {"levers": {"price_margin": 0.9}},
         "bogus": {"levers": {"bogus": 1}},
         "care_per_week": {"levers": {"care_per_week": "lots"}},
-        "preset": {"preset": "cartel"},
+        "decision": {"preset": "reservoir"},  # teams decide levers, bots play presets
     }
     for key, data in cases.items():
         with pytest.raises(InputError) as e:

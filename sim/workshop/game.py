@@ -37,7 +37,6 @@ from sim.workshop.levers import (
 )
 
 EVENT_KINDS = ("price_shock", "mega_oem", "poaching")
-MEGA_OEM_SIZE = 6.0  # a mega OEM plant buys this many times a typical EV-OEM plant
 CACHE_SNAPSHOTS = 48
 
 
@@ -199,7 +198,7 @@ class Game:
             model.add_shock(Shock(material=ev["material"], magnitude=ev["magnitude"],
                                   start_week=week + Shock().foresight_weeks))
         elif ev["kind"] == "mega_oem":
-            model.enter_customers("ev_oem", ev["count"], rng, MEGA_OEM_SIZE)
+            model.enter_customers("ev_oem", ev["count"], rng, self.settings.mega_oem_size)
         else:
             r = model.supplier_names.index(ev["rival"])
             sp = model.params.suppliers[r]

@@ -49,6 +49,9 @@ class WorkshopSettings(Strict):
                                 source="score: key-account revenue retained (1 = all)")
     score_pool_weight: float = P(10.0, unit="points", ge=0, le=1000,
                                  source="score: pool health (acquired/lost), capped at 2")
+    mega_oem_size: float = P(6.0, unit="1", ge=1, le=100,
+                             source="event: a mega OEM's plant buys this many times a typical "
+                                    "EV-OEM plant drawn from the segment")
 
 
 class Levers(Strict):

@@ -11,11 +11,10 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+from workshop.helpers import BASELINE, Client, live_server
 
 from sim.workshop.commands import new_workshop
 from sim.workshop.room import Room
-
-from workshop.helpers import BASELINE, Client, live_server
 
 _MARGINS = itertools.count(1)
 

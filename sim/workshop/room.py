@@ -24,6 +24,7 @@ from sim.workshop.levers import PRESETS, Levers, annual_costs, levers_of, suppli
 from sim.workshop.store import DB_NAME, Store
 
 ABC = ("-", "A", "B", "C")
+PUBLIC_EVENTS = ("price_shock", "mega_oem")  # announced to teams; a poaching campaign is not
 BOOK_ROWS = 150  # accounts listed on a team's page (largest first); counts cover all
 
 
@@ -106,7 +107,8 @@ class Room:
                 "seconds_left": self.seconds_left(), "submitted": mine is not None,
                 "choice": shown, "costs": costs, "budget": self.settings.budget_per_year,
                 "levers": Levers.model_json_schema()["properties"],
-                "results": own, "book": book(model, s)}
+                "results": own, "book": book(model, s),
+                "announced": [e for e in self.store.events(k) if e["kind"] in PUBLIC_EVENTS]}
 
     # --------------------------------------------------------- facilitator
     def seconds_left(self) -> int | None:
@@ -149,7 +151,7 @@ class Room:
     def rollback(self, to_round: Any) -> None:
         """Reopen round ``to_round`` (0-based); the standing choices of that round stay."""
         with self.lock:
-            if not isinstance(to_round, int) or not 0 <= to_round < self.round():
+            if type(to_round) is not int or not 0 <= to_round < self.round():
                 raise InputError([("rollback", "round", f"a closed round, 1 to {self.round()}")])
             self.store.rollback(to_round)
             self.store.log("facilitator", "rollback", {"round": to_round})
@@ -206,7 +208,7 @@ class Room:
         inputs = self.store.inputs() if inputs is None else inputs
         if team not in self.game.teams:
             raise InputError([("whatif", "team", f"one of {', '.join(self.game.team_ids)}")])
-        if not isinstance(from_round, int) or not 0 <= from_round < max(len(inputs), 1):
+        if type(from_round) is not int or not 0 <= from_round < max(len(inputs), 1):
             raise InputError([("whatif", "from_round", f"0 to {len(inputs) - 1}")])
         choice = parse_choice(alternative, self.game, team)
         alt = [dict(inp, choices={**inp["choices"], team: choice}) if k >= from_round else inp

@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import socket
+import subprocess
+import sys
 import threading
 import time
 import urllib.error
@@ -68,6 +71,25 @@ def live_server(folder: Path) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(10)
+
+
+def serve_process(folder: Path, port: int) -> subprocess.Popen:
+    """``kamsim workshop serve`` in its own process, once it answers (the caller stops it)."""
+    env = {**os.environ, "KAMSIM_KERNEL": os.environ.get("KAMSIM_KERNEL", "numpy")}
+    proc = subprocess.Popen([sys.executable, "-m", "sim.cli", "workshop", "serve", str(folder),
+                             "--port", str(port)], cwd=REPO, env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        try:
+            if Client(f"http://127.0.0.1:{port}").request("/")[0] == 200:
+                return proc
+        except OSError:
+            if proc.poll() is not None:
+                break
+            time.sleep(0.3)
+    proc.kill()
+    raise AssertionError(proc.stderr.read().decode())
 
 
 class Client:

@@ -14,7 +14,7 @@ import pytest
 
 from sim.workshop.room import Room
 
-from .helpers import REPO, Client, free_port, live_server, make_workshop
+from .helpers import REPO, Client, free_port, live_server, make_workshop, serve_process
 
 LEVERS = {"levers": {"price_margin": 0.08, "account_managers": 4}}
 
@@ -67,6 +67,13 @@ def test_teams_see_and_change_only_their_own(tmp_path):
         assert Client(base).request("/api/room", {"room": "nope"})[0] == 403
         status, seats = Client(base).request("/api/room", {"room": codes["room"]})
         assert [s["team"] for s in seats["seats"]] == ["t3"]
+        # events: a price shock is announced to teams, a poaching campaign is not
+        fac.request("/api/fac/event", {"event": {"kind": "poaching", "rival": "Rival E",
+                                                 "target": "t2"}})
+        fac.request("/api/fac/event", {"event": {"kind": "price_shock", "material": "steel",
+                                                 "magnitude": 0.2}})
+        _, view = a.request("/api/team")
+        assert [e["kind"] for e in view["announced"]] == ["price_shock"]
         # the facilitator closes; team b's view then holds its own results only
         status, _ = fac.request("/api/fac/close", {})
         assert status == 200
@@ -98,28 +105,12 @@ def test_twenty_simultaneous_submissions(tmp_path):
         t: 0.05 + int(t[1:]) / 1000 for t in clients}
 
 
-def _serve(folder, port) -> subprocess.Popen:
-    env = {**os.environ, "KAMSIM_KERNEL": os.environ.get("KAMSIM_KERNEL", "numpy")}
-    proc = subprocess.Popen([sys.executable, "-m", "sim.cli", "workshop", "serve", str(folder),
-                             "--port", str(port)], cwd=REPO, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        try:
-            if Client(f"http://127.0.0.1:{port}").request("/")[0] == 200:
-                return proc
-        except OSError:
-            time.sleep(0.3)
-    proc.kill()
-    raise AssertionError(proc.stderr.read().decode())
-
-
 def test_killed_server_restarts_with_nothing_lost(tmp_path):
     folder, codes = make_workshop(tmp_path, teams=3)
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     fac = Client(base, {"X-Facilitator": codes["facilitator"]})
-    proc = _serve(folder, port)
+    proc = serve_process(folder, port)
     try:
         a, b = _seat(base, codes["seats"]["t1"]), _seat(base, codes["seats"]["t2"])
         assert a.request("/api/team/decision", LEVERS)[0] == 200
@@ -129,7 +120,7 @@ def test_killed_server_restarts_with_nothing_lost(tmp_path):
         assert b.request("/api/team/decision", {"levers": {"care_per_week": 5}})[0] == 200
         os.kill(proc.pid, signal.SIGKILL)  # in mid-round: one decision submitted
         proc.wait(10)
-        proc = _serve(folder, port)
+        proc = serve_process(folder, port)
         _, view = fac.request("/api/fac")
         assert view["round"] == 1
         assert {t["id"]: t["submitted"] for t in view["teams"]} == {
@@ -141,7 +132,7 @@ def test_killed_server_restarts_with_nothing_lost(tmp_path):
         assert fac.request("/api/fac/close", {})[0] == 200
         proc.send_signal(signal.SIGTERM)  # between rounds: stops cleanly
         assert proc.wait(20) is not None
-        proc = _serve(folder, port)
+        proc = serve_process(folder, port)
         _, view = fac.request("/api/fac")
         assert view["round"] == 2
         assert Room(folder).verify()[1]["digest"] == Room(folder).store.results()[1]["digest"]

@@ -101,7 +101,7 @@ class Client:
         self.headers = headers or {}
 
     def request(self, path: str, body: object = None) -> tuple[int, object]:
-        data = None if body is None else json.dumps(body).encode()
+        data = body if isinstance(body, bytes) or body is None else json.dumps(body).encode()
         req = urllib.request.Request(self.base + path, data=data, method="POST" if data else "GET",
                                      headers={"Content-Type": "application/json", **self.headers})
         if self.cookies:

@@ -159,3 +159,30 @@ def test_cli_errors_are_one_line(tmp_path):
     res = subprocess.run(run + ["export", str(tmp_path / "bad")], cwd=REPO, capture_output=True,
                          text=True)
     assert res.returncode == 2 and "schema_version" in res.stderr
+
+
+def test_bad_requests_and_the_bind_warning(tmp_path, monkeypatch, capsys):
+    folder, codes = make_workshop(tmp_path, teams=2)
+    with live_server(folder) as base:
+        a = _seat(base, codes["seats"]["t1"])
+        fac = Client(base, {"X-Facilitator": codes["facilitator"]})
+        for body in (b"{not json", b"[1, 2]", b"NaN", b"x" * 70_000, "a string"):
+            req = Client(base)
+            req.cookies = dict(a.cookies)
+            status, answer = req.request("/api/team/decision", body)
+            assert status == 400 and "error" in answer
+        assert fac.request("/api/fac/launch", {})[0] == 400  # unknown action
+        assert fac.request("/api/fac/rollback", {"round": True})[0] == 400
+        assert fac.request("/api/fac/countdown", {"minutes": -1})[0] == 400
+        assert fac.request("/api/fac/event", {"event": {"kind": "price_shock",
+                                                        "magnitude": 9}})[0] == 400
+        assert Room(folder).store.timeline() == [] and Room(folder).store.events(0) == []
+
+    import sim.workshop.server as server
+    from sim.workshop.commands import serve
+
+    monkeypatch.setattr(server, "run", lambda folder, host, port: 0)
+    assert serve(folder, "0.0.0.0", 8770) == 0
+    assert "warning" in capsys.readouterr().err
+    assert serve(folder, "127.0.0.1", 8770) == 0
+    assert capsys.readouterr().err == ""

@@ -217,8 +217,16 @@ def qr_svg(text: str) -> str:
 
 def run(folder: Path, host: str, port: int) -> int:
     """Serve until Ctrl-C or SIGTERM (uvicorn's handlers end the one process)."""
+    import socket
+
     import uvicorn
 
+    try:  # a port in use is bad input, said in one line (uvicorn would log and exit 3)
+        with socket.create_server((host, port)):
+            pass
+    except OSError as e:
+        raise InputError([(str(folder), "--port", f"cannot listen on {host}:{port}: "
+                                                  f"{e.strerror}")]) from None
     app = build_app(folder)
     print(f"kamsim workshop: serving {folder} on http://{host}:{port}/ "
           f"(facilitator: http://{host}:{port}/f/<facilitator code>)", flush=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -154,6 +155,13 @@ def test_cli_errors_are_one_line(tmp_path):
         assert res.returncode == 2, res.stderr
         assert len(res.stderr.strip().splitlines()) == 1 and "Traceback" not in res.stderr
     assert not (tmp_path / "a").exists()
+    folder, _ = make_workshop(tmp_path)
+    with socket.create_server(("127.0.0.1", 0)) as busy:
+        port = busy.getsockname()[1]
+        res = subprocess.run(run + ["serve", str(folder), "--port", str(port)], cwd=REPO,
+                             capture_output=True, text=True)
+    assert res.returncode == 2 and "--port" in res.stderr
+    assert len(res.stderr.strip().splitlines()) == 1
     (tmp_path / "bad").mkdir()
     (tmp_path / "bad" / "workshop.sqlite").write_text("not a database")
     res = subprocess.run(run + ["export", str(tmp_path / "bad")], cwd=REPO, capture_output=True,

@@ -27,7 +27,8 @@ def add_parser(sub, pos_int, nonneg_int) -> None:
     n.add_argument("--rounds", type=pos_int, default=3)
     n.add_argument("--round-weeks", type=pos_int, default=13)
     n.add_argument("--seed", type=nonneg_int, default=None)
-    n.add_argument("--out", type=Path, required=True)
+    n.add_argument("--out", type=Path, default=None,
+                   help="a new folder (default: results/workshops/SCENARIO)")
     s = ws.add_parser("serve", help="serve a workshop (127.0.0.1 unless --host)")
     s.add_argument("folder", type=Path)
     s.add_argument("--host", default="127.0.0.1")
@@ -39,6 +40,7 @@ def add_parser(sub, pos_int, nonneg_int) -> None:
 
 def main(args: argparse.Namespace) -> int:
     if args.workshop_command == "new":
+        args.out = args.out or Path("results") / "workshops" / args.scenario.stem
         codes = new_workshop(args.scenario, args.teams, args.out, rounds=args.rounds,
                              round_weeks=args.round_weeks, seed=args.seed)
         print(f"{args.out}\nroom code: {codes['room']}\nfacilitator link: "

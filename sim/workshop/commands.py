@@ -33,9 +33,11 @@ def add_parser(sub, pos_int, nonneg_int) -> None:
     s.add_argument("folder", type=Path)
     s.add_argument("--host", default="127.0.0.1")
     s.add_argument("--port", type=pos_int, default=8770)
-    e = ws.add_parser("export", help="rounds, scores, lost accounts, decisions: Parquet, CSV")
+    e = ws.add_parser("export", help="rounds, scores, lost accounts, decisions as Parquet "
+                      "and CSV; the compare report of the focal team against the benchmarks")
     e.add_argument("folder", type=Path)
     e.add_argument("--out", type=Path, default=None, help="default: FOLDER/export")
+    e.add_argument("--lang", choices=("en", "zh"), default="en", help="of report.html")
 
 
 def main(args: argparse.Namespace) -> int:
@@ -55,7 +57,7 @@ def main(args: argparse.Namespace) -> int:
     from sim.workshop.room import Room
 
     _require(args.folder)
-    for path in export(Room(args.folder), args.out or args.folder / "export"):
+    for path in export(Room(args.folder), args.out or args.folder / "export", args.lang):
         print(path)
     return 0
 

@@ -74,10 +74,17 @@ def _lost_to(results: list[dict], team: str) -> dict[str, int]:
     return out
 
 
-def export(room, out: Path) -> list[Path]:
-    """Rounds, scores, lost accounts and decisions as Parquet and CSV under ``out``."""
-    out.mkdir(parents=True, exist_ok=True)
+def export(room, out: Path, lang: str = "en") -> list[Path]:
+    """Rounds, scores, lost accounts and decisions as Parquet and CSV under ``out``, and the
+    compare report of team 1 against the benchmarks under ``out/report`` (written whole, or
+    not at all)."""
+    from sim.run import atomic_dir
+    from sim.scenario import InputError
+    from sim.workshop.report import write_report
+
     results = room.store.results()
+    if not results:
+        raise InputError([(str(room.folder), "rounds", "no round closed yet: nothing to export")])
     rows, lost = [], []
     for r in results:
         for name, v in r["suppliers"].items():
@@ -91,14 +98,14 @@ def export(room, out: Path) -> list[Path]:
     decisions = [{**{k: v for k, v in d.items() if k != "choice"},
                   **{f"lever_{k}": v for k, v in d["choice"].get("levers", {}).items()},
                   "preset": d["choice"].get("preset", "")} for d in room.store.timeline()]
-    written = []
-    for name, data in (("rounds", rows), ("scores", scores), ("lost_accounts", lost),
-                       ("decisions", decisions)):
-        df = pd.DataFrame(data)
-        for ext in ("parquet", "csv"):
-            path = out / f"{name}.{ext}"
-            tmp = path.with_suffix(f".{ext}.tmp")
-            df.to_parquet(tmp, index=False) if ext == "parquet" else df.to_csv(tmp, index=False)
-            tmp.replace(path)
-            written.append(path)
-    return written
+    names = []
+    with atomic_dir(out) as tmp:
+        for name, data in (("rounds", rows), ("scores", scores), ("lost_accounts", lost),
+                           ("decisions", decisions)):
+            df = pd.DataFrame(data)
+            df.to_parquet(tmp / f"{name}.parquet", index=False)
+            df.to_csv(tmp / f"{name}.csv", index=False)
+            names += [f"{name}.parquet", f"{name}.csv"]
+        write_report(room, tmp / "report", lang=lang)
+        names.append("report/report.html")
+    return [out / n for n in names]

@@ -70,4 +70,7 @@ def test_debrief_benchmarks_and_export(tmp_path):
     assert len(rounds) == 2 * 6 and rounds["net_profit"].notna().all()
     assert pd.read_csv(tmp_path / "export" / "decisions.csv")["team"].tolist() == [
         "t1", "t2", "t1", "t2"]
-    assert len(written) == 8
+    assert len(written) == 9 and all(p.is_file() for p in written)
+    html = (tmp_path / "export" / "report" / "report.html").read_text(encoding="utf-8")
+    assert "reservoir" in html and "price_war" in html and "played" in html
+    assert not list(tmp_path.glob(".export.*"))  # nothing half-written left beside it

@@ -20,7 +20,14 @@ from sim.params import SEGMENTS
 from sim.scenario import InputError
 from sim.workshop.debrief import debrief, score_table
 from sim.workshop.game import chain_digest, parse_choice, parse_event
-from sim.workshop.levers import PRESETS, Levers, annual_costs, levers_of, supplier_for
+from sim.workshop.levers import (
+    PRESETS,
+    Levers,
+    annual_costs,
+    levers_of,
+    preset_supplier,
+    supplier_for,
+)
 from sim.workshop.store import DB_NAME, Store
 
 ABC = ("-", "A", "B", "C")
@@ -58,7 +65,8 @@ class Room:
 
     def resolved_choices(self, round_: int) -> dict[str, dict]:
         """Each team's choice for ``round_``: what it submitted; else its last round's
-        choice; a team whose seat was never claimed plays its bot strategy."""
+        choice; a team whose seat was never claimed plays its bot strategy; a team that has
+        not decided yet runs its supplier as the scenario has it (the status quo)."""
         submitted = self.store.submitted(round_)
         previous = self.store.inputs()
         out = {}
@@ -70,7 +78,7 @@ class Room:
             elif previous:
                 out[t["id"]] = previous[-1]["choices"][t["id"]]
             else:
-                out[t["id"]] = {"levers": levers_of(self.game.base(t["id"])).model_dump()}
+                out[t["id"]] = {"preset": "status_quo"}
         return out
 
     # --------------------------------------------------------------- teams
@@ -99,13 +107,15 @@ class Room:
                 "lost_accounts": r["lost"][team]} for r in results]
         shown = standing if standing is not None else (inputs[-1]["choices"][team]
                                                        if inputs else None)
-        costs = None
-        if shown and "levers" in shown:
-            costs = annual_costs(supplier_for(base, Levers(**shown["levers"]), 0))
+        levers = (Levers(**shown["levers"]) if shown and "levers" in shown
+                  else levers_of(base))  # the form starts from the scenario's own supplier
+        costs = annual_costs(supplier_for(base, levers, 0) if shown and "levers" in shown
+                             else preset_supplier(base, shown["preset"], 0) if shown else base)
         return {"team": team, "supplier": name, "round": k, "rounds": self.settings.rounds,
                 "over": self.over(), "practice": self.store.meta("practice") == "1",
                 "seconds_left": self.seconds_left(), "submitted": mine is not None,
-                "choice": shown, "costs": costs, "budget": self.settings.budget_per_year,
+                "choice": shown, "form": levers.model_dump(), "costs": costs,
+                "budget": self.settings.budget_per_year,
                 "levers": Levers.model_json_schema()["properties"],
                 "results": own, "book": book(model, s),
                 "announced": [e for e in self.store.events(k) if e["kind"] in PUBLIC_EVENTS]}

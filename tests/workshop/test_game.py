@@ -166,6 +166,12 @@ def test_practice_round_then_reset(tmp_path):
     room.end_practice()
     assert room.round() == 0 and room.store.timeline() == []
     assert all(t["claimed"] for t in room.store.teams())  # seats stay claimed
+    # a team that has not decided runs the scenario's own supplier; its form starts there
+    assert room.resolved_choices(0) == {"t1": {"preset": "status_quo"},
+                                        "t2": {"preset": "status_quo"}}
+    view = room.team_view("t1")
+    assert view["form"]["price_margin"] == room.game.base("t1").markup
+    assert view["form"]["account_managers"] == room.game.base("t1").kam_managers
 
 
 @pytest.mark.parametrize("kernel", ["numpy", "fused"])

@@ -462,7 +462,7 @@ class MarketModel(CustomerWeek, mesa.Model):
                 st.__dict__.update({k: v for k, v in kept.__dict__.items() if k != "p"})
         if not any(isinstance(st, DedicatedTeamStrategy) for st in sup.strategies):
             self.pop.dedicated[:, s] = False
-        self.__dict__.pop("_plain_masks", None)  # batch.py's per-run cache of plain suppliers
+        self.__dict__.pop("_plain_rows", None)  # decisions.plain_rows' cache: rebuilt on use
         sup.allocate_key_accounts()
 
     def add_shock(self, shock: Shock) -> None:

@@ -75,7 +75,7 @@ def live_server(folder: Path) -> Iterator[str]:
 
 def serve_process(folder: Path, port: int) -> subprocess.Popen:
     """``kamsim workshop serve`` in its own process, once it answers (the caller stops it)."""
-    env = {**os.environ, "KAMSIM_KERNEL": os.environ.get("KAMSIM_KERNEL", "numpy")}
+    env = dict(os.environ)
     proc = subprocess.Popen([sys.executable, "-m", "sim.cli", "workshop", "serve", str(folder),
                              "--port", str(port)], cwd=REPO, env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)

@@ -174,16 +174,15 @@ def test_practice_round_then_reset(tmp_path):
     assert view["form"]["account_managers"] == room.game.base("t1").kam_managers
 
 
-@pytest.mark.parametrize("kernel", ["numpy", "fused"])
-def test_set_supplier_with_own_parameters_changes_nothing(kernel):
+def test_set_supplier_with_own_parameters_changes_nothing():
     """The model's seam: re-setting a supplier's own parameters before week 0 leaves the run
     identical, strategies included (their standing effects are rebuilt, not doubled)."""
     params = load(BASELINE, overrides={"run.customers": 200, "run.weeks": 20})
     reservoir = load(BASELINE.parent / "reservoir.toml",
                      overrides={"run.customers": 200, "run.weeks": 20})
     for p in (params, reservoir):
-        a = MarketModel(p, 3, customer_agents=False, kernel=kernel)
-        b = MarketModel(p, 3, customer_agents=False, kernel=kernel)
+        a = MarketModel(p, 3, customer_agents=False)
+        b = MarketModel(p, 3, customer_agents=False)
         for s, sp in enumerate(p.suppliers):
             b.set_supplier(s, sp)
         for _ in range(20):

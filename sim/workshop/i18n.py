@@ -42,7 +42,7 @@ EN: dict[str, str] = {
     "facilitator": "Facilitator", "join_address": "Join address", "seat_links": "Seat links",
     "claimed": "Claimed", "bot": "Bot strategy if absent", "status_quo": "status quo",
     "price_war": "price war", "reservoir": "reservoir bundle", "countdown": "Countdown (min)",
-    "start": "Start", "close_round": "Close the round", "events": "Events for this round",
+    "start": "Start", "close_round": "Close the round", "events": "Events",
     "price_shock": "Raw-material price shock", "material": "Material", "magnitude": "Size",
     "mega_oem": "A mega OEM enters", "count": "How many", "poaching": "A rival poaches",
     "rival": "Rival", "target": "Target team", "add": "Add", "rollback": "Roll back to round",
@@ -58,6 +58,7 @@ EN: dict[str, str] = {
     "tier1": "tier 1", "tier2": "tier 2", "accounts": "accounts", "error": "Error",
     "superseded": "superseded", "lost_to": "Lost to", "counts": "Accounts by stage",
     "company": "Company", "submissions": "Submissions", "time": "Time",
+    "in_round": "Events scheduled for round",
     "formula_text": "score = {p} x net profit (M CNY) + {k} x min(key-account revenue retained, "
                     "{kc}) + {h} x min(pool health, {hc}); pool health = relationships acquired "
                     "/ (lost + exited)",
@@ -96,7 +97,7 @@ ZH: dict[str, str] = {
     "facilitator": "主持人", "join_address": "加入地址", "seat_links": "席位链接",
     "claimed": "已认领", "bot": "缺席时的机器人策略", "status_quo": "维持现状",
     "price_war": "价格战", "reservoir": "蓄水池组合", "countdown": "倒计时（分钟）",
-    "start": "开始", "close_round": "结束本回合", "events": "本回合事件",
+    "start": "开始", "close_round": "结束本回合", "events": "事件",
     "price_shock": "原材料价格冲击", "material": "材料", "magnitude": "幅度",
     "mega_oem": "超大型主机厂进入", "count": "数量", "poaching": "竞争对手挖客户",
     "rival": "竞争对手", "target": "目标团队", "add": "添加", "rollback": "回退到回合",
@@ -112,6 +113,7 @@ ZH: dict[str, str] = {
     "tier1": "一级供应商", "tier2": "二级供应商", "accounts": "客户", "error": "错误",
     "superseded": "已作废", "lost_to": "流失给", "counts": "各阶段客户数",
     "company": "公司", "submissions": "提交记录", "time": "时间",
+    "in_round": "事件安排在回合",
     "formula_text": "得分 = {p} × 净利润（百万元）+ {k} × min(关键客户收入保留率, {kc}) "
                     "+ {h} × min(客户池健康度, {hc})；客户池健康度 = 新获得的客户关系 / "
                     "（流失 + 退出市场）",

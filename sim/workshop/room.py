@@ -137,12 +137,15 @@ class Room:
         self.store.set_bot(team, preset)
         self.store.log("facilitator", "bot", {"team": team, "preset": preset})
 
-    def add_event(self, data: Any) -> dict:
-        if self.over():
-            raise InputError([("round", "", "the game is over")])
+    def add_event(self, data: Any, round_: Any = None) -> dict:
+        """Trigger an event in the open round, or schedule it for a later one (0-based)."""
+        k = self.round() if round_ is None else round_
+        if type(k) is not int or not self.round() <= k < self.settings.rounds:
+            raise InputError([("event", "round", "the open round or a later one"
+                               if not self.over() else "the game is over")])
         event = parse_event(data, self.game)
-        self.store.add_event(self.round(), event)
-        self.store.log("facilitator", "event", event)
+        self.store.add_event(k, event)
+        self.store.log("facilitator", "event", {"round": k, **event})
         return event
 
     def close_round(self) -> dict:
@@ -186,7 +189,8 @@ class Room:
                 "seconds_left": self.seconds_left(), "room": self.store.meta("room_code"),
                 "teams": [{**t, "supplier_name": self.game.supplier_name(t["id"]),
                            "submitted": t["id"] in submitted} for t in self.store.teams()],
-                "events": self.store.events(k), "rivals": self.game.rivals(),
+                "events": [{"round": r, **e} for r in range(k, self.settings.rounds)
+                           for e in self.store.events(r)], "rivals": self.game.rivals(),
                 "presets": list(PRESETS)}
 
     # ------------------------------------------------------------- debrief

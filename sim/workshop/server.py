@@ -159,7 +159,7 @@ def build_app(folder: Path) -> Starlette:
         action = request.path_params["action"]
         actions = {
             "close": lambda: room.close_round(),
-            "event": lambda: room.add_event(data.get("event")),
+            "event": lambda: room.add_event(data.get("event"), data.get("round")),
             "rollback": lambda: room.rollback(data.get("round")),
             "bot": lambda: room.set_bot(data.get("team"), data.get("preset")),
             "countdown": lambda: room.set_countdown(data.get("minutes")),

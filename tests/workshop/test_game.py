@@ -190,3 +190,22 @@ def test_set_supplier_with_own_parameters_changes_nothing():
             b.step()
         np.testing.assert_array_equal(a.recorder.sup["net_profit"], b.recorder.sup["net_profit"])
         np.testing.assert_array_equal(a.pop.loyalty, b.pop.loyalty)
+
+
+def test_events_scheduled_for_later_rounds(tmp_path):
+    folder, codes = make_workshop(tmp_path, teams=2, rounds=3)
+    room = Room(folder)
+    _claim_all(room, codes)
+    room.add_event({"kind": "mega_oem", "count": 1}, 2)
+    room.add_event({"kind": "price_shock", "material": "aluminium", "magnitude": 0.2}, 1)
+    assert [e["round"] for e in room.facilitator_view()["events"]] == [1, 2]
+    for bad in (3, -1, True, "1"):
+        with pytest.raises(InputError):
+            room.add_event({"kind": "mega_oem"}, bad)
+    for _ in range(3):
+        assert room.team_view("t1")["announced"] == room.store.events(room.round())
+        room.close_round()
+    with pytest.raises(InputError):
+        room.add_event({"kind": "mega_oem"}, 0)  # a closed round
+    assert [[e["kind"] for e in i["events"]] for i in room.store.inputs()] == [
+        [], ["price_shock"], ["mega_oem"]]

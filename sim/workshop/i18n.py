@@ -1,7 +1,10 @@
 """Every word on the workshop's pages, in English and Chinese (a test checks both have the
-same keys). Pages receive the table of their language and look words up by key."""
+same keys). Pages receive the table of their language and look words up by key; the API's
+refusals are put in the asker's language by :func:`problem_text`."""
 
 from __future__ import annotations
+
+import re
 
 LANGS = ("en", "zh")
 
@@ -122,3 +125,27 @@ ZH: dict[str, str] = {
 
 def words(lang: str) -> dict[str, str]:
     return ZH if lang == "zh" else EN
+
+
+# The refusals a team meets (pydantic's bound and type messages, the budget), in Chinese.
+MESSAGES_ZH: tuple[tuple[str, str], ...] = (
+    (r"Input should be less than or equal to (\S+)", r"应小于或等于 \1"),
+    (r"Input should be greater than or equal to (\S+)", r"应大于或等于 \1"),
+    (r"Input should be a finite number", "应为有限的数字"),
+    (r"Input should be a valid (number|integer|boolean).*", "应为有效的数值"),
+    (r"Input should be '(.+)'", r"应为以下之一：\1"),
+    (r"Extra inputs are not permitted", "不是可用的决策项"),
+    (r"the levers cost (\S+) M CNY/year \((.*)\), over the budget of (\S+) M CNY/year",
+     r"决策成本 \1 百万元/年（\2），超过预算 \3 百万元/年"),
+    (r"the game is over", "游戏已结束"),
+)
+
+
+def problem_text(key: str, message: str, lang: str) -> str:
+    """One refusal (the dotted key and message of an InputError) in ``lang``."""
+    table = words(lang)
+    if lang == "zh":
+        for pattern, repl in MESSAGES_ZH:
+            message = re.sub(pattern, repl, message)
+    word = table.get(key, key)
+    return f"{word}: {message}" if word else message

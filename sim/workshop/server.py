@@ -27,7 +27,7 @@ from starlette.routing import Route
 
 from sim.scenario import InputError
 from sim.workshop.auth import new_code, same
-from sim.workshop.i18n import LANGS, words
+from sim.workshop.i18n import LANGS, problem_text, words
 from sim.workshop.room import Room
 
 PAGES = Path(__file__).parent / "pages"
@@ -51,8 +51,11 @@ def _page(request: Request, name: str, **extra: Any) -> HTMLResponse:
     return resp
 
 
-def _error(e: InputError | str, status: int = 400) -> JSONResponse:
-    return JSONResponse({"error": str(e)}, status_code=status)
+def _error(e: InputError | str, status: int = 400, lang: str = "en") -> JSONResponse:
+    """A refusal; an InputError's problems in the asker's language, one per line."""
+    text = ("\n".join(problem_text(key, msg, lang) for _, key, msg in e.problems)
+            if isinstance(e, InputError) else e)
+    return JSONResponse({"error": text}, status_code=status)
 
 
 async def _body(request: Request) -> Any:
@@ -85,7 +88,7 @@ def build_app(folder: Path) -> Starlette:
             try:
                 return JSONResponse(await fn(request, team))
             except InputError as e:
-                return _error(e)
+                return _error(e, lang=_lang(request))
         return endpoint
 
     def fac_api(fn):
@@ -95,7 +98,7 @@ def build_app(folder: Path) -> Starlette:
             try:
                 return JSONResponse(await fn(request))
             except InputError as e:
-                return _error(e)
+                return _error(e, lang=_lang(request))
         return endpoint
 
     # ------------------------------------------------------------ joining

@@ -74,3 +74,24 @@ def test_debrief_benchmarks_and_export(tmp_path):
     html = (tmp_path / "export" / "report" / "report.html").read_text(encoding="utf-8")
     assert "reservoir" in html and "price_war" in html and "played" in html
     assert not list(tmp_path.glob(".export.*"))  # nothing half-written left beside it
+
+
+def test_refusals_in_the_askers_language(tmp_path):
+    from sim.workshop.i18n import problem_text
+
+    from .helpers import Client, live_server
+
+    folder, codes = make_workshop(tmp_path, teams=2)
+    over = {"levers": {"account_managers": 40, "allocation": "AB", "dedicated_accounts": 12}}
+    with live_server(folder) as base:
+        a = Client(base)
+        a.request(f"/seat/{codes['seats']['t1']}")
+        status, en = a.request("/api/team/decision", over)
+        assert status == 400 and en["error"].startswith("Budget: the levers cost")
+        a.cookies["kw_lang"] = "zh"
+        status, zh = a.request("/api/team/decision", over)
+        assert status == 400 and zh["error"].startswith("预算: 决策成本")
+        assert "超过预算" in zh["error"]
+        _, zh = a.request("/api/team/decision", {"levers": {"price_margin": 0.9}})
+        assert zh["error"] == "成本加成利润率: 应小于或等于 0.25"
+    assert problem_text("", "the game is over", "zh") == "游戏已结束"

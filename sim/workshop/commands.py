@@ -71,9 +71,9 @@ def new_workshop(scenario_file: Path, teams: int, out: Path, *, rounds: int = 3,
                  round_weeks: int = 13, seed: int | None = None) -> dict:
     """Create a workshop folder: its SQLite file and a codes file for the facilitator.
     Team 1 plays the scenario's focal supplier, the next teams the suppliers in order."""
+    from sim.params import WorkshopSettings
     from sim.workshop.auth import new_codes
     from sim.workshop.game import Team
-    from sim.workshop.levers import WorkshopSettings
     from sim.workshop.store import Store
 
     scenario = load(scenario_file)

@@ -24,12 +24,11 @@ import numpy as np
 
 from sim.kernels.lifecycle import KEY, LOST, STAGE_NAMES
 from sim.model import MarketModel
-from sim.params import MATERIALS, Poaching, Scenario, Shock
+from sim.params import MATERIALS, Poaching, Scenario, Shock, WorkshopSettings
 from sim.record import FLOWS
 from sim.scenario import InputError
 from sim.workshop.levers import (
     PRESETS,
-    WorkshopSettings,
     check_budget,
     parse_levers,
     preset_supplier,

@@ -25,8 +25,8 @@ from sim.scenario import InputError
 from sim.workshop.auth import digest
 
 if TYPE_CHECKING:
+    from sim.params import WorkshopSettings
     from sim.workshop.game import Game, Team
-    from sim.workshop.levers import WorkshopSettings
 
 SCHEMA_VERSION = 1
 DB_NAME = "workshop.sqlite"
@@ -135,8 +135,8 @@ class Store:
 
     # ---------------------------------------------------------------- game
     def game(self) -> Game:
+        from sim.params import WorkshopSettings
         from sim.workshop.game import Game, Team
-        from sim.workshop.levers import WorkshopSettings
 
         teams = [Team(id=r[0], supplier=r[1]) for r in
                  self.con.execute("SELECT id, supplier FROM teams ORDER BY rowid")]

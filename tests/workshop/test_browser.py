@@ -97,6 +97,15 @@ def test_facilitator_and_two_teams_play_a_round(tmp_path):
             fac.goto(f"{base}/debrief")
             fac.locator("#board tr").nth(3).wait_for()
             assert "net profit" in fac.inner_text("#formula")
+            fac.click("#b_bench")
+            fac.locator("#bench tr").nth(3).wait_for()  # three teams x two benchmarks
+            fac.select_option("#wteam", "t1")
+            fac.select_option("#wpreset", label=fac.locator("#wpreset option").nth(3)
+                              .inner_text())  # its own submission, replayed
+            fac.click("#b_whatif")
+            fac.locator("#whatif tr").nth(3).wait_for()
+            cells = fac.locator("#whatif tr").nth(1).locator("td").all_inner_texts()
+            assert cells[1] == cells[2]  # its own decisions again: the same score
             _shot(fac, "debrief-en")
             for page, path, name, wait in ((one, "/team?lang=zh", "team-zh", "#results tr"),
                                            (fac, "/facilitator?lang=zh", "facilitator-zh",

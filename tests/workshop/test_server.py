@@ -194,3 +194,42 @@ def test_bad_requests_and_the_bind_warning(tmp_path, monkeypatch, capsys):
     assert "warning" in capsys.readouterr().err
     assert serve(folder, "127.0.0.1", 8770) == 0
     assert capsys.readouterr().err == ""
+
+
+def test_killed_while_closing_a_round(tmp_path):
+    """SIGKILL while the round is being played: either it was stored whole (and replays to
+    the same digest) or not at all (the round is open again with every decision)."""
+    import threading
+
+    folder, codes = make_workshop(tmp_path, teams=2, round_weeks=13, customers=1000)
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    fac = Client(base, {"X-Facilitator": codes["facilitator"]})
+    proc = serve_process(folder, port)
+    try:
+        a = _seat(base, codes["seats"]["t1"])
+        assert a.request("/api/team/decision", LEVERS)[0] == 200
+        closing = threading.Thread(target=lambda: _quietly(fac, "/api/fac/close"))
+        closing.start()
+        time.sleep(0.15)
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(10)
+        closing.join(30)
+        room = Room(folder)
+        if room.round() == 1:
+            assert room.verify()[0]["digest"] == room.store.results()[0]["digest"]
+        else:
+            assert room.round() == 0 and set(room.store.submitted(0)) == {"t1"}
+        proc = serve_process(folder, port)
+        _, view = a.request("/api/team")
+        assert view["round"] == room.round()
+    finally:
+        proc.kill()
+        proc.wait(10)
+
+
+def _quietly(client: Client, path: str) -> None:
+    try:
+        client.request(path, {})
+    except OSError:
+        pass  # the server died under the request, as intended

@@ -61,6 +61,8 @@ EN: dict[str, str] = {
     "tier1": "tier 1", "tier2": "tier 2", "accounts": "accounts", "error": "Error",
     "superseded": "superseded", "lost_to": "Lost to", "counts": "Accounts by stage",
     "company": "Company", "submissions": "Submissions", "time": "Time",
+    "kam_covered": "account manager", "dedicated": "dedicated team",
+    "tender_buyer": "buys by tender", "profile": "Care and warning signs",
     "in_round": "Events scheduled for round", "own_submission": "its submission for round",
     "formula_text": "score = {p} x net profit (M CNY) + {k} x min(key-account revenue retained, "
                     "{kc}) + {h} x min(pool health, {hc}); pool health = relationships acquired "
@@ -116,6 +118,8 @@ ZH: dict[str, str] = {
     "tier1": "一级供应商", "tier2": "二级供应商", "accounts": "客户", "error": "错误",
     "superseded": "已作废", "lost_to": "流失给", "counts": "各阶段客户数",
     "company": "公司", "submissions": "提交记录", "time": "时间",
+    "kam_covered": "客户经理", "dedicated": "专属团队", "tender_buyer": "招标采购",
+    "profile": "服务与预警信号",
     "in_round": "事件安排在回合", "own_submission": "本队提交，回合",
     "formula_text": "得分 = {p} × 净利润（百万元）+ {k} × min(关键客户收入保留率, {kc}) "
                     "+ {h} × min(客户池健康度, {hc})；客户池健康度 = 新获得的客户关系 / "

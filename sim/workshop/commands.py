@@ -88,8 +88,9 @@ def new_workshop(scenario_file: Path, teams: int, out: Path, *, rounds: int = 3,
     order = [scenario.focal_index] + [i for i in range(n_sup) if i != scenario.focal_index]
     team_list = [Team(id=f"t{k + 1}", supplier=order[k]) for k in range(teams)]
     codes = new_codes([t.id for t in team_list])
-    if out.exists() and any(out.iterdir()):
-        raise InputError([(str(out), "", "is not empty; choose a new --out folder")])
+    if out.exists() and (not out.is_dir() or any(out.iterdir())):
+        raise InputError([(str(out), "--out", "exists and is not an empty folder; choose a "
+                                              "new --out folder")])
     out.mkdir(parents=True, exist_ok=True)
     Store.create(out / DB_NAME, scenario, scenario.run.seed if seed is None else seed,
                  settings, team_list, codes)

@@ -59,9 +59,14 @@ def _error(e: InputError | str, status: int = 400, lang: str = "en") -> JSONResp
 
 
 async def _body(request: Request) -> Any:
-    raw = await request.body()
-    if len(raw) > MAX_BODY:
+    size = request.headers.get("content-length", "0")
+    if not size.isdigit() or int(size) > MAX_BODY:
         raise InputError([("request", "", "too large")])
+    raw = b""
+    async for chunk in request.stream():
+        raw += chunk
+        if len(raw) > MAX_BODY:
+            raise InputError([("request", "", "too large")])
     try:
         return json.loads(raw or b"{}")
     except ValueError:

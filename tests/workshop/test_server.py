@@ -155,6 +155,12 @@ def test_cli_errors_are_one_line(tmp_path):
         assert res.returncode == 2, res.stderr
         assert len(res.stderr.strip().splitlines()) == 1 and "Traceback" not in res.stderr
     assert not (tmp_path / "a").exists()
+    (tmp_path / "a-file").write_text("mine")
+    res = subprocess.run(run + ["new", "scenarios/baseline.toml", "--teams", "2", "--out",
+                                str(tmp_path / "a-file")], cwd=REPO, capture_output=True,
+                         text=True)
+    assert res.returncode == 2 and "--out" in res.stderr
+    assert (tmp_path / "a-file").read_text() == "mine"
     folder, _ = make_workshop(tmp_path)
     with socket.create_server(("127.0.0.1", 0)) as busy:
         port = busy.getsockname()[1]

@@ -36,7 +36,7 @@ from sim.workshop.levers import (
 )
 
 EVENT_KINDS = ("price_shock", "mega_oem", "poaching")
-CACHE_SNAPSHOTS = 48
+CACHE_BYTES = 400 * 2**20  # snapshots kept in memory (customers' arrays), oldest dropped first
 
 
 @dataclass(frozen=True)
@@ -169,8 +169,9 @@ class Game:
     def _remember(self, key: str, model: MarketModel, results: list[dict]) -> None:
         self._cache[key] = (copy.deepcopy(model), list(results))
         self._cache.move_to_end(key)
-        while len(self._cache) > CACHE_SNAPSHOTS:
-            self._cache.popitem(last=False)
+        held = sum(m.pop.nbytes() for m, _ in self._cache.values())
+        while held > CACHE_BYTES and len(self._cache) > 1:
+            held -= self._cache.popitem(last=False)[1][0].pop.nbytes()
 
     def _round(self, model: MarketModel, k: int, inp: dict) -> dict:
         week = k * self.settings.round_weeks

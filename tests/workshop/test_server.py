@@ -47,6 +47,9 @@ def test_teams_see_and_change_only_their_own(tmp_path):
         assert a.request(f"/seat/{codes['seats']['t2']}")[0] == 200  # the refusal page
         assert a.request(f"/seat/{codes['seats']['t3']}")[0] == 200
         assert room.store.team_of_token(a.cookies["kw_seat"]) == "t1"
+        token = a.cookies["kw_seat"]
+        assert a.request(f"/seat/{codes['seats']['t1']}")[0] == 303  # same browser: its seat
+        assert a.cookies["kw_seat"] == token
         thief = Client(base)
         status, page = thief.request(f"/seat/{codes['seats']['t2']}")
         assert status == 200 and "kw_seat" not in thief.cookies

@@ -160,6 +160,8 @@ def test_practice_round_then_reset(tmp_path):
     folder, codes = make_workshop(tmp_path, teams=2)
     room = Room(folder)
     _claim_all(room, codes)
+    assert room.store.con.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert room.store.meta("schema_version") == "1"
     room.start_practice()
     play_round(room, {"t1": LeverBot(1)})
     assert room.round() == 1

@@ -38,6 +38,7 @@ def add_parser(sub, pos_int, nonneg_int) -> None:
     e.add_argument("folder", type=Path)
     e.add_argument("--out", type=Path, default=None, help="default: FOLDER/export")
     e.add_argument("--lang", choices=("en", "zh"), default="en", help="of report.html")
+    e.add_argument("--force", action="store_true", help="replace an earlier export there")
 
 
 def main(args: argparse.Namespace) -> int:
@@ -53,11 +54,14 @@ def main(args: argparse.Namespace) -> int:
         return 0
     if args.workshop_command == "serve":
         return serve(args.folder, args.host, args.port)
+    from sim.io import claim_out, say
     from sim.workshop.debrief import export
     from sim.workshop.room import Room
 
     _require(args.folder)
-    for path in export(Room(args.folder), args.out or args.folder / "export", args.lang):
+    out = claim_out(args.out, args.folder / "export", "workshop-export", force=args.force)
+    say(out.note)
+    for path in export(Room(args.folder), out, args.lang):
         print(path)
     return 0
 
@@ -71,6 +75,7 @@ def new_workshop(scenario_file: Path, teams: int, out: Path, *, rounds: int = 3,
                  round_weeks: int = 13, seed: int | None = None) -> dict:
     """Create a workshop folder: its SQLite file and a codes file for the facilitator.
     Team 1 plays the scenario's focal supplier, the next teams the suppliers in order."""
+    from sim.io import write_text
     from sim.params import WorkshopSettings
     from sim.workshop.auth import new_codes
     from sim.workshop.game import Team
@@ -97,7 +102,7 @@ def new_workshop(scenario_file: Path, teams: int, out: Path, *, rounds: int = 3,
     lines = [f"room code: {codes['room']}", f"facilitator code: {codes['facilitator']}",
              *(f"seat {t}: {c}" for t, c in codes["seats"].items())]
     path = out / CODES_FILE
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    write_text(path, "\n".join(lines) + "\n")
     path.chmod(0o600)
     return codes
 

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from sim.io import OutDir
 from sim.params import SEGMENTS
 
 KEY_CAP, POOL_CAP = 1.5, 2.0
@@ -74,11 +75,11 @@ def _lost_to(results: list[dict], team: str) -> dict[str, int]:
     return out
 
 
-def export(room, out: Path, lang: str = "en") -> list[Path]:
+def export(room, out: OutDir | Path, lang: str = "en") -> list[Path]:
     """Rounds, scores, lost accounts and decisions as Parquet and CSV under ``out``, and the
-    compare report of team 1 against the benchmarks under ``out/report`` (written whole, or
-    not at all)."""
-    from sim.run import atomic_dir
+    compare report of team 1 against the benchmarks under ``out/report``: one directory,
+    marked as a ``workshop-export`` result, written whole or not at all (``sim.io``)."""
+    from sim.io import atomic_dir
     from sim.scenario import InputError
     from sim.workshop.report import write_report
 
@@ -99,7 +100,7 @@ def export(room, out: Path, lang: str = "en") -> list[Path]:
                   **{f"lever_{k}": v for k, v in d["choice"].get("levers", {}).items()},
                   "preset": d["choice"].get("preset", "")} for d in room.store.timeline()]
     names = []
-    with atomic_dir(out) as tmp:
+    with atomic_dir(out, "workshop-export") as tmp:
         for name, data in (("rounds", rows), ("scores", scores), ("lost_accounts", lost),
                            ("decisions", decisions)):
             df = pd.DataFrame(data)
@@ -108,4 +109,5 @@ def export(room, out: Path, lang: str = "en") -> list[Path]:
             names += [f"{name}.parquet", f"{name}.csv"]
         write_report(room, tmp / "report", lang=lang)
         names.append("report/report.html")
-    return [out / n for n in names]
+    target = out.path if isinstance(out, OutDir) else Path(out)
+    return [target / n for n in names]

@@ -20,8 +20,8 @@ BENCHMARKS = ("price_war", "reservoir")
 def write_report(room, out: Path, lang: str = "en") -> dict:
     """report.html, its figures, tables and summary.json into the folder ``out`` (the
     caller's atomic output folder, ``sim.workshop.debrief.export``)."""
-    from analysis.report import write_json
     from analysis.report import write_report as render
+    from sim.io import write_json
 
     inputs = room.store.inputs()
     focal = room.game.team_ids[0]

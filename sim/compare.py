@@ -1,7 +1,8 @@
 """Many runs of several scenarios on common random numbers -> stacked tables and a report.
 
-``kamsim compare`` runs every scenario ``reps`` times with the same list of seeds (child ``r``
-of ``numpy.random.SeedSequence(root).spawn(reps)`` for replication ``r`` of every scenario),
+``kamsim compare`` runs every scenario ``reps`` times with the same list of seeds
+(:func:`sim.seeds.replicate_seed` of the root and ``r`` for replication ``r`` of every
+scenario, the seed a sweep gives replicate ``r``),
 so scenario differences are paired by replication. Runs go to a process pool; each returns
 only the compact tables the report needs. Results do not depend on the number of workers:
 they are put back in scenario order, then replication order.
@@ -11,13 +12,11 @@ Layout of the output directory (written whole or not at all, via :func:`sim.io.a
 supplier's pool), ``spells_runs.parquet``, ``customers_runs.parquet`` (last quarter end),
 ``market_runs.parquet``, ``retention_runs.parquet`` (each with ``scenario``, ``rep`` and
 ``seed`` first), the PNG figures and ``report.html`` of :func:`analysis.report.write_report`,
-and ``summary.json``: its summary, extended per scenario with ``annual_retention`` and
-``key_account_retention`` from the retention tables (:func:`retention_kpis`).
+and ``summary.json``: its summary (figures as :mod:`sim.metrics` defines them).
 """
 
 from __future__ import annotations
 
-import math
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -30,9 +29,10 @@ import pandas as pd
 from sim.io import OUTPUT_ROOT, OutDir, atomic_dir, safe_name, write_json
 from sim.pool import Progress, map_ordered
 from sim.scenario import InputError
+from sim.seeds import replicate_seeds
 
 __all__ = ["DEFAULT_REPS", "DEFAULT_ROOT_SEED", "TABLES", "Plan", "crn_seeds", "make_plan",
-           "run_one", "run_all", "retention_kpis", "write", "compare"]
+           "run_one", "run_all", "discount_rates", "write", "compare"]
 
 DEFAULT_REPS = 20
 DEFAULT_ROOT_SEED = 20261127
@@ -68,8 +68,8 @@ class Plan:
 
 
 def crn_seeds(root: int, reps: int) -> list[int]:
-    """Model seeds of replications 0..reps-1: child r of ``SeedSequence(root).spawn(reps)``."""
-    return [int(s.generate_state(1)[0]) for s in np.random.SeedSequence(root).spawn(reps)]
+    """Model seeds of replications 0..reps-1 (:func:`sim.seeds.replicate_seeds`)."""
+    return replicate_seeds(root, reps)
 
 
 def default_out(names: Sequence[str]) -> Path:
@@ -196,52 +196,12 @@ def _stack(frames: list[pd.DataFrame]) -> pd.DataFrame:
     return pd.concat(full, ignore_index=True)
 
 
-def retention_kpis(retention_runs: pd.DataFrame, scenarios: Sequence[str],
-                   level: float = 0.95) -> dict[str, dict[str, dict]]:
-    """Annual and key-account retention of the focal supplier from stacked retention tables.
+def discount_rates(plan: Plan) -> dict[str, float]:
+    """Each scenario's ``finance.discount_rate`` (CLV in the report)."""
+    from sim import scenario
 
-    Per run (scenario, rep): annual retention = Σ retained ÷ Σ customers_start and key-account
-    retention = Σ key_retained ÷ Σ key_start over the run's years (NaN when the denominator
-    is 0 or the run is shorter than a year). Per scenario: {kpi: {mean, lo, hi, n, diff_mean,
-    diff_lo, diff_hi}}, t interval across replications and paired difference from the first
-    scenario (by rep), as ``analysis.kpi.kpi_table``; NaN becomes None. Pure table arithmetic.
-    """
-    from analysis.stats import mean_ci, paired_diff_ci
-
-    df = retention_runs
-    if "focal" in df.columns:
-        df = df[df["focal"].astype(bool)]
-    sums = df.groupby(["scenario", "rep"], observed=True)[
-        ["retained", "customers_start", "key_retained", "key_start"]].sum()
-    per_run = pd.DataFrame(index=sums.index)
-    per_run["annual_retention"] = (sums["retained"]
-                                   / sums["customers_start"].where(sums["customers_start"] > 0))
-    per_run["key_account_retention"] = (sums["key_retained"]
-                                        / sums["key_start"].where(sums["key_start"] > 0))
-    per_run = per_run.astype(float)
-    out: dict[str, dict[str, dict]] = {}
-
-    def series(scen: str, kpi: str) -> pd.Series:
-        if scen not in per_run.index.get_level_values("scenario"):
-            return pd.Series(dtype=float)
-        return per_run.xs(scen, level="scenario")[kpi]
-
-    for scen in scenarios:
-        out[scen] = {}
-        for kpi in ("annual_retention", "key_account_retention"):
-            s = series(scen, kpi)
-            mean, lo, hi = mean_ci(s, level)
-            diff = ((math.nan,) * 3 if scen == scenarios[0]
-                    else paired_diff_ci(s, series(scenarios[0], kpi), level))
-            out[scen][kpi] = {
-                "mean": _num(mean), "lo": _num(lo), "hi": _num(hi), "n": int(s.notna().sum()),
-                "diff_mean": _num(diff[0]), "diff_lo": _num(diff[1]), "diff_hi": _num(diff[2])}
-    return out
-
-
-def _num(x: float) -> float | None:
-    x = float(x)
-    return None if math.isnan(x) or math.isinf(x) else x
+    return {name: scenario.load(f, overrides=dict(plan.overrides)).finance.discount_rate
+            for name, f in zip(plan.names, plan.files, strict=True)}
 
 
 def write(plan: Plan, tables: dict[str, pd.DataFrame], out: OutDir | None = None) -> dict:
@@ -257,14 +217,9 @@ def write(plan: Plan, tables: dict[str, pd.DataFrame], out: OutDir | None = None
                 "overrides": dict(plan.overrides)}
         summary = write_report(tmp, tables["runs"], tables["pool_runs"], tables["spells_runs"],
                                tables["customers_runs"], tables["market_runs"],
-                               scenarios=list(plan.names), lang=plan.lang, meta=meta)
-        extra = retention_kpis(tables["retention_runs"], list(plan.names))
-        for name, kpis in extra.items():
-            summary["by_scenario"][name].update(kpis)
-        summary["retention_source"] = (
-            "by_scenario.*.annual_retention and key_account_retention: focal supplier, "
-            "retention_runs (sum retained / sum at year start per run); "
-            "kpis.annual_retention: spells (docs/ODD.md cohort definition)")
+                               scenarios=list(plan.names), lang=plan.lang, meta=meta,
+                               retention_runs=tables["retention_runs"],
+                               discount_rates=discount_rates(plan))
         write_json(tmp / "summary.json", summary)
     return summary
 

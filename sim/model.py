@@ -34,10 +34,10 @@ from sim.setup import (
 )
 from sim.strategies import DedicatedTeamStrategy, build_strategies
 from sim.streams import spawn_streams
+from sim.tolerance import EPS
 from sim.week import CustomerWeek
 
 QUARTER = 13
-EPS = 1e-9
 
 
 class MarketModel(CustomerWeek, mesa.Model):
@@ -87,7 +87,8 @@ class MarketModel(CustomerWeek, mesa.Model):
         self._entry_per_week = (self.segments["entry_per_year"] / 52.0).tolist()
         a = p.adaptation
         self.j_ref = a.payoff / a.gamma if a.gamma > 0 else a.payoff * RING
-        self.rules = StageRules(**p.lifecycle.model_dump(exclude={"key_max_default_per_year"}))
+        self.rules = StageRules(**p.lifecycle.model_dump(exclude={
+            "key_max_default_per_year", "initial_tenure_weeks", "max_initial_tenure_weeks"}))
 
     def _init_suppliers(self) -> None:
         sp = self.params.suppliers
@@ -145,7 +146,8 @@ class MarketModel(CustomerWeek, mesa.Model):
         settle = p.adaptation.initial_loyalty == "settled"
         if settle:
             pop.loyalty[:] = initial_loyalty(pop.aware, self.presence, self.j_ref,
-                                             self.streams.setup)
+                                             self.streams.setup,
+                                             p.adaptation.initial_loyalty_shape)
         self._demand()
         expected = pop.demand / (demand.seasonal_factor(0, pop.season_amp)[:, None])
         shares = self._settle_loyalty(expected) if settle else self._routine_shares()
@@ -157,7 +159,8 @@ class MarketModel(CustomerWeek, mesa.Model):
             vol += v
             rev += v * self.price[:, m]
             cost += v * (self.base_cost[m] + self.processing_cost[m])
-        seed_history(pop, vol, rev, cost, self.streams.setup)
+        seed_history(pop, vol, rev, cost, self.streams.setup,
+                     (p.lifecycle.initial_tenure_weeks, p.lifecycle.max_initial_tenure_weeks))
         initial_stages(pop, self._key_ok(), self.rules.general_volume_t,
                        self.rules.potential_min_weeks)
         pop.main[:] = np.where(vol.max(axis=1) > 0, vol.argmax(axis=1), -1)
@@ -176,7 +179,7 @@ class MarketModel(CustomerWeek, mesa.Model):
         self._quarterly_review()
         self._ready = True
 
-    def _settle_loyalty(self, expected: np.ndarray, iterations: int = 20) -> list[np.ndarray]:
+    def _settle_loyalty(self, expected: np.ndarray) -> list[np.ndarray]:
         """Move initial loyalties to the fixed point ``J = payoff x share / gamma``.
 
         Damped fixed-point iteration of the WKH mean-field map, so that the run does not start
@@ -188,7 +191,7 @@ class MarketModel(CustomerWeek, mesa.Model):
         payoff = float(adapt.loyalty_payoff(1.0, pop.satisfaction.mean(), a.payoff,
                                             a.payoff_satisfaction_weight,
                                             a.satisfaction_tolerance))
-        for _ in range(iterations if a.gamma > 0 else 0):
+        for _ in range(a.settle_iterations if a.gamma > 0 else 0):
             shares = self._routine_shares()
             visit = sum(expected[:, m:m + 1] * shares[m] for m in range(self.n_mat)) / wallet
             pop.loyalty[:] = 0.5 * pop.loyalty + 0.5 * payoff * visit / a.gamma
@@ -196,6 +199,7 @@ class MarketModel(CustomerWeek, mesa.Model):
 
     def _add_customers(self, seg: np.ndarray, rng: np.random.Generator) -> slice:
         rows = self.pop.add_rows(seg.size)
+        self.pop.satisfaction[rows] = self.params.adaptation.initial_satisfaction
         draw_customers(self.pop, rows, seg, self.week, self.segments, rng, self.presence)
         self.pop.delivery[rows] = self.service  # no track record yet: the supplier's reputation
         if self.customer_agents:
@@ -324,7 +328,7 @@ class MarketModel(CustomerWeek, mesa.Model):
         bid = (mix @ (self.price * self.carries).T) * (1.0 - disc)[None, :]
         reference = mix @ self.market_price
         coverage = mix @ self.carries.T
-        eligible = pop.aware[due] & (coverage >= 0.5)
+        eligible = pop.aware[due] & (coverage >= t.min_coverage)
         noise = self.streams.tenders.standard_normal((due.size, self.n_sup)) * t.noise_sd
         scores = tender.tender_scores(
             bid / reference[:, None], pop.delivery[due], pop.loyalty[due] / self.j_ref,

@@ -142,6 +142,12 @@ class SegmentParams(Strict):
                                 source="market exit without default")
     novelty: float = P(0.3, unit="1", ge=0, le=1,
                        source="willingness to try new materials at a premium")
+    novelty_sd: float = P(0.15, unit="1", ge=0, le=1,
+                          source="spread of novelty between customers of a segment (normal, "
+                                 "clipped to [0, 1]; assumption)")
+    credit_default_sd: float = P(0.5, unit="1", ge=0, le=3,
+                                 source="log-normal dispersion of customers' default hazards "
+                                        "around the segment's (mean kept; assumption)")
     ev_exposure: float = P(1.0, unit="1", ge=0, le=1,
                            source="how much of the EV shift reaches this segment's mix")
     ev_native: bool = P(False, unit="-", source="mix is the EV mix from the start")
@@ -229,6 +235,10 @@ class Development(Strict):
                               source="development by price cuts: discount to new customers")
     intro_weeks: int = P(26, unit="week", ge=1, le=520,
                          source="how long a new customer keeps the introductory discount")
+    recent_entry_weight: float = P(
+        3.0, unit="1", ge=1, le=100,
+        source="targeted prospecting: weight of a customer that entered the market within a "
+               "year, relative to an older one of the same size (assumption)")
 
 
 class LifecycleCare(Strict):
@@ -328,11 +338,26 @@ class TenderParams(Strict):
     w_loyalty: float = P(0.5, unit="score/loyalty", ge=0, le=100, source="assumption")
     w_kam: float = P(0.5, unit="score", ge=0, le=100, source="relationship/tender preparation")
     noise_sd: float = P(0.3, unit="score", ge=0, le=100, source="idiosyncratic tender factors")
+    min_coverage: float = P(
+        0.5, unit="1", ge=0, le=1,
+        source="a supplier may bid only if it carries at least this share of the tender's "
+               "material mix (assumption)")
 
 
 class AdaptationParams(Strict):
     initial_loyalty: Literal["settled", "zero"] = P(
         "settled", unit="-", source="settled: WKH fixed point of the initial shares; zero: WKH")
+    settle_iterations: int = P(
+        20, unit="iterations", ge=0, le=1000,
+        source="damped fixed-point iterations that settle the initial loyalties (enough for "
+               "shares to stop moving at the default gamma)")
+    initial_loyalty_shape: float = P(
+        0.7, unit="1", gt=0, le=100,
+        source="Gamma shape of the random split of initial loyalty over known suppliers: "
+               "below 1, most customers favour one supplier (assumption)")
+    initial_satisfaction: float = P(0.7, unit="1", ge=0, le=1,
+                                    source="satisfaction with a supplier before any purchase "
+                                           "(at the zone of tolerance)")
     gamma: float = P(0.05, unit="1/week", ge=0, le=1, source="WKH forgetting rate gamma")
     payoff: float = P(0.1, unit="loyalty/week", ge=0, le=100, source="WKH payoff pi")
     payoff_satisfaction_weight: float = P(
@@ -341,6 +366,10 @@ class AdaptationParams(Strict):
         0.7, unit="1", ge=0, lt=1,
         source="zone of tolerance: satisfaction at which a purchase stops reinforcing loyalty")
     satisfaction_rate: float = P(0.1, unit="1/week", ge=0, le=1, source="assumption")
+    delivery_smoothing: float = P(
+        0.1, unit="1/week", ge=0, le=1,
+        source="exponential smoothing of a customer's delivery record of a supplier (fill "
+               "rate of first-round orders; a memory of about ten orders; assumption)")
     w_fill: float = P(0.4, unit="1", ge=0, le=1, source="delivery reliability (JIT supply)")
     w_service: float = P(0.4, unit="1", ge=0, le=1, source="quality and after-sales service")
     w_price: float = P(0.2, unit="1", ge=0, le=1, source="price fairness against the market")
@@ -366,6 +395,9 @@ class AdaptationParams(Strict):
     ps_cut_threshold: float = P(0.02, unit="1", ge=0, le=1, source="assumption")
     ps_thin_gain: float = P(0.3, unit="1", ge=0, le=10, source="thin relationships")
     ps_tenure_relief: float = P(0.3, unit="1", ge=0, le=0.99, source="assumption")
+    ps_tenure_weeks: float = P(260.0, unit="week", gt=0, le=5200,
+                               source="tenure with the main supplier at which the tenure "
+                                      "relief is full (five years; assumption)")
     ps_kam_relief: float = P(0.2, unit="1", ge=0, le=0.99, source="assumption")
 
     @model_validator(mode="after")
@@ -393,6 +425,13 @@ class LifecycleParams(Strict):
     recovery_ratio: float = P(0.9, unit="1", ge=0, le=2, source="assumption")
     lost_after_weeks: int = P(26, unit="week", ge=1, le=520,
                               source="no purchase for half a year = lost")
+    initial_tenure_weeks: float = P(
+        156.0, unit="week", ge=1, le=2600,
+        source="mean tenure of the relationships found at step 0 (geometric; three years, "
+               "assumption)")
+    max_initial_tenure_weeks: int = P(520, unit="week", ge=1, le=5200,
+                                      source="tenure of an existing relationship at step 0 is "
+                                             "at most ten years (assumption)")
 
 
 class ABCParams(Strict):

@@ -1,7 +1,7 @@
 """The debrief: scores (formula shown), pools and flows per team, accounts lost and to whom,
 decision timelines; and the workshop's export to Parquet and CSV.
 
-Pool health is the ODD's definition (``sim.run.summarize``): relationships acquired over
+Pool health is the one definition of ``sim.metrics.health_ratio``: relationships acquired over
 relationships lost or exited, here over the rounds played.
 """
 
@@ -12,6 +12,7 @@ from pathlib import Path
 import pandas as pd
 
 from sim.io import OutDir
+from sim.metrics import health_ratio
 from sim.params import SEGMENTS
 
 KEY_CAP, POOL_CAP = 1.5, 2.0
@@ -34,7 +35,7 @@ def score_table(game, results: list[dict]) -> dict[str, dict]:
         key = rows[-1]["key_revenue_retained"] if rows else 1.0
         gained = sum(r["acquired"] for r in rows)
         gone = sum(r["lost"] + r["exited"] for r in rows)
-        pool = gained / gone if gone > 0 else (POOL_CAP if gained else 1.0)
+        pool = health_ratio(gained, gone)  # the ODD's pool health, over the rounds played
         score = (st.score_profit_weight * profit + st.score_key_weight * min(key, KEY_CAP)
                  + st.score_pool_weight * min(pool, POOL_CAP))
         out[team] = {"supplier": name, "net_profit_m": profit, "key_revenue_retained": key,

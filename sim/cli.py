@@ -103,6 +103,8 @@ def build_parser() -> argparse.ArgumentParser:
     ap.add_argument("--lang", choices=("en", "zh"), default="en")
     ap.add_argument("--open", action="store_true", help="open the page in a browser")
 
+    from sim.workshop.commands import add_parser as add_workshop_parser
+    add_workshop_parser(sub, _pos_int, _nonneg_int)
     return p
 
 
@@ -199,6 +201,13 @@ def _app(args: argparse.Namespace) -> int:
         raise InputError([("--port", "", busy)])
     return server.serve(args.file, host=args.host, port=args.port, lang=args.lang,
                         open_browser=args.open)
+
+
+@command("workshop")
+def _workshop(args: argparse.Namespace) -> int:
+    from sim.workshop.commands import main as workshop_main
+
+    return workshop_main(args)
 
 
 @command("compare")

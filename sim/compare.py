@@ -142,6 +142,13 @@ def run_one(path: str, rep: int, seed: int, steps: int | None,
 
     params = scenario.load(path, overrides=dict(overrides))
     model, t = simulate(params, seed=seed, steps=steps)
+    return keyed_tables(model, t, params.name, rep, seed)
+
+
+def keyed_tables(model: Any, t: dict[str, pd.DataFrame], name: str, rep: int,
+                 seed: int) -> dict[str, pd.DataFrame]:
+    """A finished run's compact tables of ``TABLES``, keyed by scenario ``name``, rep and
+    seed (also the workshop's report, ``sim/workshop/report.py``)."""
     focal = model.supplier_names[model.focal]
     cust = t["customers"]
     if len(cust):
@@ -152,7 +159,7 @@ def run_one(path: str, rep: int, seed: int, steps: int | None,
     pool = t["pool"]
     own = {"suppliers": t["suppliers"], "pool": pool[pool["focal"]], "spells": t["spells"],
            "customers": cust, "market": t["market"], "retention": ret}
-    keys = {"scenario": params.name, "rep": rep, "seed": seed}
+    keys = {"scenario": name, "rep": rep, "seed": seed}
     out = {}
     for stem, name in TABLES.items():
         df = own[name].reset_index(drop=True)

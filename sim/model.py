@@ -20,7 +20,8 @@ from sim import decisions, finite, size
 from sim.agents import Customer, Supplier
 from sim.kernels import adapt, costs, demand, lifecycle, tender
 from sim.kernels.lifecycle import KEY, POTENTIAL, StageRules
-from sim.params import MATERIALS, Scenario
+from sim.params import MATERIALS, SEGMENTS, Scenario, Shock, SupplierParams
+from sim.policies import build_policies
 from sim.population import RING, Population
 from sim.record import Recorder
 from sim.setup import (
@@ -31,6 +32,7 @@ from sim.setup import (
     initial_stages,
     seed_history,
 )
+from sim.strategies import DedicatedTeamStrategy, build_strategies
 from sim.streams import spawn_streams
 from sim.tolerance import EPS
 from sim.week import CustomerWeek
@@ -424,6 +426,62 @@ class MarketModel(CustomerWeek, mesa.Model):
             self.expanded += add
             self.capacity += add
         self.quarter_orders[:] = 0.0
+
+    # ------------------------------------------------ seams for round-based play
+    def set_supplier(self, s: int, params: SupplierParams) -> None:
+        """Replace supplier ``s``'s parameters between two weeks (the workshop's levers).
+
+        Rebuilds the supplier's policies and strategies and its standing arrays from
+        ``params`` (markup, stock cover, staff cost, rationing, care effects). A strategy kept
+        from the old parameters keeps its running state (capacity already added, pre-stocking
+        agreements); capacity once built stays. Never called in a plain run, so runs without
+        it are unchanged. ``params.name`` must be the supplier's name.
+        """
+        if params.name != self.supplier_names[s]:
+            raise ValueError(f"set_supplier: supplier {s} is {self.supplier_names[s]!r}, "
+                             f"not {params.name!r}")
+        sups = list(self.params.suppliers)
+        sups[s] = params
+        self.params = self.params.model_copy(update={"suppliers": sups})
+        sup = self.suppliers[s]
+        old = {type(st): st for st in sup.strategies}
+        sup.params = params
+        sup.policies = build_policies(params)
+        sup.strategies = build_strategies(params.strategies)
+        self.markup[s] = params.markup
+        self.stock_cover[s] = params.stock_cover_weeks
+        self.staff_cost[s] = (params.kam_managers * params.manager_cost_per_year
+                              + params.dev_staff * params.dev_cost_per_year) / 52.0
+        self.key_first[s] = params.rationing == "key_first"
+        self.care_service[s] = self.params.adaptation.kam_service_boost
+        self.care_payoff[s] = self.care_recovery[s] = 1.0
+        self.dedicated_service[s] = self.dedicated_tender[s] = 0.0
+        self.dedicated_payoff[s] = 1.0
+        self.cultivation[s] = self.forecast_quality[s] = self.safety_weeks[s] = 0.0
+        for st in sup.strategies:
+            st.setup(self, s)
+            kept = old.get(type(st))
+            if kept is not None:  # carry the running state over, with the new parameters
+                st.__dict__.update({k: v for k, v in kept.__dict__.items() if k != "p"})
+        if not any(isinstance(st, DedicatedTeamStrategy) for st in sup.strategies):
+            self.pop.dedicated[:, s] = False
+        self.__dict__.pop("_plain_rows", None)  # decisions.plain_rows' cache: rebuilt on use
+        sup.allocate_key_accounts()
+
+    def add_shock(self, shock: Shock) -> None:
+        """Schedule one more raw-material cost shock (a facilitator's event)."""
+        self.params = self.params.model_copy(update={"shocks": [*self.params.shocks, shock]})
+        self.shocks.append((MATERIALS.index(shock.material), shock.start_week, shock.magnitude,
+                            shock.ramp_weeks, shock.hold_weeks, shock.ease_weeks))
+
+    def enter_customers(self, segment: str, count: int, rng: np.random.Generator,
+                        size_multiple: float = 1.0) -> None:
+        """``count`` new customers of ``segment`` enter now, their attributes drawn from
+        ``rng`` (not the market's streams, which stay as they were), their size scaled by
+        ``size_multiple`` (e.g. a mega OEM's plant)."""
+        seg = np.full(count, SEGMENTS.index(segment), dtype=np.int64)
+        rows = self._add_customers(seg, rng)
+        self.pop.size[rows] *= size_multiple
 
     # ------------------------------------------------------ helpers for policies
     def material_index(self, name: str) -> int:

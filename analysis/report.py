@@ -1,16 +1,12 @@
 """The scenario report: figures as PNG, a self-contained report.html, and the summary.
 
 Owns `write_report`, which ties the statistics, figures and HTML together for the stacked
-run tables of `kamsim compare`, and atomic file writing (temp file + os.replace).
+run tables of `kamsim compare` (files are written by `sim.io`).
 """
 
 from __future__ import annotations
 
 import io
-import json
-import math
-import os
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -23,48 +19,11 @@ from analysis.html import render_html
 from analysis.i18n import label
 from analysis.kpi import KPIS, ensure_run_keys, kpi_summary, run_kpis, scenario_order
 from sim import metrics
+from sim.io import nan_to_none, write_bytes, write_text
 
-__all__ = ["write_report", "atomic_write_bytes", "atomic_write_text", "write_json"]
+__all__ = ["write_report"]
 
 DPI = 110
-
-
-def atomic_write_bytes(path: str | Path, data: bytes) -> None:
-    """Write `data` to `path` via a temporary file in the same directory and os.replace."""
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-
-
-def atomic_write_text(path: str | Path, text: str) -> None:
-    """Write UTF-8 `text` to `path` atomically."""
-    atomic_write_bytes(path, text.encode("utf-8"))
-
-
-def _jsonable(x: object) -> object:
-    """`x` with NaN/inf turned into None and numpy scalars into Python numbers."""
-    if isinstance(x, dict):
-        return {str(k): _jsonable(v) for k, v in x.items()}
-    if isinstance(x, (list, tuple)):
-        return [_jsonable(v) for v in x]
-    if hasattr(x, "item") and not isinstance(x, (str, bytes)):
-        x = x.item()
-    if isinstance(x, float) and (math.isnan(x) or math.isinf(x)):
-        return None
-    return x
-
-
-def write_json(path: str | Path, obj: object) -> None:
-    """Write `obj` as pretty UTF-8 JSON (NaN → null) atomically."""
-    atomic_write_text(path, json.dumps(_jsonable(obj), ensure_ascii=False, indent=2) + "\n")
 
 
 def _png(fig: Figure) -> bytes:
@@ -168,14 +127,14 @@ def write_report(
                                 order, lang, discount_rates)
     for name, (caption_key, build) in builders.items():
         png = _png(build())
-        atomic_write_bytes(out / name, png)
+        write_bytes(out / name, png)
         figures[name] = (label(caption_key, lang), png)
     shown_meta = {**(meta or {}), label("report.reps", lang): {
         s: by_scen[s]["reps"] for s in order}, label("report.rule", lang): metrics.VERDICT_RULE}
     diagnoses = {s: (by_scen[s]["verdict"], by_scen[s]["diagnosis"]) for s in order}
-    atomic_write_text(out / "report.html",
-                      render_html(kpis, order, diagnoses, figures, shown_meta, lang))
+    write_text(out / "report.html",
+               render_html(kpis, order, diagnoses, figures, shown_meta, lang))
     summary = {"lang": lang, "baseline": order[0], "scenarios": order, "meta": meta or {},
                "figures": list(figures), "by_scenario": by_scen,
                "verdict_rule": metrics.VERDICT_RULE}
-    return _jsonable(summary)  # type: ignore[return-value]
+    return nan_to_none(summary)  # NaN: undefined (an interval of one run)

@@ -1,6 +1,7 @@
 """Numbers from a sweep directory (docs/SWEEPS.md): never imports or runs the model.
 
-Owns reading a sweep (``sweep.json``, ``design.parquet``, ``results/``), the summary over
+Owns reading a sweep (``sweep.json``, ``design.parquet``, ``results/``; every chunk checked
+against its checksum by :func:`sim.chunks.verify`), the summary over
 replications per point (mean and 95 % t-interval), variance-based (Sobol: S1, ST) and
 elementary-effects (Morris: mu*, sigma) indices from SALib, computed on the per-point means of
 the replications, with the replication noise beside them, and scenario discovery: a shallow
@@ -22,6 +23,7 @@ import pandas as pd
 
 from analysis.intervals import mean_ci
 from sim import metrics
+from sim.chunks import verify as verify_chunks
 
 __all__ = ["SweepDirError", "Sweep", "load_sweep", "point_summary", "point_means",
            "replication_noise", "indices", "discover", "Discovery"]
@@ -62,6 +64,11 @@ def load_sweep(path: str | Path) -> Sweep:
     parts = list((path / "results").glob("part-*.parquet"))
     if not parts:
         raise SweepDirError("the sweep has no results yet")
+    bad = verify_chunks(path)
+    if bad:
+        raise SweepDirError(f"{len(bad)} damaged chunk(s), first {bad[0]}; repair with "
+                            "`kamsim sweep SPEC --out DIR --resume` (it runs their runs "
+                            "again)")
     meta = json.loads(meta_path.read_text())
     results = pd.read_parquet(path / "results").sort_values("run").reset_index(drop=True)
     design = pd.read_parquet(path / "design.parquet").sort_values("point")

@@ -7,7 +7,7 @@ so scenario differences are paired by replication. Runs go to a process pool; ea
 only the compact tables the report needs. Results do not depend on the number of workers:
 they are put back in scenario order, then replication order.
 
-Layout of the output directory (written whole or not at all, via :func:`sim.run.atomic_dir`):
+Layout of the output directory (written whole or not at all, via :func:`sim.io.atomic_dir`):
 ``runs.parquet`` (suppliers table of every run, all suppliers), ``pool_runs.parquet`` (focal
 supplier's pool), ``spells_runs.parquet``, ``customers_runs.parquet`` (last quarter end),
 ``market_runs.parquet``, ``retention_runs.parquet`` (each with ``scenario``, ``rep`` and
@@ -18,9 +18,6 @@ and ``summary.json``: its summary (figures as :mod:`sim.metrics` defines them).
 from __future__ import annotations
 
 import os
-import re
-import signal
-import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,6 +26,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sim.io import OUTPUT_ROOT, OutDir, atomic_dir, safe_name, write_json
+from sim.pool import Progress, map_ordered
 from sim.scenario import InputError
 from sim.seeds import replicate_seeds
 
@@ -74,9 +73,9 @@ def crn_seeds(root: int, reps: int) -> list[int]:
 
 
 def default_out(names: Sequence[str]) -> Path:
-    """``results/compare-<names joined by -vs->`` (characters unsafe in file names -> _)."""
-    safe = [re.sub(r"[^A-Za-z0-9._-]+", "_", n) or "_" for n in names]
-    return Path("results") / ("compare-" + "-vs-".join(safe))
+    """``results/compare-<names joined by -vs->`` (each name made safe by
+    :func:`sim.io.safe_name`)."""
+    return OUTPUT_ROOT / safe_name("compare-" + "-vs-".join(safe_name(n) for n in names))
 
 
 def make_plan(files: Sequence[str | Path], *, reps: int = DEFAULT_REPS,
@@ -169,29 +168,6 @@ def _run_task(task: tuple[str, int, int, int | None, tuple]) -> dict[str, pd.Dat
                            f"{type(exc).__name__}: {exc}") from exc
 
 
-def _limit_threads() -> None:
-    """One BLAS/OpenMP thread per worker process: runs are the unit of parallelism."""
-    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-        os.environ[var] = "1"
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:
-        return
-    threadpool_limits(1)
-
-
-def _init_worker() -> None:
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C
-    _limit_threads()
-
-
-def _bar(total: int, progress: bool):
-    from tqdm import tqdm
-
-    return tqdm(total=total, desc="compare", unit="run", leave=False,
-                disable=not (progress and sys.stderr.isatty()))
-
-
 def run_all(plan: Plan, *, workers: int | None = None,
             progress: bool = True) -> dict[str, pd.DataFrame]:
     """Run every task of ``plan``; the stacked tables, in scenario then rep order.
@@ -201,38 +177,9 @@ def run_all(plan: Plan, *, workers: int | None = None,
     """
     tasks = plan.tasks
     workers = max(1, min(workers or os.cpu_count() or 1, len(tasks)))
-    results: list[dict[str, pd.DataFrame] | None] = [None] * len(tasks)
-    with _bar(len(tasks), progress) as bar:
-        if workers == 1:
-            from threadpoolctl import threadpool_limits
-
-            with threadpool_limits(1):
-                for i, task in enumerate(tasks):
-                    results[i] = _run_task(task)
-                    bar.update(1)
-        else:
-            _run_pool(tasks, results, workers, bar)
-    return {stem: _stack([r[stem] for r in results if r is not None]) for stem in TABLES}
-
-
-def _run_pool(tasks, results, workers: int, bar) -> None:
-    import multiprocessing as mp
-    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
-
-    method = "forkserver" if "forkserver" in mp.get_all_start_methods() else "spawn"
-    ctx = mp.get_context(method)
-    if method == "forkserver":
-        ctx.set_forkserver_preload(["sim.compare", "sim.run"])
-    ex = ProcessPoolExecutor(workers, mp_context=ctx, initializer=_init_worker)
-    try:
-        pending = {ex.submit(_run_task, t): i for i, t in enumerate(tasks)}
-        while pending:
-            done, _ = wait(pending, return_when=FIRST_COMPLETED)
-            for fut in done:
-                results[pending.pop(fut)] = fut.result()
-                bar.update(1)
-    finally:
-        ex.shutdown(wait=True, cancel_futures=True)
+    with Progress(len(tasks), "compare", "runs", enabled=progress) as bar:
+        results = map_ordered(_run_task, tasks, workers, bar, preload=["sim.compare", "sim.run"])
+    return {stem: _stack([r[stem] for r in results]) for stem in TABLES}
 
 
 def _stack(frames: list[pd.DataFrame]) -> pd.DataFrame:
@@ -250,12 +197,12 @@ def discount_rates(plan: Plan) -> dict[str, float]:
             for name, f in zip(plan.names, plan.files, strict=True)}
 
 
-def write(plan: Plan, tables: dict[str, pd.DataFrame]) -> dict:
-    """Write tables, figures, report.html and summary.json into ``plan.out`` atomically."""
-    from analysis.report import write_json, write_report
-    from sim.run import atomic_dir
+def write(plan: Plan, tables: dict[str, pd.DataFrame], out: OutDir | None = None) -> dict:
+    """Write tables, figures, report.html and summary.json atomically into ``out`` (default
+    ``plan.out``), a directory marked as a ``compare`` result."""
+    from analysis.report import write_report
 
-    with atomic_dir(plan.out) as tmp:
+    with atomic_dir(out or OutDir(plan.out), "compare") as tmp:
         for stem, df in tables.items():
             df.to_parquet(tmp / f"{stem}.parquet", index=False)
         meta = {"files": [str(f) for f in plan.files], "root_seed": plan.root_seed,

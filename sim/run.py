@@ -7,24 +7,17 @@ appears whole or not at all.
 
 from __future__ import annotations
 
-import json
 import math
-import os
-import shutil
-import sys
-import tempfile
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from sim import metrics
+from sim.io import OUTPUT_ROOT, OutDir, atomic_dir, safe_name, write_json
 from sim.kernels import lifecycle as lc
 from sim.model import MarketModel
 from sim.params import STAGES, Scenario
-from sim.scenario import InputError
 
 Tables = dict[str, pd.DataFrame]
 
@@ -97,37 +90,8 @@ def _finite(x: float) -> float | None:
 
 
 def default_out_dir(params: Scenario, seed: int) -> Path:
-    return Path("results") / f"{params.name}-{seed}"
-
-
-@contextmanager
-def atomic_dir(target: Path) -> Iterator[Path]:
-    """Yield a temporary directory beside ``target``; on success it replaces ``target``.
-
-    On any error the temporary directory is removed and ``target`` is left as it was.
-    Raises :class:`InputError` when the location cannot be written.
-    """
-    target = Path(target)
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
-        umask = os.umask(0)
-        os.umask(umask)
-        tmp.chmod(0o777 & ~umask)
-    except OSError as exc:
-        raise InputError([(str(target), "--out", f"cannot write here: {exc.strerror}")]) from None
-    try:
-        yield tmp
-        old = None
-        if target.exists():
-            old = target.with_name(f".{target.name}.old-{os.getpid()}")
-            os.replace(target, old)
-        os.replace(tmp, target)
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+    """``results/<scenario name>-<seed>``, the name made safe (it never leaves ``results/``)."""
+    return OUTPUT_ROOT / f"{safe_name(params.name)}-{seed}"
 
 
 def write_tables(directory: Path, tables: Tables) -> None:
@@ -136,20 +100,11 @@ def write_tables(directory: Path, tables: Tables) -> None:
         df.to_parquet(directory / f"{name}.parquet", index=False)
 
 
-def write_json(path: Path, data: dict) -> None:
-    path.write_text(json.dumps(data, indent=2, default=_json_default, ensure_ascii=False))
-
-
-def _json_default(x: object) -> object:
-    if isinstance(x, np.generic):
-        return x.item()
-    raise TypeError(f"not JSON serialisable: {type(x)}")
-
-
-def write_outputs(out: Path, model: MarketModel, tables: Tables, *, dashboard: bool = True,
-                  lang: str = "en") -> Path:
-    """Write tables, ``summary.json`` and ``dashboard.png`` into ``out`` atomically."""
-    with atomic_dir(out) as tmp:
+def write_outputs(out: OutDir | Path, model: MarketModel, tables: Tables, *,
+                  dashboard: bool = True, lang: str = "en") -> Path:
+    """Write tables, ``summary.json`` and ``dashboard.png`` into ``out`` atomically (a
+    directory marked as a ``run`` result, see :func:`sim.io.atomic_dir`)."""
+    with atomic_dir(out, "run") as tmp:
         write_tables(tmp, tables)
         write_json(tmp / "summary.json", summarize(model, tables))
         if dashboard:
@@ -158,12 +113,4 @@ def write_outputs(out: Path, model: MarketModel, tables: Tables, *, dashboard: b
             fig = draw(tables["suppliers"], tables["pool"], tables["market"],
                        tables["customers"], lang=lang)
             fig.savefig(tmp / "dashboard.png", dpi=110)
-    return out
-
-
-def progress_bar(total: int, desc: str):
-    """A tqdm bar on a terminal, nothing otherwise."""
-    from tqdm import tqdm
-
-    return tqdm(total=total, desc=desc, unit="wk", disable=not sys.stderr.isatty(),
-                leave=False)
+    return out.path if isinstance(out, OutDir) else Path(out)

@@ -8,8 +8,8 @@ from html import escape as html_escape
 
 import pytest
 
-from analysis import i18n, report
-from analysis.report import atomic_write_bytes, write_report
+from analysis import i18n
+from analysis.report import write_report
 from sim import metrics
 
 SCENARIOS = ["base", "kam"]
@@ -69,17 +69,3 @@ def test_report_zh_with_runs_only(tables, tmp_path):
     assert 'lang="zh-CN"' in html and "市场份额" in html
     assert summary["figures"] == ["pool_health.png", "performance.png"]
     assert summary["by_scenario"]["kam"]["kpis"]["annual_retention"]["mean"] is None
-
-
-def test_atomic_write_keeps_old_file_on_failure(tmp_path, monkeypatch):
-    target = tmp_path / "x.bin"
-    atomic_write_bytes(target, b"old")
-
-    def boom(src, dst):
-        raise OSError("disk full")
-
-    monkeypatch.setattr(report.os, "replace", boom)
-    with pytest.raises(OSError):
-        atomic_write_bytes(target, b"new")
-    assert target.read_bytes() == b"old"
-    assert os.listdir(tmp_path) == ["x.bin"]

@@ -1,7 +1,8 @@
 """Project rules for analysis/: never touches the model, documented, small modules.
 
-From ``sim`` it may import only the model-free modules that define figures and colours
-(``sim.metrics``, ``sim.palette``)."""
+From ``sim`` it may import only model-free modules: those that define figures and colours
+(``sim.metrics``, ``sim.palette``) and kamsim's file infrastructure (``sim.io``,
+``sim.chunks``, ``sim.errors``), which imports no model module (checked below)."""
 
 import ast
 from pathlib import Path
@@ -10,7 +11,7 @@ import pytest
 
 PKG = Path(__file__).resolve().parents[2] / "analysis"
 MODULES = sorted(PKG.glob("*.py"))
-MODEL_FREE = {"sim.metrics", "sim.palette"}
+MODEL_FREE = {"sim.metrics", "sim.palette", "sim.io", "sim.chunks", "sim.errors"}
 
 
 @pytest.mark.parametrize("path", MODULES, ids=lambda p: p.name)
@@ -30,3 +31,15 @@ def test_module_rules(path):
         if isinstance(node, ast.FunctionDef) and not node.name.startswith("_"):
             assert ast.get_docstring(node), f"{path.name}:{node.name} lacks a docstring"
             assert node.returns is not None, f"{path.name}:{node.name} lacks a return type"
+
+
+def test_model_free_modules_import_no_model_module():
+    import json
+    import subprocess
+    import sys
+
+    code = ("import json, sys, " + ", ".join(sorted(MODEL_FREE)) + "; print(json.dumps("
+            "sorted(m for m in sys.modules if m == 'sim' or m.startswith('sim.'))))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=120, check=True).stdout
+    assert set(json.loads(out)) <= {"sim", *MODEL_FREE, "sim.tolerance"}

@@ -8,15 +8,14 @@ overrides, seed) is simulated once, in parallel over the cores. Seeds are those 
 from __future__ import annotations
 
 import json
-import multiprocessing as mp
 import os
 from collections.abc import Iterator
-from concurrent.futures import ProcessPoolExecutor
 
 import numpy as np
 import pytest
 from validation_figures import run_figures
 
+from sim.pool import Progress, map_ordered
 from sim.seeds import replicate_seeds
 
 REPS = int(os.environ.get("KAMSIM_VALIDATION_REPS", "16"))
@@ -42,10 +41,9 @@ class Runs:
         tasks = [t for t in tasks if t not in self.cache]
         if not tasks:
             return
-        # forkserver, as kamsim compare and sweep use: no fork of a multi-threaded process
-        method = "forkserver" if "forkserver" in mp.get_all_start_methods() else "spawn"
-        with ProcessPoolExecutor(self.workers, mp_context=mp.get_context(method)) as pool:
-            results = list(pool.map(run_figures, tasks))
+        # the worker pool of kamsim compare and sweep
+        with Progress(len(tasks), "validation runs", "runs", enabled=False) as bar:
+            results = map_ordered(run_figures, tasks, min(self.workers, len(tasks)), bar)
         self.cache.update(zip(tasks, results, strict=True))
 
     def get(self, name: str, overrides: dict | None = None, steps: int | None = None,

@@ -15,9 +15,10 @@ their sum ``spend``, and net profit with its net present value. Per paired diffe
 reference scenario (by replication, common random numbers): the incremental spend by kind,
 incremental net profit, return on spend (incremental net profit ÷ incremental spend, where the
 strategy spends more), the payback week (from which the cumulative incremental net profit
-stays at or above zero) and the NPV of the incremental net profit. NPV discounts week ``t``
-(0-based) by ``(1 + r) ** ((t + 1) / 52)`` at the scenario's annual discount rate
-(``finance.discount_rate``), which the caller passes; the start row (step −1) is not a week.
+stays at or above zero) and the NPV of the incremental net profit. NPV is ``sim.metrics.npv``
+(week ``t``, 0-based, discounted by ``(1 + r) ** ((t + 1) / 52)``) at the scenario's annual
+discount rate (``finance.discount_rate``), which the caller passes; the start row (step −1)
+is not a week.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ import pandas as pd
 
 from analysis.intervals import mean_ci
 from analysis.kpi import ensure_run_keys, focal_rows
+from sim.metrics import npv
 
 # cost kind -> columns of the suppliers table that add up to it
 COST_KINDS: dict[str, tuple[str, ...]] = {
@@ -53,12 +55,6 @@ def weekly(runs: pd.DataFrame) -> pd.DataFrame:
         out[kind] = f[list(cols)].sum(axis=1).to_numpy()
     out["spend"] = out[list(COST_KINDS)].sum(axis=1)
     return out
-
-
-def npv(values: np.ndarray, rate: float) -> float:
-    """Present value of weekly amounts (week 0 first) at an annual ``rate``."""
-    t = np.arange(1, len(values) + 1) / 52.0
-    return float(np.sum(np.asarray(values, dtype=float) / (1.0 + rate) ** t))
 
 
 def payback_week(increments: np.ndarray) -> float:

@@ -14,10 +14,11 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from analysis import plots
-from analysis.health import diagnose, verdict
+from analysis.health import diagnose
 from analysis.html import render_html
 from analysis.i18n import label
-from analysis.kpi import KPIS, ensure_run_keys, kpi_table, scenario_order
+from analysis.kpi import KPIS, ensure_run_keys, kpi_summary, run_kpis, scenario_order
+from sim import metrics
 from sim.io import nan_to_none, write_bytes, write_text
 
 __all__ = ["write_report"]
@@ -41,8 +42,8 @@ def _one_run(df: pd.DataFrame | None, scenario: str) -> pd.DataFrame | None:
     return sub[sub["rep"] == sub["rep"].min()] if len(sub) else sub
 
 
-def _figure_builders(runs, pool_runs, spells_runs, customers_runs, market_runs, order, lang
-                     ) -> dict[str, tuple[str, Callable[[], Figure]]]:
+def _figure_builders(runs, pool_runs, spells_runs, customers_runs, market_runs, order, lang,
+                     discount_rates) -> dict[str, tuple[str, Callable[[], Figure]]]:
     """File name → (caption key, builder) for every figure the given tables allow."""
     b: dict[str, tuple[str, Callable[[], Figure]]] = {}
     if pool_runs is not None:
@@ -54,8 +55,9 @@ def _figure_builders(runs, pool_runs, spells_runs, customers_runs, market_runs, 
     if spells_runs is not None and len(spells_runs):
         b["survival_abc.png"] = ("fig.km.title",
                                  lambda: plots.survival_by_abc(spells_runs, order, lang))
-        b["clv_segments.png"] = ("fig.clv.title",
-                                 lambda: plots.clv_segments(spells_runs, order, lang))
+    if spells_runs is not None and len(spells_runs) and discount_rates is not None:
+        b["clv_segments.png"] = ("fig.clv.title", lambda: plots.clv_segments(
+            spells_runs, discount_rates, order, lang))
     if customers_runs is not None and len(customers_runs):
         b["pareto_abc.png"] = ("fig.pareto.title",
                                lambda: plots.pareto_abc(customers_runs, order, lang))
@@ -66,8 +68,9 @@ def _figure_builders(runs, pool_runs, spells_runs, customers_runs, market_runs, 
     return b
 
 
-def _scenario_summary(kpis: pd.DataFrame, scen: str, lang: str) -> dict:
-    """Summary entry of one scenario: KPIs with intervals, pool health, verdict, diagnosis."""
+def _scenario_summary(kpis: pd.DataFrame, per_run: pd.DataFrame, scen: str, lang: str) -> dict:
+    """Summary entry of one scenario: KPIs with intervals, pool health, verdict (the rule of
+    `sim.metrics.verdict` on each replication's pool health), diagnosis."""
     sub = kpis[kpis["scenario"] == scen].set_index("kpi")
     kpi_dict = {
         k: {c: float(sub.loc[k, c]) for c in ("mean", "lo", "hi", "diff_mean", "diff_lo",
@@ -75,14 +78,15 @@ def _scenario_summary(kpis: pd.DataFrame, scen: str, lang: str) -> dict:
         for k in KPIS
     }
     health = tuple(float(sub.loc["pool_health_end", c]) for c in ("mean", "lo", "hi"))
-    # the verdict compares like with like: pool health and base change over the last year
     base = tuple(float(sub.loc["base_change_last_year", c]) for c in ("mean", "lo", "hi"))
+    v = metrics.verdict(per_run.loc[per_run["scenario"] == scen, "pool_health_end"])
     return {
         "reps": int(sub["n"].max()),
         "kpis": kpi_dict,
         "pool_health": dict(zip(("mean", "lo", "hi"), health, strict=True)),
-        "verdict": verdict(health, base),
-        "diagnosis": diagnose(health, base, lang),
+        "verdict": v.kind,
+        "p_refill": v.p_refill,
+        "diagnosis": diagnose(v, health, base, lang),
     }
 
 
@@ -96,35 +100,42 @@ def write_report(
     scenarios: list[str] | None = None,
     lang: str = "en",
     meta: dict | None = None,
+    retention_runs: pd.DataFrame | None = None,
+    discount_rates: dict[str, float] | None = None,
 ) -> dict:
     """Write every figure as PNG and a self-contained report.html into `out_dir`.
 
     Tables are the stacked `*_runs` tables of docs/TABLES.md (`market_runs` stacks each
     run's market table the same way; any table but `runs` may be None and its figures are
-    skipped). `scenarios` orders the scenarios, the first being the baseline of the paired
-    differences. Returns the summary (JSON-ready: NaN → None) that the caller writes as
-    summary.json: {lang, baseline, scenarios (order), meta, figures, by_scenario: {name:
-    {reps, kpis: {kpi: {mean, lo, hi, n, diff_mean, diff_lo, diff_hi}}, pool_health: {mean,
-    lo, hi}, verdict, diagnosis}}}. Raises i18n.FontMissing for lang "zh" without a CJK font.
+    skipped). `discount_rates` maps each scenario to its `finance.discount_rate` (CLV figure;
+    without it the CLV figure is skipped). `scenarios` orders the scenarios, the first being
+    the baseline of the paired differences. Returns the summary (JSON-ready: NaN → None)
+    that the caller writes as summary.json: {lang, baseline, scenarios (order), meta,
+    figures, by_scenario: {name: {reps, kpis: {kpi: {mean, lo, hi, n, diff_mean, diff_lo,
+    diff_hi}}, pool_health: {mean, lo, hi}, verdict, p_refill, diagnosis}}, verdict_rule}.
+    Raises i18n.FontMissing for lang "zh" without a CJK font.
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     runs = ensure_run_keys(runs)
     order = scenario_order(runs, scenarios)
-    kpis = kpi_table(runs, spells_runs, customers_runs, order)
-    by_scen = {s: _scenario_summary(kpis, s, lang) for s in order}
+    per_run = run_kpis(runs, customers_runs, retention_runs)
+    kpis = kpi_summary(per_run, order)
+    by_scen = {s: _scenario_summary(kpis, per_run, s, lang) for s in order}
     figures: dict[str, tuple[str, bytes]] = {}
     builders = _figure_builders(runs, pool_runs, spells_runs, customers_runs, market_runs,
-                                order, lang)
+                                order, lang, discount_rates)
     for name, (caption_key, build) in builders.items():
         png = _png(build())
         write_bytes(out / name, png)
         figures[name] = (label(caption_key, lang), png)
-    shown_meta = {**(meta or {}), label("report.reps", lang): {
-        s: by_scen[s]["reps"] for s in order}}
+    shown_meta = {**(meta or {}),
+                  label("report.reps", lang): {s: by_scen[s]["reps"] for s in order},
+                  label("report.rule", lang): metrics.verdict_rule(lang)}
     diagnoses = {s: (by_scen[s]["verdict"], by_scen[s]["diagnosis"]) for s in order}
     write_text(out / "report.html",
                render_html(kpis, order, diagnoses, figures, shown_meta, lang))
     summary = {"lang": lang, "baseline": order[0], "scenarios": order, "meta": meta or {},
-               "figures": list(figures), "by_scenario": by_scen}
+               "figures": list(figures), "by_scenario": by_scen,
+               "verdict_rule": metrics.verdict_rule(lang)}
     return nan_to_none(summary)  # NaN: undefined (an interval of one run)

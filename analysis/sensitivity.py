@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.intervals import mean_ci
+from sim import metrics
 from sim.chunks import verify as verify_chunks
 
 __all__ = ["SweepDirError", "Sweep", "load_sweep", "point_summary", "point_means",
@@ -188,9 +189,12 @@ class Discovery:
     features: list[str] | None = None
 
 
-def discover(sw: Sweep, outcome: str = "focal.pool_health", threshold: float = 1.0,
-             max_depth: int = 3) -> Discovery | None:
+def discover(sw: Sweep, outcome: str = "focal.pool_health",
+             threshold: float = metrics.REFILL_LEVEL, max_depth: int = 3) -> Discovery | None:
     """Which parameter region gives ``outcome < threshold`` (funnel-like pools)?
+
+    By default a run is funnel-like exactly when the verdict of ``sim.metrics`` on that one
+    run is a funnel: its pool does not refill (pool health below ``REFILL_LEVEL``).
 
     A scikit-learn decision tree (depth ``max_depth``, leaves of at least 5 % of the runs)
     classifies runs; each leaf is a box with its density (share of funnel runs inside) and
@@ -202,7 +206,9 @@ def discover(sw: Sweep, outcome: str = "focal.pool_health", threshold: float = 1
         return None
     data = sw.ok[[*sw.factors, outcome]].dropna()
     x = _features(data[sw.factors])
-    y = (data[outcome] < threshold).to_numpy()
+    values = data[outcome].to_numpy(float)
+    y = (~metrics.refills(values) if outcome == "focal.pool_health"
+         and threshold == metrics.REFILL_LEVEL else values < threshold)
     hits = int(y.sum())
     if hits == 0 or hits == len(y):
         what = "no" if hits == 0 else "every"

@@ -1,7 +1,8 @@
 """Many runs of several scenarios on common random numbers -> stacked tables and a report.
 
-``kamsim compare`` runs every scenario ``reps`` times with the same list of seeds (child ``r``
-of ``numpy.random.SeedSequence(root).spawn(reps)`` for replication ``r`` of every scenario),
+``kamsim compare`` runs every scenario ``reps`` times with the same list of seeds
+(:func:`sim.seeds.replicate_seed` of the root and ``r`` for replication ``r`` of every
+scenario, the seed a sweep gives replicate ``r``),
 so scenario differences are paired by replication. Runs go to a process pool; each returns
 only the compact tables the report needs. Results do not depend on the number of workers:
 they are put back in scenario order, then replication order.
@@ -11,8 +12,7 @@ Layout of the output directory (written whole or not at all, via :func:`sim.io.a
 supplier's pool), ``spells_runs.parquet``, ``customers_runs.parquet`` (last quarter end),
 ``market_runs.parquet``, ``retention_runs.parquet`` (each with ``scenario``, ``rep`` and
 ``seed`` first), the PNG figures and ``report.html`` of :func:`analysis.report.write_report`,
-and ``summary.json``: its summary, extended per scenario with ``annual_retention`` and
-``key_account_retention`` from the retention tables (:func:`retention_kpis`).
+and ``summary.json``: its summary (figures as :mod:`sim.metrics` defines them).
 """
 
 from __future__ import annotations
@@ -29,11 +29,11 @@ import pandas as pd
 
 from sim.io import OUTPUT_ROOT, OutDir, atomic_dir, safe_name, write_json
 from sim.pool import Progress, map_ordered
-from sim.record import KEY_VALUE, KEY_VALUE_KPIS
 from sim.scenario import InputError
+from sim.seeds import replicate_seeds
 
 __all__ = ["DEFAULT_REPS", "DEFAULT_ROOT_SEED", "TABLES", "Plan", "crn_seeds", "make_plan",
-           "run_one", "run_all", "retention_kpis", "write", "compare"]
+           "run_one", "run_all", "discount_rates", "write", "compare"]
 
 DEFAULT_REPS = 20
 DEFAULT_ROOT_SEED = 20261127
@@ -71,8 +71,8 @@ class Plan:
 
 
 def crn_seeds(root: int, reps: int) -> list[int]:
-    """Model seeds of replications 0..reps-1: child r of ``SeedSequence(root).spawn(reps)``."""
-    return [int(s.generate_state(1)[0]) for s in np.random.SeedSequence(root).spawn(reps)]
+    """Model seeds of replications 0..reps-1 (:func:`sim.seeds.replicate_seeds`)."""
+    return replicate_seeds(root, reps)
 
 
 def default_out(names: Sequence[str]) -> Path:
@@ -92,7 +92,7 @@ def make_plan(files: Sequence[str | Path], *, reps: int = DEFAULT_REPS,
     Raises :class:`InputError` listing every problem: invalid files or overrides, duplicate
     scenario names, ``reps`` < 1, ``steps`` < 1, a missing CJK font.
     """
-    from sim import scenario
+    from sim import run, scenario, size
 
     files = tuple(Path(f) for f in files)
     problems: list[tuple[str, str, str]] = []
@@ -108,7 +108,10 @@ def make_plan(files: Sequence[str | Path], *, reps: int = DEFAULT_REPS,
     seen: dict[str, Path] = {}
     for f in files:
         try:
-            name = scenario.load(f, overrides=dict(overrides)).name
+            params = run.with_overrides(scenario.load(f, overrides=dict(overrides)),
+                                        steps=steps if steps is not None and steps > 0 else None)
+            size.check(params, file=str(f))  # one run's memory, before any worker starts
+            name = params.name
         except InputError as exc:
             problems.extend(exc.problems)
             continue
@@ -127,7 +130,7 @@ def make_plan(files: Sequence[str | Path], *, reps: int = DEFAULT_REPS,
         except FontMissing as exc:
             problems.append((str(files[0]), "--lang", str(exc)))
     if problems:
-        raise InputError(problems)
+        raise InputError(list(dict.fromkeys(problems)))  # (--steps is blamed once)
     return Plan(files=files, names=tuple(names), seeds=tuple(crn_seeds(seed, reps)),
                 root_seed=seed, steps=steps, lang=lang,
                 out=Path(out) if out is not None else default_out(names),
@@ -142,6 +145,13 @@ def run_one(path: str, rep: int, seed: int, steps: int | None,
 
     params = scenario.load(path, overrides=dict(overrides))
     model, t = simulate(params, seed=seed, steps=steps)
+    return keyed_tables(model, t, params.name, rep, seed)
+
+
+def keyed_tables(model: Any, t: dict[str, pd.DataFrame], name: str, rep: int,
+                 seed: int) -> dict[str, pd.DataFrame]:
+    """A finished run's compact tables of ``TABLES``, keyed by scenario ``name``, rep and
+    seed (also the workshop's report, ``sim/workshop/report.py``)."""
     focal = model.supplier_names[model.focal]
     cust = t["customers"]
     if len(cust):
@@ -152,7 +162,7 @@ def run_one(path: str, rep: int, seed: int, steps: int | None,
     pool = t["pool"]
     own = {"suppliers": t["suppliers"], "pool": pool[pool["focal"]], "spells": t["spells"],
            "customers": cust, "market": t["market"], "retention": ret}
-    keys = {"scenario": params.name, "rep": rep, "seed": seed}
+    keys = {"scenario": name, "rep": rep, "seed": seed}
     out = {}
     for stem, name in TABLES.items():
         df = own[name].reset_index(drop=True)
@@ -192,64 +202,20 @@ def _stack(frames: list[pd.DataFrame]) -> pd.DataFrame:
     return pd.concat(full, ignore_index=True)
 
 
-def retention_kpis(retention_runs: pd.DataFrame, scenarios: Sequence[str],
-                   level: float = 0.95) -> dict[str, dict[str, dict]]:
-    """Annual and key-account retention of the focal supplier from stacked retention tables.
+def discount_rates(plan: Plan) -> dict[str, float]:
+    """Each scenario's ``finance.discount_rate`` (CLV in the report)."""
+    from sim import scenario
 
-    Per run (scenario, rep): annual retention = Σ retained ÷ Σ customers_start and key-account
-    retention = Σ key_retained ÷ Σ key_start over the run's years, key-account revenue and
-    share of wallet retained = Σ key_revenue_end ÷ Σ key_revenue_start and Σ key_wallet_end ÷
-    Σ key_wallet_start (``sim.record.KEY_VALUE_KPIS``; NaN when the denominator is 0 or the
-    run is shorter than a year). Per scenario: {kpi: {mean, lo, hi, n, diff_mean,
-    diff_lo, diff_hi}}, t interval across replications and paired difference from the first
-    scenario (by rep), as ``analysis.kpi.kpi_table``; NaN becomes None. Pure table arithmetic.
-    """
-    from analysis.stats import mean_ci, paired_diff_ci
-
-    df = retention_runs
-    if "focal" in df.columns:
-        df = df[df["focal"].astype(bool)]
-    value = [c for c in KEY_VALUE if c in df.columns]  # tables written before they existed
-    sums = df.groupby(["scenario", "rep"], observed=True)[
-        ["retained", "customers_start", "key_retained", "key_start", *value]].sum()
-    per_run = pd.DataFrame(index=sums.index)
-    per_run["annual_retention"] = (sums["retained"]
-                                   / sums["customers_start"].where(sums["customers_start"] > 0))
-    per_run["key_account_retention"] = (sums["key_retained"]
-                                        / sums["key_start"].where(sums["key_start"] > 0))
-    for kpi, (end, start) in KEY_VALUE_KPIS.items():
-        per_run[kpi] = (sums[end] / sums[start].where(sums[start] > 0) if end in sums
-                        else math.nan)
-    per_run = per_run.astype(float)
-    out: dict[str, dict[str, dict]] = {}
-
-    def series(scen: str, kpi: str) -> pd.Series:
-        if scen not in per_run.index.get_level_values("scenario"):
-            return pd.Series(dtype=float)
-        return per_run.xs(scen, level="scenario")[kpi]
-
-    for scen in scenarios:
-        out[scen] = {}
-        for kpi in ("annual_retention", "key_account_retention", *KEY_VALUE_KPIS):
-            s = series(scen, kpi)
-            mean, lo, hi = mean_ci(s, level)
-            diff = ((math.nan,) * 3 if scen == scenarios[0]
-                    else paired_diff_ci(s, series(scenarios[0], kpi), level))
-            out[scen][kpi] = {
-                "mean": _num(mean), "lo": _num(lo), "hi": _num(hi), "n": int(s.notna().sum()),
-                "diff_mean": _num(diff[0]), "diff_lo": _num(diff[1]), "diff_hi": _num(diff[2])}
-    return out
+    return {name: scenario.load(f, overrides=dict(plan.overrides)).finance.discount_rate
+            for name, f in zip(plan.names, plan.files, strict=True)}
 
 
 def economics_summary(plan: Plan, runs: pd.DataFrame) -> list[dict]:
     """The cost-and-return table (``analysis.economics``) of a comparison, differences against
     the first scenario, each at its scenario's ``finance.discount_rate``; NaN becomes None."""
     from analysis.economics import economics_table
-    from sim import scenario
 
-    rates = {name: scenario.load(f, overrides=dict(plan.overrides)).finance.discount_rate
-             for name, f in zip(plan.names, plan.files, strict=True)}
-    table = economics_table(runs, rates, reference=plan.names[0])
+    table = economics_table(runs, discount_rates(plan), reference=plan.names[0])
     return [{k: _num(v) if isinstance(v, float) else v for k, v in row.items()}
             for row in table.to_dict("records")]
 
@@ -272,16 +238,10 @@ def write(plan: Plan, tables: dict[str, pd.DataFrame], out: OutDir | None = None
                 "overrides": dict(plan.overrides)}
         summary = write_report(tmp, tables["runs"], tables["pool_runs"], tables["spells_runs"],
                                tables["customers_runs"], tables["market_runs"],
-                               scenarios=list(plan.names), lang=plan.lang, meta=meta)
+                               scenarios=list(plan.names), lang=plan.lang, meta=meta,
+                               retention_runs=tables["retention_runs"],
+                               discount_rates=discount_rates(plan))
         summary["economics"] = economics_summary(plan, tables["runs"])
-        extra = retention_kpis(tables["retention_runs"], list(plan.names))
-        for name, kpis in extra.items():
-            summary["by_scenario"][name].update(kpis)
-        summary["retention_source"] = (
-            "by_scenario.*.annual_retention, key_account_retention, key_revenue_retained and "
-            "key_wallet_retained: focal supplier, retention_runs (sum retained / sum at year "
-            "start per run); "
-            "kpis.annual_retention: spells (docs/ODD.md cohort definition)")
         write_json(tmp / "summary.json", summary)
     return summary
 

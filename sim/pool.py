@@ -1,11 +1,11 @@
 """Worker processes, progress and stopping for every command that runs many simulations.
 
 * :class:`WorkerPool` — the one local process pool (``compare``, ``sweep``): forkserver start
-  (no threads or locks inherited), one BLAS/OpenMP thread per worker, workers ignore Ctrl-C
-  (the parent handles it) and die with their parent. :meth:`WorkerPool.close` with
-  ``cancel=True`` terminates every process the pool started and the forkserver (the resource
-  tracker exits with the command); :func:`map_ordered` runs tasks in order, in this process
-  when ``workers == 1``.
+  (no threads or locks inherited), one BLAS/OpenMP thread per worker; workers ignore Ctrl-C
+  (the command handles it) and end when the command ends, even killed by SIGKILL.
+  :meth:`WorkerPool.close` with ``cancel=True`` terminates every process the pool started and
+  the forkserver (the resource tracker exits with the command); :func:`map_ordered` runs tasks
+  in order, in this process when ``workers == 1``.
 * :class:`Progress` — done/total on stderr: a tqdm bar on a terminal, otherwise a plain line
   every ``KAMSIM_PROGRESS_SECONDS`` (default 10) seconds, so logs show progress too.
 * :func:`stop_on_signals` — SIGTERM raises :class:`Terminated` (a ``KeyboardInterrupt``) in
@@ -79,10 +79,36 @@ def _die_with_parent() -> None:
             os._exit(1)
 
 
-def _init_worker() -> None:
+def _exit_with(pid: int) -> None:
+    """A daemon thread that ends this worker when process ``pid`` (the command) is gone, even
+    killed by SIGKILL: the workers' pipes would otherwise keep them and the forkserver alive."""
+    import threading
+
+    def watch() -> None:
+        try:
+            fd = os.pidfd_open(pid)
+        except (AttributeError, OSError):  # not Linux >= 5.3: poll
+            while True:
+                time.sleep(1.0)
+                try:
+                    os.kill(pid, 0)
+                except ProcessLookupError:
+                    os._exit(1)
+                except PermissionError:
+                    pass
+        import select
+
+        select.select([fd], [], [])  # readable when the process has exited
+        os._exit(1)
+
+    threading.Thread(target=watch, name="kamsim-exit-with-parent", daemon=True).start()
+
+
+def _init_worker(command_pid: int) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     _die_with_parent()
+    _exit_with(command_pid)
     limit_threads()
 
 
@@ -100,7 +126,8 @@ class WorkerPool:
                 ctx.set_forkserver_preload(["sim._forkserver_start", "sim.pool", *preload])
                 _start_forkserver()
             self.executor = ProcessPoolExecutor(workers, mp_context=ctx,
-                                                initializer=_init_worker)
+                                                initializer=_init_worker,
+                                                initargs=(os.getpid(),))
         except BaseException:
             stop_processes()
             raise

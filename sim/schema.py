@@ -11,7 +11,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from sim.params import Scenario
+from sim.params import Levers, Scenario, WorkshopSettings
 
 
 @dataclass(frozen=True)
@@ -24,6 +24,7 @@ class ParamInfo:
     hi: float | None
     source: str
     choices: tuple[str, ...] = ()
+    limits: str = ""  # why the bounds are where they are (a sim.params.Limit's reason)
 
 
 def _bounds(field) -> tuple[float | None, float | None]:
@@ -63,7 +64,8 @@ def iter_params(model: BaseModel | None = None, prefix: str = "") -> list[ParamI
             choices = tuple(typing.get_args(ann)) if literal else ()
             out.append(ParamInfo(key, getattr(ann, "__name__", str(ann)),
                                  extra.get("unit", ""), value, lo, hi,
-                                 extra.get("source", ""), choices))
+                                 extra.get("source", ""), choices,
+                                 "; ".join(extra[k] for k in ("lo_why", "hi_why") if k in extra)))
     return out
 
 
@@ -88,18 +90,22 @@ MARKDOWN_HEADER = (
     "Generated from `sim/params.py` by `make docs` (`kamsim params --format markdown`); do not",
     "edit by hand. Keys are dotted as in sweeps and overrides; per-segment, per-material and",
     "per-supplier entries show the defaults of a default scenario (`scenarios/baseline.toml`",
-    "overrides many).", "")
+    "overrides many). Keys under `workshop.` are a workshop's rules and a team's levers",
+    "(docs/WORKSHOP.md), not scenario keys.", "")
 
 
 def parameter_table(markdown: bool = False) -> list[str]:
-    """Lines of a parameter table, plain text or Markdown."""
-    rows = iter_params()
+    """Lines of a parameter table, plain text or Markdown: a scenario's parameters, then a
+    workshop's rules (``workshop.``) and a team's levers (``workshop.levers.``)."""
+    rows = [*iter_params(), *iter_params(WorkshopSettings(), "workshop."),
+            *iter_params(Levers(), "workshop.levers.")]
     if markdown:
         lines = [*MARKDOWN_HEADER, "| key | unit | default | bounds | source |",
                  "|---|---|---|---|---|"]
         for p in rows:
             bounds = f"[{_fmt(p.lo)}, {_fmt(p.hi)}]" if not p.choices else " / ".join(p.choices)
-            lines.append(f"| `{p.key}` | {p.unit} | {p.default} | {bounds} | {p.source} |")
+            source = p.source + (f" (bounds: {p.limits})" if p.limits else "")
+            lines.append(f"| `{p.key}` | {p.unit} | {p.default} | {bounds} | {source} |")
         return lines
     return [f"{p.key:48s} {str(p.default):>12s} {p.unit:22s} [{_fmt(p.lo)}, {_fmt(p.hi)}]  "
             f"{p.source}" for p in rows]

@@ -8,7 +8,7 @@ and ``status.json`` (counts and throughput of the last session).
 
 Reproducible by construction: a run is a pure function of its point's values and its seed; run
 ``r`` of point ``p`` has id ``p{p:06d}-r{r:03d}`` and its seed from
-``SeedSequence(root_seed).spawn(...)`` (see :func:`run_seed`), so results do not depend on the
+:mod:`sim.seeds` (see :func:`run_seed`), so results do not depend on the
 backend or the number of workers. Results are written in chunks (temporary file, fsync,
 rename) as runs complete; a rerun with ``resume=True`` skips the runs already on disk.
 """
@@ -38,6 +38,7 @@ from sim.chunks import ChunkWriter
 from sim.io import MARKER, write_json, write_with
 from sim.pool import Progress, WorkerPool, limit_threads
 from sim.scenario import InputError
+from sim.seeds import replicate_seed
 from sim.sweepspec import SweepSpec
 
 OWN_NAMES = {"sweep.json", "design.parquet", "status.json", "results", "series", ".lock",
@@ -104,15 +105,12 @@ def run_id(point: int, replicate: int) -> str:
 
 
 def run_seed(root: int, point: int, replicate: int, common: bool = True) -> int:
-    """The model seed of a run, from ``SeedSequence(root).spawn``.
+    """The model seed of a run (:func:`sim.seeds.replicate_seed`).
 
-    With common random numbers (the default) replicate ``r`` of every point uses the same
-    stream, child ``r`` of ``SeedSequence(root).spawn(replications)``; otherwise child ``r``
-    of child ``p``. ``SeedSequence(root, spawn_key=k)`` is that child, built directly.
+    With common random numbers (the default) replicate ``r`` of every point uses the seed
+    ``compare`` gives replication ``r``; otherwise each point has its own streams.
     """
-    key = (replicate,) if common else (point, replicate)
-    state = np.random.SeedSequence(root, spawn_key=key).generate_state(1, np.uint64)[0]
-    return int(state >> np.uint64(1))
+    return replicate_seed(root, replicate, None if common else point)
 
 
 def execute(ctx: RunContext, task: RunTask) -> dict[str, Any]:

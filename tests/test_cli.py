@@ -151,7 +151,7 @@ def test_run_writes_every_table_and_summary(capsys, tmp_path, small_toml):
     n_sup = sup["supplier"].nunique()
     assert len(sup) == 28 * n_sup and sup.groupby("step")["focal"].sum().eq(1).all()
     assert len(tables["pool"]) == 27 * n_sup * len(STAGES)
-    assert sorted(tables["customers"]["step"].unique()) == [12, 25]  # quarter ends
+    assert sorted(tables["customers"]["step"].unique()) == [12, 25, 26]  # quarter ends, run's end
     # No file is left behind beside the output (the temporary directory is renamed).
     assert sorted(p.name for p in out.parent.iterdir()) == ["small-3"]
 

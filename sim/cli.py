@@ -91,6 +91,8 @@ def build_parser() -> argparse.ArgumentParser:
     ap.add_argument("--lang", choices=("en", "zh"), default="en")
     ap.add_argument("--open", action="store_true", help="open the page in a browser")
 
+    from sim.book.cli import add_parsers  # kamsim book check, kamsim calibrate (docs/BOOK.md)
+    add_parsers(sub, command)
     return p
 
 

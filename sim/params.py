@@ -419,6 +419,16 @@ class FinanceParams(Strict):
                                      source="cost of carrying stock, share of its value")
 
 
+class BookParams(Strict):
+    """The focal supplier's own customer book (docs/BOOK.md); none when ``path`` is empty."""
+
+    path: str = P("", unit="-", source="folder of accounts/invoice_lines/opportunities tables, "
+                  "relative to the scenario file; empty: customers from segments only")
+    default_share_of_wallet: float = P(
+        0.5, unit="1", gt=0, le=1,
+        source="focal share of a book account's needs where the book gives none (assumption)")
+
+
 def _default_segments() -> dict[str, SegmentParams]:
     return {k: SegmentParams(**v) for k, v in DEFAULT_SEGMENTS.items()}
 
@@ -460,6 +470,7 @@ class Scenario(Strict):
     lifecycle: LifecycleParams = Field(default_factory=LifecycleParams)
     abc: ABCParams = Field(default_factory=ABCParams)
     finance: FinanceParams = Field(default_factory=FinanceParams)
+    book: BookParams = Field(default_factory=BookParams)
 
     @model_validator(mode="before")
     @classmethod

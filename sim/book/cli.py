@@ -7,9 +7,8 @@ its command table. Errors are :class:`sim.scenario.InputError` (exit 2).
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
-
 from collections.abc import Callable
+from pathlib import Path
 
 from sim.cli import EXIT_OK, _check_writable, _nonneg_int, _pos_int
 

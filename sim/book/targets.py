@@ -149,8 +149,8 @@ def price_rises(book: Book, p: Panel) -> list[tuple[str, int]]:
 def churn_after(p: Panel, rises: list[tuple[str, int]], rules: LifecycleParams,
                 idx: np.ndarray | None = None) -> dict[str, float]:
     """Share of buyers of the material at a rise who stop buying within 52 weeks, vs the same
-    share at every fourth week at least 26 weeks from a rise (each with ``lost_after_weeks`` of history
-    before it and a full year after it)."""
+    share at every fourth week at least 26 weeks from a rise (each with ``lost_after_weeks``
+    of history before it and a full year after it)."""
     bought = p.bought if idx is None else p.bought[idx]
     tonnes = p.tonnes if idx is None else p.tonnes[idx]
     lag, w = rules.lost_after_weeks, p.weeks

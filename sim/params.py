@@ -429,6 +429,27 @@ class BookParams(Strict):
         source="focal share of a book account's needs where the book gives none (assumption)")
 
 
+class FreeParameter(Strict):
+    """A parameter ``kamsim calibrate`` may move, with its prior range (uniform)."""
+
+    key: str = P("", unit="-", source="dotted scenario key, as in sweeps")
+    low: float = P(0.0, unit="as the parameter", source="prior range: lower end")
+    high: float = P(1.0, unit="as the parameter", source="prior range: upper end")
+
+
+class CalibrationParams(Strict):
+    """What ``kamsim calibrate`` fits (docs/BOOK.md); unused by a plain run."""
+
+    free: list[FreeParameter] = Field(default_factory=list)
+    held_out: str = P("top20_share", unit="-",
+                      source="one target left out of the fit and predicted")
+    budget: int = P(48, unit="runs", ge=4, le=1_000_000, source="model runs in all")
+    replications: int = P(2, unit="runs", ge=1, le=100,
+                          source="runs per candidate, on common random numbers")
+    weeks: int = P(156, unit="week", ge=104, le=5200,
+                   source="weeks simulated from the book's end: the book's own years")
+
+
 def _default_segments() -> dict[str, SegmentParams]:
     return {k: SegmentParams(**v) for k, v in DEFAULT_SEGMENTS.items()}
 
@@ -471,6 +492,7 @@ class Scenario(Strict):
     abc: ABCParams = Field(default_factory=ABCParams)
     finance: FinanceParams = Field(default_factory=FinanceParams)
     book: BookParams = Field(default_factory=BookParams)
+    calibration: CalibrationParams = Field(default_factory=CalibrationParams)
 
     @model_validator(mode="before")
     @classmethod

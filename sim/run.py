@@ -54,6 +54,8 @@ def summarize(model: MarketModel, tables: Tables) -> dict:
     pool_end = tables["pool"][tables["pool"]["step"] == sup["step"].max()]
     out: dict = {"scenario": model.params.name, "seed": int(model.params.run.seed),
                  "steps": int(model.week), "suppliers": {}}
+    if getattr(model, "book_provenance", None):  # which start values came from the book
+        out["book"] = model.book_provenance
     for s, name in enumerate(model.supplier_names):
         ly = last_year[last_year["supplier"] == name]
         r = ret[ret["supplier"] == name]

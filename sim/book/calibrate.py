@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import math
+import signal
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,7 +30,7 @@ from sim import scenario, sweepspec
 from sim.params import Scenario
 from sim.scenario import InputError
 from sim.schema import iter_params
-from sim.sweep import run_seed
+from sim.sweep import _sigterm_as_interrupt, run_seed
 
 RESCORE = 3  # best candidates re-scored with fresh replications
 BATCH = 4    # candidates asked of the sampler at a time (fixed: results do not depend on
@@ -168,9 +169,9 @@ class _Runner:
         self.runs += len(jobs)
         return out
 
-    def close(self) -> None:
+    def close(self, cancel: bool) -> None:
         if self.backend is not None:
-            self.backend.close(cancel=False)
+            self.backend.close(cancel=cancel)
 
 
 def _score(plan: Plan, runs: list[dict[str, float]]) -> tuple[float, dict, dict]:
@@ -205,6 +206,7 @@ def run(plan: Plan, *, workers: int | None = None, dask: str | None = None) -> R
         study.enqueue_trial(dict(zip(names, map(float, row), strict=True)))
     dists = {k: optuna.distributions.FloatDistribution(lo, hi) for k, lo, hi in plan.free}
     rows: list[dict] = []
+    previous = _sigterm_as_interrupt()
     try:
         while len(rows) < n_points:
             trials = [study.ask(dists) for _ in range(min(BATCH, n_points - len(rows)))]
@@ -216,8 +218,13 @@ def run(plan: Plan, *, workers: int | None = None, dask: str | None = None) -> R
                 rows.append({**trial.params, "distance": d, "wave": "latin" if len(rows)
                              < first else "tpe", "_mean": mean, "_sd": sd})
         best = _rescore(plan, runner, rows)
+    except BaseException:  # Ctrl-C, SIGTERM, a failed run: stop the workers, write nothing
+        runner.close(cancel=True)
+        raise
     finally:
-        runner.close()
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+    runner.close(cancel=False)
     wall = time.perf_counter() - t0
     result = _report(plan, rows, best)
     result.timing = {"wall_s": wall, "simulation_s": runner.sim_s,

@@ -179,3 +179,21 @@ def test_header_mapping_reports_conflicts_and_systems():
     assert "KUNNR->account_id" in m.describe()
     _, problems = schema.map_headers("accounts", ["KUNNR", "Account ID"])
     assert problems == ["columns 'KUNNR' and 'Account ID' both give account_id"]
+
+
+def test_example_book_is_its_generators_output_and_not_the_model(example_book, tmp_path):
+    from sim.book import synth
+
+    synth.write(tmp_path, 20261130)
+    for f in example_book.iterdir():
+        assert (tmp_path / f.name).read_bytes() == f.read_bytes(), f.name
+    source = Path(synth.__file__).read_text()
+    assert "from sim" not in source and "import sim" not in source
+
+
+def test_cli_check_prints_the_mapping_applied(example_book, capsys):
+    assert main(["book", "check", str(example_book), "--reps", "20"]) == 0
+    out = capsys.readouterr().out
+    assert "invoice_lines: sap headers (VBELN->invoice_id" in out
+    assert "accounts: salesforce headers" in out
+    assert "retention_A" in out and "churn_after_rise" in out

@@ -30,7 +30,7 @@ from sim import scenario, sweepspec
 from sim.params import Scenario
 from sim.scenario import InputError
 from sim.schema import iter_params
-from sim.sweep import _sigterm_as_interrupt, run_seed
+from sim.sweep import _progress, _sigterm_as_interrupt, run_seed
 
 RESCORE = 3  # best candidates re-scored with fresh replications
 BATCH = 4    # candidates asked of the sampler at a time (fixed: results do not depend on
@@ -140,9 +140,14 @@ def simulate_figures(base: dict[str, Any], values: dict[str, float], seed: int,
     model, tables = simulate(params, seed=seed, steps=weeks)
     out = figures(model_snapshots(tables["customers"]), params.abc)
     focal = next(v for v in summarize(model, tables)["suppliers"].values() if v["focal"])
-    out["market_share"] = math.nan if focal["market_share"] is None else focal["market_share"]
-    out["gross_margin"] = math.nan if focal["gross_margin"] is None else focal["gross_margin"]
+    out["top20_share"] = _num(focal["top20_revenue_share"])  # the run's own figure
+    out["market_share"] = _num(focal["market_share"])
+    out["gross_margin"] = _num(focal["gross_margin"])
     return out
+
+
+def _num(x: float | None) -> float:
+    return math.nan if x is None else float(x)
 
 
 class _Runner:
@@ -150,6 +155,7 @@ class _Runner:
 
     def __init__(self, plan: Plan, workers: int | None, dask: str | None) -> None:
         self.plan, self.backend, self.sim_s, self.runs = plan, None, 0.0, 0
+        self.bar = _progress(plan.budget, 0, f"calibrate {plan.params.name}")
         if dask or (workers or 1) > 1:
             from sim.sweep import make_backend
 
@@ -167,9 +173,11 @@ class _Runner:
             out = [f.result() for f in futures]
         self.sim_s += time.perf_counter() - start
         self.runs += len(jobs)
+        self.bar.update(len(jobs))
         return out
 
     def close(self, cancel: bool) -> None:
+        self.bar.close()
         if self.backend is not None:
             self.backend.close(cancel=cancel)
 

@@ -11,7 +11,8 @@ accounts still buying at its end become the first rows of the population, each w
   lever (EV exposure between the ICE and the EV mix; EV-native segments keep the EV mix);
 - growth: the book's trend (last 52 weeks over the 52 before), else the segment distribution;
 - awareness of the focal supplier, and an initial attraction to it in proportion to the share
-  of wallet (before the model settles loyalties);
+  of wallet (before the model settles loyalties); the other customers at step 0 do not know
+  the focal supplier (the book lists every customer it has) until its prospecting finds them;
 - tenure with the focal supplier: from the created date, else the first invoice.
 
 Everything else about these accounts (price sensitivity, switching cost, hazards, tender
@@ -90,6 +91,9 @@ class BookStart:
         pop.exposure[rows] = np.where(native, pop.exposure[rows],
                                       np.clip(weight / max(model.ev, 1e-9), 0.0, 1.0))
         pop.aware[rows, f] = True
+        others_rows = slice(self.n, pop.n)  # the book lists every customer the focal has
+        pop.aware[others_rows, f] = False
+        pop.loyalty[others_rows, f] = 0.0
         sow = self._share_of_wallet(model.params)
         others = np.delete(pop.loyalty[rows], f, axis=1).sum(axis=1)
         pop.loyalty[rows, f] = np.where(others > 0, others * sow / np.maximum(1 - sow, 1e-6),
@@ -149,7 +153,9 @@ def plan(params: Scenario, table_shares: np.ndarray, size_median: np.ndarray) ->
                    f"{int(named.isna().sum())}",
         "size": f"book tonnes of the last 52 weeks / share of wallet (book's for {given}, "
                 f"default {params.book.default_share_of_wallet} for {n_book - given})",
-        "awareness": "the focal supplier is known; other suppliers drawn as for any customer",
+        "awareness": "book accounts know the focal supplier; the other customers do not (the "
+                     "book lists all of its customers): its prospecting finds them; other "
+                     "suppliers known drawn as for any customer",
         "price sensitivity, switching cost, hazards, tender buying, seasonality, noise":
             "segment distributions (the book does not say)",
     }

@@ -7,8 +7,9 @@ the book and to the model's ``customers`` table alike, so calibration compares l
 - ``retention`` (and ``retention_A/B/C`` by ABC class at the year's start): buying at a year
   end and still buying at the next, pooled over the years; buying = a purchase within the
   model's ``lost_after_weeks`` (the model: stage potential..sunset);
-- ``top20_share``: ``sim.record.top_share`` of 52-week revenue at the last year end (the
-  definition of ``kamsim run``'s summary);
+- ``top20_share``: ``sim.record.top_share`` of every account's 52-week revenue at the last
+  year end, buying or not (the definition of ``kamsim run``'s summary, which a calibration
+  run reads directly, as the customers table lacks customers that left the market);
 - ``abc_A/B/C``: counts by ``sim.kernels.lifecycle.abc_classes`` (the model's own classing) of
   buying customers' 52-week revenue at the last year end;
 - ``key_accounts``: at the last year end; the book: 52-week tonnes >= ``key_volume_t``, a
@@ -107,8 +108,8 @@ def figures(s: Snapshots, abc: ABCParams) -> dict[str, float]:
             cls = classes[:, :-1] == c
             out[f"retention_{name}"] = _ratio((cls & now).sum(), cls.sum())
         out["new_per_year"] = float((now & ~was).sum() / (k - 1))
+    out["top20_share"] = top_share(s.revenue[:, -1])  # as the run summary: all revenue
     last = s.revenue[:, -1] * s.buying[:, -1]
-    out["top20_share"] = top_share(last)
     for c, name in enumerate("ABC", start=1):
         out[f"abc_{name}"] = float((classes[:, -1] == c).sum())
     out["key_accounts"] = float(s.key[:, -1].sum())

@@ -46,6 +46,8 @@ def test_book_accounts_become_the_focal_suppliers_first_customers(tmp_path, tiny
     assert model.book_provenance["segment"].startswith("book text for 2")
     assert "segment distributions" in model.book_provenance[
         "price sensitivity, switching cost, hazards, tender buying, seasonality, noise"]
+    # the book lists all the focal supplier's customers: the others start unaware of it
+    assert not pop.aware[2:, f].any() and (pop.vol52[2:, f] == 0).all()
     # the rest of the market still follows the segment shares
     rest = np.bincount(pop.segment[2:200], minlength=len(SEGMENTS))
     assert rest[SEGMENTS.index("tier2")] > rest[SEGMENTS.index("tier1")] > 0

@@ -28,8 +28,7 @@ def test_figures_by_hand():
                                                   "ev_oem"]), ABCParams())
     assert f["retention"] == pytest.approx(2 / 4)
     assert f["new_per_year"] == 1.0  # the fifth buys in the second year only
-    last = np.array([0, 60, 20, 0, 7.0])
-    assert f["top20_share"] == top_share(last)
+    assert f["top20_share"] == top_share(np.array([0, 60, 20, 0, 7.0]))
     cls = abc_classes(np.array([100, 50, 10, 5, 0.0]), mode="count", a_share=0.15,
                       b_share=0.2, a_revenue=0.8, b_revenue=0.95)
     assert f["retention_A"] == pytest.approx(0.0)  # the top account left

@@ -3,10 +3,11 @@
 Owns the weekly panel (tonnes by material, revenue and cost per account and week, weeks
 counted from the Monday on or before the first invoice) and the per-account features read at
 the book's end: annual tonnes by material, revenue, margin, tenure, purchase rhythm, trend,
-activity, share of wallet where the book gives it, and the segment (from the book's segment
-or industry text, else None). "Active" and the purchase-continuity count use the model's own
-lifecycle rules (``lost_after_weeks``, ``continuity_weeks``) so the book is read as the model
-reads its customers.
+activity, share of wallet where the book gives it, open pipeline and win rate where it has
+opportunities, and the segment (from the book's segment or industry text, else None).
+"Active" and the purchase-continuity count use the model's own lifecycle rules
+(``lost_after_weeks``, ``continuity_weeks``) so the book is read as the model reads its
+customers.
 """
 
 from __future__ import annotations
@@ -106,6 +107,8 @@ def account_features(book: Book, p: Panel | None = None,
     out["rhythm_weeks"] = _rhythm(bought)
     out["trend"] = np.divide(t12.sum(axis=1), t_prev, out=np.full(t_prev.size, np.nan),
                              where=t_prev > 0) - 1.0
+    if book.opportunities is not None:
+        out = out.join(_pipeline(book), on="account_id")
     if "share_of_wallet" in book.accounts:
         sow = book.accounts["share_of_wallet"].to_numpy(dtype=float)
         out["share_of_wallet"] = np.where(sow > 0, sow, np.nan)
@@ -131,3 +134,17 @@ def _rhythm(bought: np.ndarray) -> np.ndarray:
     first = bought.argmax(axis=1)
     last = bought.shape[1] - 1 - bought[:, ::-1].argmax(axis=1)
     return np.where(any_buy & (n > 1), (last - first) / np.maximum(n - 1, 1), np.nan)
+
+
+def _pipeline(book: Book) -> pd.DataFrame:
+    """Per account: open opportunities' amount, and the share won of those closed."""
+    o = book.opportunities
+    stage = o["stage"].str.lower()
+    won = o["won"] if "won" in o else stage.str.contains("won")
+    closed = stage.str.contains("closed|won|lost") | won
+    g = pd.DataFrame({"account_id": o["account_id"],
+                      "open": np.where(closed, 0.0, o["amount"]),
+                      "closed": closed.astype(float), "won": (won & closed).astype(float)})
+    agg = g.groupby("account_id").sum()
+    rate = agg["won"] / agg["closed"].where(agg["closed"] > 0)
+    return pd.DataFrame({"pipeline_open": agg["open"], "win_rate": rate})

@@ -48,6 +48,8 @@ def test_units_convert_to_tonnes_and_cancelled_lines_are_dropped(tiny_book):
     assert feats.loc["A", "trend"] == pytest.approx(0.0)
     assert feats.loc["A", "tenure_weeks"] > 52 * 4  # from the created date, not the invoices
     assert list(feats["segment"]) == ["tier1", "ice_oem", "tier2"]
+    assert feats.loc["A", "win_rate"] == 1.0 and np.isnan(feats.loc["C", "win_rate"])
+    assert feats.loc["C", "pipeline_open"] == 2000.0 and np.isnan(feats.loc["B", "win_rate"])
 
 
 def test_pounds_and_sap_headers(tmp_path):

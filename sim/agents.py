@@ -11,8 +11,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import mesa
-import numpy as np
 
+from sim import decisions
 from sim.kernels.lifecycle import STAGE_NAMES
 from sim.params import MATERIALS, SEGMENTS, SupplierParams
 from sim.policies import build_policies
@@ -42,34 +42,19 @@ class Supplier(mesa.Agent):
             st.setup(self.model, self.index)
 
     def start_week(self) -> None:
-        m, s = self.model, self.index
-        m.extra_cost[s] = sum(st.start_week(m, s) for st in self.strategies)
+        decisions.start_week(self.model, self.index, tuple(self.strategies))
 
     def set_prices(self) -> None:
-        m, s = self.model, self.index
-        prices = self.policies["pricing"].list_prices(m, s)
-        disc = self.policies["pricing"].discounts(m, s)
-        disc = np.zeros(m.pop.n) if disc is None else disc
-        for st in self.strategies:
-            prices = st.adjust_prices(m, s, prices)
-            disc = st.discounts(m, s, disc)
-        m.price[s] = prices
-        m.pop.discount[:, s] = disc
+        decisions.set_prices(self.model, self.index, tuple(self.strategies),
+                             self.policies["pricing"])
 
     def replenish(self) -> None:
-        m, s = self.model, self.index
-        order = self.policies["inventory"].order(m, s)
-        for st in self.strategies:
-            order = st.adjust_order(m, s, order)
-        m.receive_stock(s, order)
+        decisions.replenish(self.model, self.index, tuple(self.strategies),
+                            self.policies["inventory"])
 
     def communicate(self) -> None:
-        m, s = self.model, self.index
-        warned = self.policies["communication"].warn(m, s)
-        warned = np.zeros(m.pop.n, dtype=bool) if warned is None else warned
-        for st in self.strategies:
-            warned = st.warn(m, s, warned)
-        m.pop.warned[:, s] = warned
+        decisions.communicate(self.model, self.index, tuple(self.strategies),
+                              self.policies["communication"])
 
     def prospect(self) -> None:
         m, s = self.model, self.index

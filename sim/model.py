@@ -2,8 +2,7 @@
 
 The model owns the market's state (``self.pop`` for customers and relationships, small S x M
 arrays for suppliers) and calls pure kernels (``sim.kernels``) in a fixed order each week; the
-customers' part of the week (choice to lifecycle) is in ``sim/week.py`` in numpy, or
-``sim/kernels/fused.py`` compiled. No
+customers' part of the week (choice to lifecycle) is in ``sim/week.py``. No
 Python loop runs over customers; loops over suppliers (a handful) and materials (three) are
 plain Python. One ``numpy.random.Generator`` (``self.rng``, from ``Model(rng=seed)``) is the
 source of all randomness: a child stream per stochastic process is spawned from it
@@ -17,16 +16,14 @@ from typing import Any
 import mesa
 import numpy as np
 
-from sim import batch
+from sim import decisions
 from sim.agents import Customer, Supplier
 from sim.book.start import plan as start_from_book
-from sim.kernels import adapt, costs, demand, fused, lifecycle, prices, tender
-from sim.kernels.books import supplier_books
+from sim.kernels import adapt, costs, demand, lifecycle, tender
 from sim.kernels.lifecycle import KEY, POTENTIAL, StageRules
 from sim.params import MATERIALS, Scenario
 from sim.population import RING, Population
 from sim.record import Recorder
-from sim.sampling import choice_without_replacement
 from sim.setup import (
     SegmentTable,
     allocate_counts,
@@ -46,19 +43,15 @@ class MarketModel(CustomerWeek, mesa.Model):
     """Suppliers competing for automotive customers, one step a week."""
 
     def __init__(self, params: Scenario, seed: int | None = None, *, record: bool = True,
-                 customer_agents: bool = True, kernel: str | None = None) -> None:
+                 customer_agents: bool = True) -> None:
         """``record=False`` keeps no outputs (``self.recorder`` is None).
         ``customer_agents=False`` creates no per-customer Mesa agents (``self.customers`` is
         then empty; the arrays in ``self.pop`` are the customers): set-up of a 100,000-buyer
         market takes about a second less (docs/PERFORMANCE.md). Results are the same either way.
-        ``kernel``: ``"fused"`` (numba, the default where it is installed and exact) or
-        ``"numpy"`` runs the customers' week; both give identical results
-        (``sim/kernels/fused.py``); the environment variable ``KAMSIM_KERNEL`` sets the default.
         """
         super().__init__(rng=params.run.seed if seed is None else seed)
         self.params = params
         self.streams = spawn_streams(self.rng, len(params.suppliers))
-        self.kernel = fused.choose_kernel(kernel, len(params.suppliers))
         self.week = 0
         self.n_sup = len(params.suppliers)
         self.n_mat = len(MATERIALS)
@@ -134,7 +127,7 @@ class MarketModel(CustomerWeek, mesa.Model):
         self.market_price = np.full(self.n_mat, np.inf)  # none observed before week 0
         window = self.params.adaptation.rise_window_weeks
         self.price_history = np.zeros((window + 1, self.n_sup))
-        batch.run(self, "set_prices")
+        decisions.decide(self, "set_prices")
         self._update_market_price()
         self.price_history[:] = self.avg_list_price()[None, :]
 
@@ -201,9 +194,6 @@ class MarketModel(CustomerWeek, mesa.Model):
         payoff = float(adapt.loyalty_payoff(1.0, pop.satisfaction.mean(), a.payoff,
                                             a.payoff_satisfaction_weight,
                                             a.satisfaction_tolerance))
-        if self.kernel == "fused" and a.gamma > 0:
-            fused.settle(self, expected, wallet, payoff, iterations)
-            iterations = 0
         for _ in range(iterations if a.gamma > 0 else 0):
             shares = self._routine_shares()
             visit = sum(expected[:, m:m + 1] * shares[m] for m in range(self.n_mat)) / wallet
@@ -224,26 +214,23 @@ class MarketModel(CustomerWeek, mesa.Model):
     # -------------------------------------------------------------- the week
     def step(self) -> None:
         """One week, in this order (see docs/ODD.md, section 3)."""
-        batch.run(self, "start_week")        # strategy costs, care, capacity
+        decisions.decide(self, "start_week")  # strategy costs, care, capacity
         self._market()                       # cost indices, EV share
-        batch.run(self, "set_prices")        # (sim/batch.py: plain suppliers at once)
+        decisions.decide(self, "set_prices")
         self._update_market_price()
         self._push_price_history()
         bad_debt = self._demography()        # exits (defaults cost receivables), entries
         self._demand()                       # tonnes per customer and material
-        batch.run(self, "replenish")
-        batch.run(self, "communicate")
+        decisions.decide(self, "replenish")
+        decisions.decide(self, "communicate")
         self._prospect()
         self._tenders()                      # expiring contracts re-awarded
         breach = self.trust_breach()         # this week's, once (read twice below)
-        if self.kernel == "fused":           # the same five sub-models in fused passes
-            books, transitions = fused.week(self, bad_debt, breach)
-        else:
-            orders, routine = self._choose()     # shares of wallet -> orders
-            delivered, fill = self._fulfil(orders, routine)
-            books = self._books(delivered, bad_debt)
-            self._adapt(delivered, fill, books, breach)  # satisfaction, loyalty, history
-            transitions = self._lifecycle(books["bought"])
+        orders, routine = self._choose()     # shares of wallet -> orders
+        delivered, fill = self._fulfil(orders, routine)
+        books = self._books(delivered, bad_debt)
+        self._adapt(delivered, fill, books, breach)  # satisfaction, loyalty, history
+        transitions = self._lifecycle(books["bought"])
         self._breach_retender(breach)        # a breach of trust puts a contract out to tender
         if (self.week + 1) % QUARTER == 0:
             self._quarterly_review()
@@ -261,10 +248,6 @@ class MarketModel(CustomerWeek, mesa.Model):
         self.ev = costs.ev_share(self.week / 52, ev.share_start, ev.width_years)
 
     def _update_market_price(self) -> None:
-        if self.kernel == "fused":  # the same numbers in one compiled call
-            self.market_price, self.rel_price = prices.market_prices(
-                self.price, self.carries, self.last_delivered)
-            return
         w = self.last_delivered * self.carries
         w = np.where(w.sum(0) > 0, w, self.carries)
         self.market_price = (self.price * w).sum(0) / np.maximum(w.sum(0), EPS)
@@ -308,8 +291,6 @@ class MarketModel(CustomerWeek, mesa.Model):
                     self._agent_of_row[r] = None
 
     def _demand(self) -> None:
-        if self.kernel == "fused":
-            return fused.demand(self)
         pop = self.pop
         taper = self.ev_growth_taper()
         pop.size[:] *= np.exp(pop.growth * np.where(pop.ev_native, taper, 1.0))
@@ -382,19 +363,6 @@ class MarketModel(CustomerWeek, mesa.Model):
                         bad_debt: np.ndarray) -> dict[str, np.ndarray]:
         """The week's books per supplier from tonnes delivered (S x M) and revenue (S)."""
         self.last_delivered = by_mat
-        if self.kernel == "fused":  # the same figures in one compiled call
-            (volume, self.last_share, material_cost, processing, gross, net, fill_rate,
-             self.forecast) = supplier_books(
-                by_mat, self.avg_cost, self.stock, self.expanded, self.line_cost,
-                by_mat @ self.processing_cost,
-                self.params.finance.holding_cost_per_year / 52.0, revenue, self.staff_cost,
-                self.extra_cost, bad_debt, self.orders_by_mat, self.first_delivered,
-                self.forecast_alpha, self.forecast, self.quarter_orders)
-            return {"volume_t": volume, "revenue": revenue, "material_cost": material_cost,
-                    "processing_cost": processing, "staff_cost": self.staff_cost.copy(),
-                    "strategy_cost": self.extra_cost.copy(), "bad_debt": bad_debt,
-                    "gross_profit": gross, "net_profit": net,
-                    "market_share": self.last_share.copy(), "fill_rate": fill_rate}
         total = by_mat.sum()
         self.last_share = by_mat.sum(1) / total if total > 0 else np.zeros(self.n_sup)
         material_cost = (by_mat * self.avg_cost).sum(1)
@@ -489,15 +457,11 @@ class MarketModel(CustomerWeek, mesa.Model):
 
     def avg_list_price(self) -> np.ndarray:
         """Each supplier's list price averaged over its materials, weighted by market volume."""
-        if self.kernel == "fused":  # the same numbers in one compiled call
-            return prices.weighted_average(self.price, self.carries, self.last_delivered)
         w = self.last_delivered.sum(0) + EPS
         return (self.price * self.carries * w).sum(1) / np.maximum((self.carries * w).sum(1), EPS)
 
     def supplier_rel_price(self) -> np.ndarray:
         """Each supplier's price relative to the market, averaged like ``avg_list_price``."""
-        if self.kernel == "fused":  # the same numbers in one compiled call
-            return prices.weighted_average(self.rel_price, self.carries, self.last_delivered)
         w = self.last_delivered.sum(0) + EPS
         return (self.rel_price * self.carries * w).sum(1) / np.maximum(
             (self.carries * w).sum(1), EPS)
@@ -565,8 +529,6 @@ class MarketModel(CustomerWeek, mesa.Model):
         if weight is not None:
             w = weight[pool]
             p = w / w.sum() if w.sum() > 0 else None
-        if p is None:  # Generator.choice's own algorithm, without its overhead
-            return choice_without_replacement(rng, pool, k)
         return rng.choice(pool, size=k, replace=False, p=p)
 
     @property

@@ -2,8 +2,11 @@
 
 Each supplier holds one object per seam (pricing, communication, key-account allocation,
 inventory, prospecting); the model calls them in its fixed step order. A policy reads the
-model's arrays and returns arrays for its own supplier column; it never writes state itself.
-Strategies (``sim.strategies``) wrap or replace these defaults.
+model's arrays and returns arrays for its own supplier row or column; it never writes state
+itself. Strategies (``sim.strategies``) wrap or replace these defaults. The pricing,
+communication and inventory defaults also take an index array of suppliers (``s`` of shape
+(k,)) and answer for all of them at once: ``sim.decisions`` runs the suppliers that use a plain
+default together, with this same code.
 """
 
 from __future__ import annotations
@@ -15,15 +18,17 @@ import numpy as np
 if TYPE_CHECKING:
     from sim.model import MarketModel
 
+Rows = int | np.ndarray  # one supplier's index, or an index array of suppliers
+
 
 class CostPlusPricing:
     """List price = (replacement material cost + processing cost) x (1 + markup)."""
 
-    def list_prices(self, model: MarketModel, s: int) -> np.ndarray:
-        markup = model.params.suppliers[s].markup
-        return (model.cost_now + model.processing_cost) * (1.0 + markup)
+    def list_prices(self, model: MarketModel, s: Rows) -> np.ndarray:
+        """Price per material, (M,) for one supplier or (k, M) for k suppliers."""
+        return (model.cost_now + model.processing_cost) * (1.0 + model.markup[s])[..., None]
 
-    def discounts(self, model: MarketModel, s: int) -> np.ndarray | None:
+    def discounts(self, model: MarketModel, s: Rows) -> np.ndarray | None:
         """Targeted discounts off list price per customer (None: leave unchanged)."""
         return None
 
@@ -35,7 +40,7 @@ class CostPlusPricing:
 class SilentCommunication:
     """Tell no one about coming price moves: customers find out from the invoice."""
 
-    def warn(self, model: MarketModel, s: int) -> np.ndarray | None:
+    def warn(self, model: MarketModel, s: Rows) -> np.ndarray | None:
         """Customers warned of the coming price move this week (None: nobody)."""
         return None
 
@@ -56,13 +61,15 @@ class OrderUpTo:
     (customers' demand x last week's shares) by the supplier's forecast quality (0 = naive).
     """
 
-    def order(self, model: MarketModel, s: int) -> np.ndarray:
-        cover = model.params.suppliers[s].stock_cover_weeks + model.safety_weeks[s]
-        q = model.forecast_quality[s]
-        forecast = model.forecast[s]
-        if q > 0:
-            expected = model.pop.demand.T @ model.pop.share[:, s]
-            forecast = (1.0 - q) * forecast + q * expected
+    def order(self, model: MarketModel, s: Rows) -> np.ndarray:
+        """Tonnes to order per material, (M,) for one supplier or (k, M) for k suppliers."""
+        cover = (model.stock_cover[s] + model.safety_weeks[s])[..., None]
+        forecast = model.forecast[s].copy()
+        for i, sup in np.ndenumerate(np.asarray(s)):  # a handful of suppliers at most
+            q = model.forecast_quality[sup]
+            if q > 0:
+                expected = model.pop.demand.T @ model.pop.share[:, sup]
+                forecast[i] = (1.0 - q) * forecast[i] + q * expected
         target = forecast * (cover + 1.0)
         return np.maximum(target - model.stock[s], 0.0) * model.carries[s]
 

@@ -16,7 +16,6 @@ import pandas as pd
 from sim.agents import ABC_NAMES
 from sim.kernels import lifecycle as lc
 from sim.kernels.lifecycle import STAGE_NAMES
-from sim.kernels.prices import col_sums
 from sim.params import MATERIALS, SEGMENTS
 
 if TYPE_CHECKING:
@@ -51,8 +50,6 @@ def weekly_stats(old: np.ndarray, new: np.ndarray, exits: np.ndarray,
                  active: np.ndarray) -> dict[str, object]:
     """What the recorder keeps of one week's stage changes: named flows, stage counts, pool
     inflow/outflow and the changed relationships ``(rows, cols, old, new)``.
-
-    The fused step (``sim/kernels/fused.py``) computes the same figures in its last pass.
     """
     inflow, outflow = lc.flows(old, new)
     rows, cols = np.nonzero(old != new)
@@ -113,7 +110,7 @@ class Recorder:
         mk = self.market
         mk["cost_index"][t] = model.cost_index
         mk["market_price"][t] = model.market_price
-        mk["demand_t"][t] = col_sums(pop.demand)  # pop.demand.sum(0), compiled
+        mk["demand_t"][t] = pop.demand.sum(0)
         mk["delivered_t"][t] = model.last_delivered.sum(0)
         mk["ev_share"][t] = model.ev
         self._transitions(t, *stats["changes"], transitions["exits"], pop.n)

@@ -1,4 +1,4 @@
-"""The weekly choice, rationing and loyalty rules written the way a Mesa tutorial would.
+"""The customers' week written the way a Mesa tutorial would: the readable oracle.
 
 One ``RefCustomer`` agent per buyer with its state in Python lists, a ``step`` method that
 chooses and places orders, called by ``shuffle_do``; one ``RefSupplier`` per supplier that
@@ -7,13 +7,17 @@ rations what it has among the orders it received. It is the yardstick of the vec
 ``tests/benchmarks/test_reference.py`` checks that they agree on the same inputs (the
 expected shares, orders, deliveries, satisfaction and loyalty updates of ``MarketModel``).
 
-What it covers, in the model's order (docs/ODD.md 7.f-7.h): choice (logit shares over known
+What it covers, in the model's order (docs/ODD.md 7.f-7.i): choice (logit shares over known
 suppliers with the minimum share, the tender winner's contract share and dual sourcing),
 fulfilment (proportional or key-accounts-first rationing, one spill round to suppliers with
-spare stock) and adaptation (satisfaction, loyalty, delivery record, share of wallet). The
-week's demand, prices and stock are taken as given (read from a ``MarketModel`` by
-``ReferenceMarket.from_model``); sums run in Python's order, so results agree with the
-vectorised step to rounding (about 1e-15), not bit for bit.
+spare stock), the week's books (tonnes, revenue and cost per relationship), adaptation
+(satisfaction, loyalty, delivery record, share of wallet), the rolling books (13- and 52-week
+sums over the 52-slot ring, weeks with a purchase, weeks since the last one, tenure), the main
+supplier, price sensitivity and the lifecycle stage. The week's demand, prices, stock and
+strategy effects are taken as given (read from a ``MarketModel`` by
+``ReferenceMarket.from_model`` at the moment of choice); sums run in Python's order, so results
+agree with the vectorised step to rounding (about 1e-15 relative; the 52-week rings hold
+float32, rounded here as there), not bit for bit.
 """
 
 from __future__ import annotations
@@ -23,9 +27,20 @@ import math
 import mesa
 import numpy as np
 
-from sim.kernels.lifecycle import GENERAL, KEY, POTENTIAL
+from sim.kernels.lifecycle import (
+    GENERAL,
+    KEY,
+    LOST,
+    NONE,
+    POTENTIAL,
+    PROSPECT,
+    SUNSET,
+)
 
 EPS = 1e-9
+RING = 52
+TENURE_SCALE_WEEKS = 260.0  # tenure at which price sensitivity's tenure relief is full
+WEEKS_SINCE_CAP = 10_000    # weeks since the last purchase are counted up to this
 
 
 class RefSupplier(mesa.Agent):
@@ -201,6 +216,106 @@ class RefCustomer(mesa.Agent):
             if ordered > EPS and not self.warned[s]:  # a breach of trust (critical incident)
                 self.loyalty[s] *= 1.0 - m.breach[s]
 
+    # ------------------------------------------------------------------- books
+    def keep_books(self) -> None:
+        """Tonnes, revenue (list price less the targeted discount) and cost (average stock
+        cost plus processing) of this week's deliveries, per supplier."""
+        m = self.model
+        self.vol = [0.0] * m.n_sup
+        self.rev = [0.0] * m.n_sup
+        self.cost = [0.0] * m.n_sup
+        for material, row in enumerate(self.received):
+            for s, d in enumerate(row):
+                self.vol[s] += d
+                self.rev[s] += d * m.price[s][material] * (1.0 - self.discount[s])
+                self.cost[s] += d * (m.avg_cost[s][material] + m.processing_cost[material])
+        self.bought = [v > EPS for v in self.vol]
+
+    def roll_books(self) -> None:
+        """13- and 52-week sums: this week's figures in, those of 13 and 52 weeks ago out."""
+        for s in range(self.model.n_sup):
+            v = float(np.float32(self.vol[s]))  # the ring holds float32
+            self.vol13[s] = max(self.vol13[s] + v - self.vol_13_ago[s], 0.0)
+            self.act13[s] += int(v > 0) - int(self.vol_13_ago[s] > 0)
+            for total, new, old in (("vol52", v, self.vol_52_ago),
+                                    ("rev52", float(np.float32(self.rev[s])), self.rev_52_ago),
+                                    ("cost52", float(np.float32(self.cost[s])),
+                                     self.cost_52_ago)):
+                sums = getattr(self, total)
+                sums[s] = max(sums[s] + new - old[s], 0.0)
+            self.weeks_since[s] = 0 if self.bought[s] else min(self.weeks_since[s] + 1,
+                                                                 WEEKS_SINCE_CAP)
+            if POTENTIAL <= self.stage[s] <= SUNSET:
+                self.tenure[s] += 1
+        top = max(self.vol13)
+        self.main = self.vol13.index(top) if top > 0 else -1
+
+    def update_price_sensitivity(self) -> None:
+        """Price sensitivity relaxes toward a target that rises when a known rival undercuts
+        the main supplier or the bond is thin, and falls with tenure and key-account care."""
+        m, a = self.model, self.model.adaptation
+        rel = [m.relative_price[s] * (1.0 - self.discount[s]) for s in range(m.n_sup)]
+        main = self.main
+        if main >= 0:
+            rivals = [rel[s] for s in range(m.n_sup) if self.aware[s] and s != main]
+            undercut = bool(rivals) and min(rivals) < rel[main] * (1.0 - a.ps_cut_threshold)
+            thin = 1.0 - min(self.loyalty[main] / m.j_ref, 1.0)
+            tenure = min(self.tenure[main] / m.tenure_scale, 1.0)
+            care = self.kam[main]
+        else:
+            undercut, thin, tenure, care = False, 1.0, 0.0, False
+        target = (self.ps_base * (1.0 + a.ps_cut_gain * undercut + a.ps_thin_gain * thin)
+                  * ((1.0 - a.ps_tenure_relief * tenure) * (1.0 - a.ps_kam_relief * care)))
+        self.ps += a.ps_rate * (target - self.ps)
+
+    def next_stages(self) -> None:
+        """Each relationship's lifecycle stage from last week's and the books (first rule that
+        applies, in the order of docs/ODD.md 7.i); tenure restarts with a new buying spell."""
+        r, buying = self.model.rules, (POTENTIAL, GENERAL, KEY, SUNSET)
+        self.old_stage = list(self.stage)
+        for s, old in enumerate(self.old_stage):
+            self.stage[s] = NONE if not self.active else self.stage_rule(s, old, r)
+            new = self.stage[s]
+            started = new == POTENTIAL and old not in buying
+            ended = old in buying and new not in buying
+            if started or ended:
+                self.tenure[s] = 0
+
+    def stage_rule(self, s: int, stage: int, r) -> int:
+        rev, cost = self.rev52[s], self.cost52[s]
+        margin = (rev - cost) / rev if rev > EPS else 0.0
+        run_rate = 4.0 * self.vol13[s]
+        declining = self.tenure[s] >= 52 and run_rate < r.sunset_ratio * self.vol52[s]
+        recovered = run_rate >= r.recovery_ratio * self.vol52[s]
+        key_ok = (self.vol52[s] >= r.key_volume_t and self.act13[s] >= r.continuity_weeks
+                  and margin >= r.key_margin_floor and self.credit_ok)
+        if POTENTIAL <= stage <= SUNSET and self.weeks_since[s] >= r.lost_after_weeks:
+            return LOST
+        if stage in (NONE, PROSPECT, LOST) and self.bought[s]:
+            return POTENTIAL
+        if stage == NONE and self.aware[s]:
+            return PROSPECT
+        if stage == POTENTIAL and (self.tenure[s] >= r.potential_min_weeks
+                                   and self.vol52[s] >= r.general_volume_t):
+            return GENERAL
+        if stage == GENERAL and declining:
+            return SUNSET
+        if stage == GENERAL and key_ok:
+            return KEY
+        if stage == KEY and declining:
+            return SUNSET
+        if stage == KEY and not key_ok:
+            return GENERAL
+        if stage == SUNSET and recovered and not declining:
+            return GENERAL
+        return stage
+
+    def close_week(self) -> None:
+        """After adaptation: books, rolling books, price sensitivity, lifecycle."""
+        self.roll_books()
+        self.update_price_sensitivity()
+        self.next_stages()
+
 
 class ReferenceMarket(mesa.Model):
     """Customers and suppliers as agents; one ``step`` is one week of choice, fulfilment
@@ -229,13 +344,24 @@ class ReferenceMarket(mesa.Model):
         self.rise = tolist(model.price_rise())
         self.breach = tolist(model.trust_breach())
         self.price = tolist(model.price)
+        self.avg_cost = tolist(model.avg_cost)
+        self.processing_cost = tolist(model.processing_cost)
+        self.j_ref = model.j_ref
+        self.tenure_scale = TENURE_SCALE_WEEKS
+        self.rules = model.rules
         self.available0 = tolist(np.minimum(model.stock, model.capacity))
         self.suppliers = [RefSupplier(self, s, self.available0[s]) for s in range(self.n_sup)]
         pop = model.pop
         cols = {name: tolist(getattr(pop, name)) for name in (
             "demand", "aware", "loyalty", "satisfaction", "share", "delivery", "kam",
             "dedicated", "discount", "warned", "weeks_since", "stage", "ps", "novelty",
-            "switching", "contract_supplier")}
+            "switching", "contract_supplier", "active", "ps_base", "tenure", "vol13", "act13",
+            "vol52", "rev52", "cost52")}
+        slot, slot13 = model.week % RING, (model.week - 13) % RING
+        cols["vol_13_ago"] = tolist(pop.ring_vol[slot13].astype(float))
+        for name, ring in (("vol", "ring_vol"), ("rev", "ring_rev"), ("cost", "ring_cost")):
+            cols[f"{name}_52_ago"] = tolist(getattr(pop, ring)[slot].astype(float))
+        cols["credit_ok"] = tolist(model._credit_ok())
         for i in range(pop.n):
             state = {k: v[i] for k, v in cols.items()}
             state["contract"] = state.pop("contract_supplier")
@@ -261,7 +387,9 @@ class ReferenceMarket(mesa.Model):
         self.customers.shuffle_do("reorder")
         self.agents_by_type[RefSupplier].do("ration")
         self.relative_price = self.supplier_relative_price()
+        self.customers.do("keep_books")
         self.customers.shuffle_do("adapt")
+        self.customers.do("close_week")
 
     def supplier_relative_price(self) -> list[float]:
         """Each supplier's price relative to the market, weighted by this week's tonnes."""

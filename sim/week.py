@@ -1,18 +1,17 @@
 """The customers' week in numpy: choice, fulfilment, books, adaptation and the lifecycle.
 
 ``CustomerWeek`` is a mixin of ``MarketModel`` (``sim/model.py``) holding steps 7-11 of the
-weekly schedule (docs/ODD.md, section 3) as plain numpy over all customers at once: the
-readable definition that ``sim/kernels/fused.py`` compiles into a few passes and is tested
-against, table for table (tests/test_determinism.py). ``MarketModel.step`` calls one or the
-other; these methods read and write the model's arrays (``self.pop`` and the supplier arrays)
-and call the pure kernels of ``sim.kernels``.
+weekly schedule (docs/ODD.md, section 3) as numpy over all customers at once, the one
+production path; ``sim/reference.py`` is the per-agent oracle it is tested against
+(tests/benchmarks/test_reference.py). These methods read and write the model's arrays
+(``self.pop`` and the supplier arrays) and call the pure kernels of ``sim.kernels``.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from sim.kernels import adapt, choice, fulfil, fused, lifecycle
+from sim.kernels import adapt, choice, fulfil, lifecycle
 from sim.kernels.lifecycle import BUYING, KEY, NONE, POTENTIAL
 from sim.population import RING
 
@@ -34,8 +33,6 @@ class CustomerWeek:
 
     def _routine_shares(self) -> list[np.ndarray]:
         """Routine (non-contract) shares per material: a list of M arrays N x S."""
-        if self.kernel == "fused":
-            return fused.routine_shares(self)
         pop, c = self.pop, self.params.choice
         base = self._base_utility()
         out = []

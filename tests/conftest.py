@@ -52,16 +52,11 @@ def small_params() -> Scenario:
     return load_small()
 
 
-def run_model(params: Scenario, kernel: str = "numpy", **kw):
-    """Build and step a MarketModel for ``params.run.weeks``; return ``(model, tables)``.
-
-    The tests use the numpy kernels (the readable definition) unless they say otherwise:
-    the fused numba path costs a JIT compile of about 45 CPU-seconds on a cold cache, and
-    test_determinism checks that it gives identical tables.
-    """
+def run_model(params: Scenario, **kw):
+    """Build and step a MarketModel for ``params.run.weeks``; return ``(model, tables)``."""
     from sim.model import MarketModel
 
-    model = MarketModel(params, kernel=kernel, **kw)
+    model = MarketModel(params, **kw)
     for _ in range(params.run.weeks):
         model.step()
     return model, model.recorder.tables(model)
@@ -77,12 +72,6 @@ def runner():
 def small_run(small_params):
     """One simulated small run: ``(model, tables)``, shared read-only by several tests."""
     return run_model(small_params)
-
-
-@pytest.fixture
-def numpy_kernel(monkeypatch):
-    """Make the numpy kernels the default for code that builds its own model (the CLI)."""
-    monkeypatch.setenv("KAMSIM_KERNEL", "numpy")
 
 
 @pytest.fixture

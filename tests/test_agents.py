@@ -14,7 +14,7 @@ from sim.params import MATERIALS, SEGMENTS
 
 
 def new_model(params, **kw) -> MarketModel:
-    return MarketModel(params, kernel="numpy", **kw)
+    return MarketModel(params, **kw)
 
 
 def rows_of(agents) -> list[int]:

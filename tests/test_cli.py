@@ -18,8 +18,6 @@ from sim import scenario
 from sim.cli import main
 from sim.params import STAGES
 
-pytestmark = pytest.mark.usefixtures("numpy_kernel")
-
 PROBLEM_LINE = re.compile(r"^(?P<file>[^:]+): (?:(?P<key>\S+): )?(?P<msg>\S.*)$")
 
 # Columns each table must have, from docs/TABLES.md.

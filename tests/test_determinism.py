@@ -7,8 +7,6 @@ whether customers are Mesa agents change nothing else.
 
 from __future__ import annotations
 
-import os
-
 import pandas as pd
 import pytest
 from pandas.testing import assert_frame_equal
@@ -65,14 +63,13 @@ def test_seed_argument_equals_scenario_seed(params, runner, reference):
     from sim.model import MarketModel
 
     moved = with_overrides(params, seed=99)
-    model = MarketModel(moved, seed=11, kernel="numpy")
+    model = MarketModel(moved, seed=11)
     for _ in range(params.run.weeks):
         model.step()
     assert_same_tables(reference, model.recorder.tables(model))
 
 
-def test_simulate_uses_seed_and_steps_overrides(params, runner, monkeypatch):
-    monkeypatch.setenv("KAMSIM_KERNEL", "numpy")
+def test_simulate_uses_seed_and_steps_overrides(params, runner):
     short = with_overrides(params, seed=5, steps=20)
     model, tables = simulate(params, seed=5, steps=20)
     assert model.params.run.seed == 5 and model.week == 20
@@ -81,17 +78,4 @@ def test_simulate_uses_seed_and_steps_overrides(params, runner, monkeypatch):
 
 def test_customer_agents_do_not_change_results(params, runner, reference):
     _, tables = runner(params, customer_agents=False)
-    assert_same_tables(reference, tables)
-
-
-@pytest.mark.skipif(os.environ.get("KAMSIM_TEST_FUSED") != "1", reason=(
-    "set KAMSIM_TEST_FUSED=1: on a cold numba cache the JIT compile alone takes about "
-    "45 CPU-seconds (tests/benchmarks covers the fused kernel too)"))
-def test_fused_kernel_gives_identical_tables(params, runner, reference):
-    """The numba kernel is documented to give bit-identical tables to the numpy kernels."""
-    fused = pytest.importorskip("sim.kernels.fused")
-    if not fused.fused_ok():
-        pytest.skip("the fused kernel is not available (or not exact) on this machine")
-    model, tables = runner(params, kernel="fused")
-    assert model.kernel == "fused"
     assert_same_tables(reference, tables)

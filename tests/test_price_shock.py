@@ -21,8 +21,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def _model(name: str, seed: int = 5) -> MarketModel:
-    return MarketModel(scenario.load(ROOT / "scenarios" / f"{name}.toml"), seed=seed,
-                       kernel="numpy")
+    return MarketModel(scenario.load(ROOT / "scenarios" / f"{name}.toml"), seed=seed)
 
 
 def test_index_noise_never_breaches_trust():

@@ -179,13 +179,9 @@ def market_case(draw):
 
 
 
-def run_instrumented(params, weeks: int, kernel: str = "numpy"):
-    """Step a model ``weeks`` times; return it, per-week fulfilment logs and its tables.
-
-    The fulfilment logs need the numpy path (the fused numba kernel does not call
-    ``_fulfil``; test_determinism checks that it reproduces the numpy tables exactly).
-    """
-    model = MarketModel(params, kernel=kernel)
+def run_instrumented(params, weeks: int):
+    """Step a model ``weeks`` times; return it, per-week fulfilment logs and its tables."""
+    model = MarketModel(params)
     log: dict = {}
     original = model._fulfil
 

@@ -84,9 +84,7 @@ class AppModel(MarketModel):
         for k in _MESA_KEYS:
             levers.pop(k, None)
         params, ov, notes, base = build_params(scenario_file, levers, seed)
-        # numpy kernel: a page steps one week at a time, and numba's first compile (tens of
-        # seconds on a cold cache) would freeze it; results are identical either way
-        super().__init__(params, params.run.seed, kernel="numpy")
+        super().__init__(params, params.run.seed)
         self.scenario_file = str(scenario_file or controls.DEFAULT_SCENARIO)
         self.run_seed = int(params.run.seed)
         self.overrides = ov

@@ -62,13 +62,13 @@ def _cpu_per_round(benchmark, fn, rounds: int, warmup: int = 1) -> None:
 
 @pytest.mark.parametrize(("n", "s"), SIZES)
 def test_step_vectorised(benchmark, n, s):
-    """One week of ``MarketModel`` (the fused kernel; recording on), n customers x s suppliers."""
+    """One week of ``MarketModel`` (recording on), n customers x s suppliers."""
     _size_gate(n)
     model = market(n, s)
     rounds = {1_000: 60, 10_000: 20, 100_000: 5}[n]
     _cpu_per_round(benchmark, model.step, rounds, warmup=2)
     benchmark.extra_info.update(customers=n, suppliers=s, rows=model.pop.n,
-                                kernel=model.kernel, bytes_per_step=bytes_per_step(model))
+                                bytes_per_step=bytes_per_step(model))
 
 
 @pytest.mark.parametrize(("n", "s"), SIZES)
@@ -131,7 +131,7 @@ LARGE_RUN = textwrap.dedent("""
     print(json.dumps({{"import_s": t1 - t0, "setup_s": t2 - t1, "steps_s": t3 - t2,
                        "tables_s": t4 - t3, "total_s": t4 - t1, "cpu_s": time.process_time() - c0,
                        "peak_rss_bytes": peak_rss(),
-                       "rows": int(model.pop.n), "kernel": model.kernel}}))
+                       "rows": int(model.pop.n)}}))
 """)
 
 

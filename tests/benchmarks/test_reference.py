@@ -1,9 +1,12 @@
 """The per-agent reference (sim/reference.py) and the vectorised step agree on the same inputs.
 
-One week of a small market is run by ``MarketModel`` (numpy kernels; the fused kernel is the
-numpy path bit for bit, tests/benchmarks/test_fused.py) while the state at the moment of
-choice is handed to ``ReferenceMarket``; shares, orders, deliveries and the satisfaction,
-loyalty, delivery-record and share-of-wallet updates must agree to rounding.
+A week of a small market is run by ``MarketModel`` while the state at the moment of choice is
+handed to ``ReferenceMarket``; everything the customers' week computes must agree to rounding
+(relative 1e-11): shares, orders, deliveries, the week's books, satisfaction, loyalty, the
+delivery record, share of wallet, the rolling 13- and 52-week books, weeks since the last
+purchase, tenure, the main supplier, price sensitivity and the lifecycle stage. It is checked
+on one week of three market shapes, and week after week through runs of the shipped scenarios
+that switch on every strategy.
 """
 
 from __future__ import annotations
@@ -11,10 +14,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from sim import scenario
 from sim.model import MarketModel
 from sim.reference import ReferenceMarket
 
-from .market import scaled
+from .market import ROOT, scaled
 
 RTOL, ATOL = 1e-11, 1e-12
 
@@ -53,8 +57,24 @@ def per_material(ref: ReferenceMarket, attr: str) -> list[np.ndarray]:
     return [np.array([getattr(c, attr)[m] for c in rows]) for m in range(ref.n_mat)]
 
 
-def close(a, b):
-    np.testing.assert_allclose(a, b, rtol=RTOL, atol=ATOL)
+def close(a, b, what: str = ""):
+    np.testing.assert_allclose(a, b, rtol=RTOL, atol=ATOL, err_msg=what)
+
+
+def assert_week_agrees(model: MarketModel, ref: ReferenceMarket, seen: dict) -> None:
+    """Everything the customers' week computed, reference against model, after one step."""
+    n, pop = len(ref.customers), model.pop
+    slot = (model.week - 1) % 52  # the week just stepped
+    for m in range(model.n_mat):
+        close(per_material(ref, "routine")[m], seen["routine"][m][:n], "routine shares")
+        close(per_material(ref, "ordered")[m], seen["orders"][m][:n], "orders")
+        close(per_material(ref, "received")[m], seen["delivered"][m][:n], "deliveries")
+    for attr, ring in (("vol", "ring_vol"), ("rev", "ring_rev"), ("cost", "ring_cost")):
+        close(per_customer(ref, attr).astype(np.float32), getattr(pop, ring)[slot, :n],
+              f"this week's {attr} in the ring")
+    for attr in ("satisfaction", "loyalty", "share", "delivery", "vol13", "vol52", "rev52",
+                 "cost52", "act13", "weeks_since", "tenure", "stage", "ps", "main"):
+        close(per_customer(ref, attr), getattr(pop, attr)[:n], attr)
 
 
 @pytest.mark.parametrize("case", ["200x6", "150x20", "key_first"])
@@ -67,18 +87,33 @@ def test_reference_agrees_with_vectorised_step(case):
     else:
         n, s = map(int, case.split("x"))
         params = scaled(n, s, weeks=30)
-    model = MarketModel(params, kernel="numpy")
+    model = MarketModel(params)
     for _ in range(14):  # past a quarter: key accounts, contracts and shortages in play
         model.step()
     ref, seen = one_week_both(model)
-    n = len(ref.customers)
-    pop = model.pop
-    for m in range(model.n_mat):
-        close(per_material(ref, "routine")[m], seen["routine"][m][:n])
-        close(per_material(ref, "ordered")[m], seen["orders"][m][:n])
-        close(per_material(ref, "received")[m], seen["delivered"][m][:n])
-    for attr in ("satisfaction", "loyalty", "share", "delivery"):
-        close(per_customer(ref, attr), getattr(pop, attr)[:n])
+    assert_week_agrees(model, ref, seen)
     # the week was not trivial: orders were placed and some were rationed or spilled
     assert sum(o.sum() for o in seen["orders"]) > 0
     assert np.any(model.first_delivered < model.orders_by_mat - 1e-9) or case == "150x20"
+
+
+STRATEGY_SCENARIOS = ["reservoir", "funnel", "poacher", "price_shock_communicated",
+                      "kam_centre", "new_entrant_contest"]
+
+
+@pytest.mark.parametrize("name", STRATEGY_SCENARIOS)
+def test_reference_agrees_week_after_week_with_strategies(name):
+    """Every week of 30 (a quarterly review, contracts, prospecting and the scenario's
+    strategies in play), the reference computes the model's customers' week."""
+    params = scenario.load(ROOT / "scenarios" / f"{name}.toml",
+                           overrides={"run.customers": 150, "run.weeks": 30})
+    switched_on = {k for sp in params.suppliers
+                   for k, v in sp.strategies.model_dump().items() if v is not None}
+    assert switched_on
+    model = MarketModel(params, seed=3)
+    stages_seen = set()
+    for _ in range(params.run.weeks):
+        ref, seen = one_week_both(model)
+        assert_week_agrees(model, ref, seen)
+        stages_seen |= set(np.unique(model.pop.stage[:model.pop.n]).tolist())
+    assert {1, 2, 3} <= stages_seen  # potential, general and key relationships were checked

@@ -46,8 +46,7 @@ def observed(tmp_path_factory):
                          "source": "model"})
 
 
-def test_recovers_a_known_parameter_within_its_interval(tmp_path, observed, monkeypatch):
-    monkeypatch.setenv("KAMSIM_KERNEL", "numpy")
+def test_recovers_a_known_parameter_within_its_interval(tmp_path, observed):
     out = tmp_path / "out"
     plan = calibrate.make_plan(_scenario(tmp_path, FREE), observed=observed, out=out, seed=5)
     assert plan.held_out == "top20_share" and "top20_share" not in plan.fit
@@ -68,8 +67,7 @@ def test_recovers_a_known_parameter_within_its_interval(tmp_path, observed, monk
     assert np.isfinite(trials["distance"]).all()
 
 
-def test_same_seed_same_calibration_whatever_the_workers(tmp_path, observed, monkeypatch):
-    monkeypatch.setenv("KAMSIM_KERNEL", "numpy")
+def test_same_seed_same_calibration_whatever_the_workers(tmp_path, observed):
     path = _scenario(tmp_path, FREE, budget=10)
     one = calibrate.run(calibrate.make_plan(path, observed=observed, out=tmp_path / "a"))
     two = calibrate.run(calibrate.make_plan(path, observed=observed, out=tmp_path / "b"),

@@ -29,7 +29,7 @@ def test_book_path_is_relative_to_the_scenario_file(tmp_path, tiny_book):
 
 def test_book_accounts_become_the_focal_suppliers_first_customers(tmp_path, tiny_book):
     params = scenario.load(_scenario(tmp_path, "book"))
-    model = MarketModel(params, kernel="numpy")
+    model = MarketModel(params)
     pop, f = model.pop, model.focal
     # A and C buy at the book's end (B stopped 44 weeks before it): two book rows
     assert pop.n == 200
@@ -55,7 +55,7 @@ def test_book_accounts_become_the_focal_suppliers_first_customers(tmp_path, tiny
 
 def test_same_seed_same_market_with_a_book(tmp_path, tiny_book):
     params = scenario.load(_scenario(tmp_path, "book"))
-    a, b = MarketModel(params, kernel="numpy"), MarketModel(params, kernel="numpy")
+    a, b = MarketModel(params), MarketModel(params)
     for _ in range(5):
         a.step()
         b.step()
@@ -63,8 +63,8 @@ def test_same_seed_same_market_with_a_book(tmp_path, tiny_book):
 
 
 def test_an_empty_book_path_is_no_book(small_params, small_loader):
-    a = MarketModel(small_params, kernel="numpy")
-    b = MarketModel(small_loader(book__path=""), kernel="numpy")
+    a = MarketModel(small_params)
+    b = MarketModel(small_loader(book__path=""))
     assert a.book_provenance is None and b.book_provenance is None
     for name in ("size", "segment", "loyalty", "tenure", "aware"):
         assert np.array_equal(getattr(a.pop, name), getattr(b.pop, name))
@@ -72,14 +72,14 @@ def test_an_empty_book_path_is_no_book(small_params, small_loader):
 
 def test_bad_book_and_too_few_customers_are_input_errors(tmp_path, tiny_book):
     with pytest.raises(InputError, match="book folder not found"):
-        MarketModel(scenario.load(_scenario(tmp_path, "nowhere")), kernel="numpy")
+        MarketModel(scenario.load(_scenario(tmp_path, "nowhere")))
     with pytest.raises(InputError, match="run.customers"):
-        MarketModel(scenario.load(_scenario(tmp_path, "book", customers=1)), kernel="numpy")
+        MarketModel(scenario.load(_scenario(tmp_path, "book", customers=1)))
 
 
 def test_example_scenario_starts_from_the_example_book():
     params = scenario.load(REPO / "scenarios" / "book_example.toml")
-    model = MarketModel(params, kernel="numpy", customer_agents=False)
+    model = MarketModel(params, customer_agents=False)
     n_book = int(model.book_provenance["accounts"].split()[0])
     assert 400 < n_book < 700
     assert model.pop.aware[:n_book, model.focal].all()

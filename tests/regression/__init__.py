@@ -38,8 +38,7 @@ def flatten(tree: dict, prefix: str = "") -> dict[str, float | None]:
 
 
 def compute() -> dict[str, float | None]:
-    """The regression figures of every case and seed, as ``kamsim run`` computes them (the
-    default kernel; numpy and fused give identical tables, tests/test_determinism.py)."""
+    """The regression figures of every case and seed, as ``kamsim run`` computes them."""
     from sim import scenario
     from sim.run import simulate, summarize
 

@@ -67,12 +67,15 @@ def test_recovers_a_known_parameter_within_its_interval(tmp_path, observed):
     assert np.isfinite(trials["distance"]).all()
 
 
-def test_same_seed_same_calibration_whatever_the_workers(tmp_path, observed):
+def test_same_seed_same_calibration_whatever_the_workers_or_backend(tmp_path, observed):
     path = _scenario(tmp_path, FREE, budget=10)
     one = calibrate.run(calibrate.make_plan(path, observed=observed, out=tmp_path / "a"))
     two = calibrate.run(calibrate.make_plan(path, observed=observed, out=tmp_path / "b"),
                         workers=2)
     pd.testing.assert_frame_equal(one.trials, two.trials)
+    dask = calibrate.run(calibrate.make_plan(path, observed=observed, out=tmp_path / "c"),
+                         workers=2, dask="local")
+    pd.testing.assert_frame_equal(one.trials, dask.trials)
 
 
 @pytest.mark.parametrize("free, extra, key, message", [

@@ -53,6 +53,15 @@ def test_book_accounts_become_the_focal_suppliers_first_customers(tmp_path, tiny
     assert rest[SEGMENTS.index("tier2")] > rest[SEGMENTS.index("tier1")] > 0
 
 
+def test_run_summary_says_which_fields_came_from_the_book(tmp_path, tiny_book):
+    from sim import run
+
+    model, tables = run.simulate(scenario.load(_scenario(tmp_path, "book")), steps=13)
+    summary = run.summarize(model, tables)
+    assert summary["book"]["segment"].startswith("book text for 2")
+    assert "segment distributions" in summary["book"]["accounts"]
+
+
 def test_same_seed_same_market_with_a_book(tmp_path, tiny_book):
     params = scenario.load(_scenario(tmp_path, "book"))
     a, b = MarketModel(params), MarketModel(params)

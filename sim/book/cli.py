@@ -18,7 +18,7 @@ def add_parsers(sub: argparse._SubParsersAction, command: Callable) -> None:
     command("book")(_book)
     command("calibrate")(_calibrate)
     bk = sub.add_parser("book", help="import a customer book (docs/BOOK.md)")
-    bsub = bk.add_subparsers(dest="book_command", required=True,
+    bsub = bk.add_subparsers(dest="book_command", metavar="check", required=True,
                              parser_class=type(bk))
     ck = bsub.add_parser("check", help="validate a book; print its summary, mapping, "
                          "features and targets")

@@ -8,9 +8,11 @@ then Optuna's TPE sampler, each candidate run ``replications`` times on common r
 to the sweep's backends (a process pool, or Dask). The distance of a candidate is the mean
 over fitted targets of ``((model - observed) / s)^2``, with ``s^2`` the bootstrap variance of
 the observed figure plus the variance of the candidate's mean over its replications.
-Parameter intervals are an approximate posterior by ABC rejection over every evaluated
-candidate (the best fifth, at least five): their 5-95 % range, and its contraction against the
-prior range. One target is held out of the fit and reported as a prediction.
+Parameter intervals are an approximate posterior by ABC rejection over the first wave (draws
+from the uniform prior; the best quarter, at least three, accepted): their 5-95 % range, its
+contraction against the prior range, and the contraction that accepting as many draws at
+random shows in 95 % of cases — a parameter is identified by the book only when its
+contraction exceeds that. One target is held out of the fit and reported as a prediction.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from sim.schema import iter_params
 from sim.sweep import _progress, _sigterm_as_interrupt, run_seed
 
 RESCORE = 3  # best candidates re-scored with fresh replications
+NULL_DRAWS = 500  # random acceptances: the contraction an uninformative fit shows by chance
 BATCH = 4    # candidates asked of the sampler at a time (fixed: results do not depend on
              # the number of workers)
 
@@ -268,13 +271,21 @@ def _report(plan: Plan, rows: list[dict], best: dict) -> Result:
     names = [k for k, _, _ in plan.free]
     trials = pd.DataFrame([{k: v for k, v in r.items() if not k.startswith("_")}
                            for r in rows])
-    accept = trials.nsmallest(max(5, len(trials) // 5), "distance")
+    prior = trials[trials["wave"] == "latin"]  # draws from the prior: rejection ABC on them
+    n_accept = min(len(prior), max(3, len(prior) // 4))
+    accept = prior.nsmallest(n_accept, "distance")
+    rng = np.random.default_rng(plan.seed)
+    null = [prior.iloc[rng.choice(len(prior), n_accept, replace=False)]
+            for _ in range(NULL_DRAWS)]
     parameters = {}
     for k, lo, hi in plan.free:
         a, b = np.quantile(accept[k], [0.05, 0.95])
+        chance = [1 - np.ptp(np.quantile(d[k], [0.05, 0.95])) / (hi - lo) for d in null]
+        contraction = float(1 - (b - a) / (hi - lo))
         parameters[k] = {"prior": [lo, hi], "best": float(trials.loc[best["index"], k]),
-                         "interval": [float(a), float(b)],
-                         "contraction": float(1 - (b - a) / (hi - lo))}
+                         "interval": [float(a), float(b)], "contraction": contraction,
+                         "contraction_by_chance": float(np.quantile(chance, 0.95)),
+                         "identified": bool(contraction > np.quantile(chance, 0.95))}
     t = plan.targets.set_index("figure")
     fit_rows, unreachable = [], []
     means = pd.DataFrame([r["_mean"] for r in rows] + [r["_again"] for r in rows
@@ -305,11 +316,12 @@ def report_lines(r: Result) -> list[str]:
     out = [f"calibration of {r.plan.path.name}: {tm['runs']} runs in {tm['wall_s']:.0f} s "
            f"({tm['runs_per_minute']:.1f} runs/min; simulation {tm['simulation_s']:.0f} s, "
            f"search {tm['optimiser_s']:.0f} s)", "parameters (prior -> 90 % interval, "
-           "contraction, best):"]
+           "contraction [by chance up to], best):"]
     for k, p in r.parameters.items():
         out.append(f"  {k}: [{p['prior'][0]:.4g}, {p['prior'][1]:.4g}] -> "
                    f"[{p['interval'][0]:.4g}, {p['interval'][1]:.4g}]  "
-                   f"{p['contraction']:.0%}  best {p['best']:.4g}")
+                   f"{p['contraction']:.0%} [{p['contraction_by_chance']:.0%}]"
+                   f"{'' if p['identified'] else ' not identified'}  best {p['best']:.4g}")
     out.append("targets (observed [90 % interval] vs model at the best, z):")
     for f in r.fit.itertuples():
         tag = " (held out)" if f.held_out else ("" if f.within else " (outside)")

@@ -20,11 +20,11 @@ KEY = "segments.tier2.closure_per_year"
 TRUTH = 0.15
 
 
-def _scenario(tmp_path, free: str, extra: str = "", budget: int = 16):
+def _scenario(tmp_path, free: str, extra: str = "", budget: int = 16, reps: int = 2):
     f = tmp_path / "small.toml"
     f.write_text(f'extends = "{REPO / "scenarios" / "baseline.toml"}"\nname = "small"\n'
                  f"[run]\ncustomers = 200\n"
-                 f"[calibration]\nbudget = {budget}\nreplications = 2\nweeks = 104\n"
+                 f"[calibration]\nbudget = {budget}\nreplications = {reps}\nweeks = 104\n"
                  f"free = [{free}]\n{extra}")
     return f
 
@@ -48,12 +48,13 @@ def observed(tmp_path_factory):
 
 def test_recovers_a_known_parameter_within_its_interval(tmp_path, observed):
     out = tmp_path / "out"
-    plan = calibrate.make_plan(_scenario(tmp_path, FREE), observed=observed, out=out, seed=5)
+    path = _scenario(tmp_path, FREE, budget=20, reps=1)
+    plan = calibrate.make_plan(path, observed=observed, out=out, seed=5)
     assert plan.held_out == "top20_share" and "top20_share" not in plan.fit
     result = calibrate.run(plan)
     p = result.parameters[KEY]
     assert p["interval"][0] <= TRUTH <= p["interval"][1]
-    assert 0 < p["contraction"] < 1
+    assert 0 < p["contraction"] < 1 and 0 <= p["contraction_by_chance"] < 1
     assert result.timing["runs"] <= plan.budget
     report = json.loads((out / "calibration.json").read_text())
     assert report["held_out"]["figure"] == "top20_share"

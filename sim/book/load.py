@@ -198,6 +198,10 @@ def _parse(df: pd.DataFrame, path: Path, header: dict[str, str],
         for r in np.flatnonzero(dup.to_numpy())[:MAX_PER_COLUMN]:
             problems.add(path, f"row {r + 2}, {header['account_id']}",
                          f"duplicate account id {out['account_id'].iat[r]!r}")
+    if "invoice_id" in out and "line" in out:
+        dup = out.duplicated(["invoice_id", "line"], keep="first")
+        problems.rows(path, header["line"], np.flatnonzero(dup.to_numpy()),
+                      "duplicate invoice line (same invoice id and line number)")
     if "opportunity_id" in out:
         dup = out["opportunity_id"].duplicated(keep="first") & (out["opportunity_id"] != "")
         problems.rows(path, header["opportunity_id"], np.flatnonzero(dup.to_numpy()),

@@ -46,6 +46,8 @@ ALIASES: dict[str, dict[str, dict[str, list[str]]]] = {
         "invoice_id": {"kamsim": ["invoice_id"],
                        "salesforce": ["InvoiceId", "blng__Invoice__c", "InvoiceNumber"],
                        "sap": ["VBELN"]},
+        "line": {"kamsim": ["line"], "salesforce": ["LineNumber", "blng__LineNumber__c"],
+                 "sap": ["POSNR"]},
         "account_id": {"kamsim": ["account_id"], "salesforce": ["AccountId",
                                                                 "blng__Account__c"],
                        "sap": ["KUNAG", "KUNNR"]},

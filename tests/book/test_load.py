@@ -26,7 +26,7 @@ def test_example_book_imports_with_salesforce_and_sap_mappings(example_book):
                        "opportunities": ("salesforce",)}
     sap = next(m for m in book.mappings if m.table == "invoice_lines")
     assert sap.columns["KUNAG"] == "account_id" and sap.columns["FKIMG"] == "quantity"
-    assert "POSNR" in sap.ignored
+    assert sap.columns["POSNR"] == "line" and not sap.ignored
     assert set(book.lines["material_class"]) == {"steel", "hdg_ahss", "aluminium"}
     assert book.currency == "CNY"
 
@@ -102,6 +102,9 @@ BAD = {
                  "not recognisably"),
     "missing column": ("invoice_lines", lambda df: df.drop(columns="unit"), "columns",
                        "no column for unit"),
+    "duplicate line": ("invoice_lines", lambda df: df.assign(
+        line="10", invoice_id=["I1", "I1", *df["invoice_id"][2:]]), "row 3, line",
+        "duplicate invoice line"),
     "flag": ("invoice_lines", _set("cancelled", "maybe"), "row 5, cancelled", "yes/no"),
     "probability": ("opportunities", lambda df: df.assign(probability=["150", "20"]),
                     "row 2, probability", "must be a share"),

@@ -123,7 +123,11 @@ def load(folder: str | Path) -> Book:
     frames: dict[str, pd.DataFrame] = {}
     mappings: list[Mapping] = []
     for table, path in files.items():
-        raw = read_raw(path)
+        try:
+            raw = read_raw(path)
+        except InputError as exc:  # report every unreadable table, not only the first
+            problems.items.extend(exc.problems)
+            continue
         mapping, header_problems = schema.map_headers(table, list(raw.columns))
         for msg in header_problems:
             problems.add(path, "columns", msg)

@@ -127,9 +127,12 @@ def test_truncated_and_missing_files(tmp_path):
     raw = (folder / "invoice_lines.csv").read_bytes()
     (folder / "invoice_lines.csv").unlink()
     (folder / "invoice_lines.csv.gz").write_bytes(gzip.compress(raw)[:400])
+    (folder / "opportunities.csv").unlink()
+    (folder / "opportunities.parquet").write_bytes(b"PAR1 cut")
     with pytest.raises(InputError) as exc:
         load.load(folder)
-    assert exc.value.problems[0][0].endswith("invoice_lines.csv.gz")
+    files = sorted(Path(p[0]).name for p in exc.value.problems)
+    assert files == ["invoice_lines.csv.gz", "opportunities.parquet"]  # each unreadable one
     (folder / "invoice_lines.csv.gz").unlink()
     with pytest.raises(InputError, match="invoice_lines.csv, .csv.gz or .parquet is required"):
         load.load(folder)
@@ -169,6 +172,8 @@ def test_anonymise_leaves_no_id_or_name_in_any_output(tiny_book, tmp_path, capsy
     t = tiny_tables()
     secrets = {*t["accounts"]["name"], *t["accounts"]["owner"],
                *t["invoice_lines"]["invoice_id"], *t["opportunities"]["opportunity_id"]}
+    meta = json.loads((out / "book.json").read_text())  # valid JSON, no NaN
+    assert meta["anonymised"] and meta["targets"]["retention"]["value"] > 0
     ids = pd.read_csv(out / "features.csv", dtype=str)["account_id"]
     assert len(set(ids)) == 3 and not set(ids) & {"A", "B", "C"}
     for text in texts:

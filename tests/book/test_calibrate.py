@@ -56,7 +56,8 @@ def test_recovers_a_known_parameter_within_its_interval(tmp_path, observed):
     assert p["interval"][0] <= TRUTH <= p["interval"][1]
     assert 0 < p["contraction"] < 1 and 0 <= p["contraction_by_chance"] < 1
     assert result.timing["runs"] <= plan.budget
-    report = json.loads((out / "calibration.json").read_text())
+    report = json.loads((out / "calibration.json").read_text(),
+                        parse_constant=lambda c: pytest.fail(f"{c} in calibration.json"))
     assert report["held_out"]["figure"] == "top20_share"
     assert math.isfinite(report["held_out"]["model"])
     assert {r["figure"] for r in report["fit"]} == {*plan.fit, "top20_share"}

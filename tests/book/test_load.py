@@ -172,7 +172,8 @@ def test_anonymise_leaves_no_id_or_name_in_any_output(tiny_book, tmp_path, capsy
     t = tiny_tables()
     secrets = {*t["accounts"]["name"], *t["accounts"]["owner"],
                *t["invoice_lines"]["invoice_id"], *t["opportunities"]["opportunity_id"]}
-    meta = json.loads((out / "book.json").read_text())  # valid JSON, no NaN
+    meta = json.loads((out / "book.json").read_text(),  # valid JSON: no NaN or Infinity
+                      parse_constant=lambda c: pytest.fail(f"{c} in book.json"))
     assert meta["anonymised"] and meta["targets"]["retention"]["value"] > 0
     ids = pd.read_csv(out / "features.csv", dtype=str)["account_id"]
     assert len(set(ids)) == 3 and not set(ids) & {"A", "B", "C"}

@@ -29,6 +29,9 @@ def test_example_book_imports_with_salesforce_and_sap_mappings(example_book):
     assert sap.columns["POSNR"] == "line" and not sap.ignored
     assert set(book.lines["material_class"]) == {"steel", "hdg_ahss", "aluminium"}
     assert book.currency == "CNY"
+    segments, column = features.segments(book.accounts)
+    assert column == "industry"  # the generator's industry texts name its segments
+    assert segments.value_counts().to_dict() == truth["segment_counts"]
 
 
 def test_units_convert_to_tonnes_and_cancelled_lines_are_dropped(tiny_book):

@@ -191,7 +191,7 @@ def _score(plan: Plan, runs: list[dict[str, float]]) -> tuple[float, dict, dict]
     mean, sd = frame.mean(), frame.std(ddof=1) if len(frame) > 1 else frame.mean() * 0
     terms = []
     for name in plan.fit:
-        s2 = t.loc[name, "se"] ** 2 + (sd.get(name, 0.0) ** 2) / len(frame)
+        s2 = t.loc[name, "se"] ** 2 + np.nan_to_num(sd.get(name, 0.0)) ** 2 / len(frame)
         m = mean.get(name, math.nan)
         terms.append(((m - t.loc[name, "value"]) ** 2) / s2 if np.isfinite(m) else 1e6)
     return float(np.mean(terms)), mean.to_dict(), sd.fillna(0.0).to_dict()
@@ -227,7 +227,8 @@ def run(plan: Plan, *, workers: int | None = None, dask: str | None = None) -> R
                 d, mean, sd = _score(plan, out[i * len(seeds):(i + 1) * len(seeds)])
                 study.tell(trial, d)
                 rows.append({**trial.params, "distance": d, "wave": "latin" if len(rows)
-                             < first else "tpe", "_mean": mean, "_sd": sd})
+                             < first else "tpe", "_mean": mean, "_sd": sd,
+                             "_runs": out[i * len(seeds):(i + 1) * len(seeds)]})
         best = _rescore(plan, runner, rows)
     except BaseException:  # Ctrl-C, SIGTERM, a failed run: stop the workers, write nothing
         runner.close(cancel=True)
@@ -248,7 +249,7 @@ def run(plan: Plan, *, workers: int | None = None, dask: str | None = None) -> R
 
 
 def _rescore(plan: Plan, runner: _Runner, rows: list[dict]) -> dict:
-    """The best candidates again on fresh replications; the best of those over all of its."""
+    """The best candidates again on fresh replications; the best of them over all its runs."""
     names = [k for k, _, _ in plan.free]
     top = sorted(range(len(rows)), key=lambda i: rows[i]["distance"])[:RESCORE]
     fresh = [run_seed(plan.seed, 0, plan.reps + r) for r in range(plan.reps)]
@@ -258,10 +259,9 @@ def _rescore(plan: Plan, runner: _Runner, rows: list[dict]) -> dict:
     n = len(fresh)
     for j, i in enumerate(top):
         again = out[j * n:(j + 1) * n]
-        d, mean, sd = _score(plan, again)
-        total = (rows[i]["distance"] + d) / 2
+        total, mean, sd = _score(plan, rows[i]["_runs"] + again)  # all its replications
         rows[i]["rescored"] = total
-        rows[i]["_again"] = mean
+        rows[i]["_again"] = _score(plan, again)[1]
         if total < best_d:
             best, best_d = {"index": i, "distance": total, "mean": mean, "sd": sd}, total
     return best

@@ -65,6 +65,7 @@ class Result:
     fit: pd.DataFrame
     unreachable: list[dict]
     held_out: dict
+    posterior: pd.DataFrame          # the accepted draws (parameter values, distance)
     timing: dict[str, float] = field(default_factory=dict)
 
 
@@ -307,7 +308,7 @@ def _report(plan: Plan, rows: list[dict], best: dict) -> Result:
     fit = pd.DataFrame(fit_rows)
     held = fit[fit["held_out"]].iloc[0].to_dict()
     return Result(plan, trials, {k: parameters[k]["best"] for k in names}, parameters, fit,
-                  unreachable, held)
+                  unreachable, held, accept[[*names, "distance"]].reset_index(drop=True))
 
 
 def report_lines(r: Result) -> list[str]:

@@ -3,7 +3,8 @@
 Owns the output folder of ``kamsim calibrate`` (written whole or not at all):
 ``calibrated.toml`` (``extends`` the original scenario and sets the best values),
 ``calibration.json`` (intervals, fit, unreachable and held-out targets, timing),
-``trials.csv`` (every candidate) and ``targets.csv`` (the observed figures).
+``trials.csv`` (every candidate), ``posterior.csv`` (the accepted draws, for running
+strategies over what is still uncertain) and ``targets.csv`` (the observed figures).
 """
 
 from __future__ import annotations
@@ -51,5 +52,6 @@ def write(r: Result) -> Path:
         (tmp / "calibrated.toml").write_text(calibrated_toml(r))
         (tmp / "calibration.json").write_text(to_json(r))
         r.trials.to_csv(tmp / "trials.csv", index=False)
+        r.posterior.to_csv(tmp / "posterior.csv", index=False)
         r.plan.targets.to_csv(tmp / "targets.csv", index=False)
     return r.plan.out

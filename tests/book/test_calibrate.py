@@ -64,6 +64,8 @@ def test_recovers_a_known_parameter_within_its_interval(tmp_path, observed):
     calibrated = scenario.load(out / "calibrated.toml")
     assert calibrated.segments["tier2"].closure_per_year == pytest.approx(p["best"])
     assert calibrated.run.customers == 200  # extends the original
+    posterior = pd.read_csv(out / "posterior.csv")
+    assert len(posterior) >= 3 and posterior[KEY].between(0.02, 0.3).all()
     trials = pd.read_csv(out / "trials.csv")
     assert set(trials["wave"]) == {"latin", "tpe"}
     assert np.isfinite(trials["distance"]).all()

@@ -11,7 +11,8 @@ $(STAMP): pyproject.toml scripts/setup.sh
 
 setup: $(STAMP)
 
-# The main job: the reservoir-versus-funnel comparison, report in results/.
+# The main job: the reservoir-versus-funnel comparison, report in results/. Run again, it keeps
+# the earlier result and writes results/reservoir-vs-funnel-2 (kamsim prints where).
 demo: $(STAMP)
 	$(VENV)/bin/kamsim compare scenarios/reservoir.toml scenarios/funnel.toml --reps 20 \
 	  --out results/reservoir-vs-funnel

@@ -1,7 +1,8 @@
 """Concentration of the focal supplier's revenue over its customers (Pareto 80/20, ABC).
 
-Owns the Lorenz and Pareto curves, the top-x% revenue share and ABC class counts, computed
-from plain revenue lists or from the `customers` table.
+Owns the Lorenz and Pareto curves and ABC class counts, computed from plain revenue lists or
+from the `customers` table. The top-20 % revenue share is `sim.metrics.top_share` of
+`focal_revenues`.
 """
 
 from __future__ import annotations
@@ -17,7 +18,6 @@ __all__ = [
     "ABC_CLASSES",
     "lorenz",
     "pareto",
-    "top_share",
     "focal_revenues",
     "abc_counts",
 ]
@@ -60,21 +60,6 @@ def pareto(revenues: Iterable[float]) -> tuple[np.ndarray, np.ndarray]:
     """
     lx, ly = lorenz(revenues)
     return 1.0 - lx[::-1], 1.0 - ly[::-1]
-
-
-def top_share(revenues: Iterable[float], top: float = 0.2) -> float:
-    """Share of total revenue brought by the top `top` fraction of customers.
-
-    The fraction is applied to the number of customers, zeros included; a fractional
-    customer counts pro rata (linear interpolation of the Pareto curve), so the result does
-    not depend on how ties are ordered. NaN when there are no customers or no revenue.
-    """
-    if not 0.0 <= top <= 1.0:
-        raise ValueError(f"top must be in [0, 1], got {top}")
-    px, py = pareto(revenues)
-    if math.isnan(py[-1]):
-        return math.nan
-    return float(np.interp(top, px, py))
 
 
 def focal_revenues(customers: pd.DataFrame, step: int | None = None) -> pd.Series:

@@ -1,22 +1,23 @@
 """Health of the focal supplier's customer pool: reservoir or funnel.
 
-Owns the pool-health index (customers won ÷ customers lost or exited over a trailing
-window), the change of the customer base over a run, and the plain-words diagnosis that
-combines the two (in English or Chinese).
+Owns the pool-health series (customers won ÷ customers lost or exited over a trailing
+window, per step), the change of the customer base over a run, and the plain-words diagnosis
+of the verdict (in English or Chinese). The figures and the verdict rule themselves are
+defined in `sim.metrics`.
 """
 
 from __future__ import annotations
 
 import math
 
-import numpy as np
 import pandas as pd
 
 from analysis.i18n import label
+from sim.metrics import HEALTH_CAP, Verdict, health_ratio
+from sim.metrics import base_change as relative_change
 
-__all__ = ["DEFAULT_CAP", "pool_health", "base_change", "verdict", "diagnose"]
+__all__ = ["pool_health", "base_change", "diagnose"]
 
-DEFAULT_CAP = 10.0
 RUN_KEYS = ("scenario", "rep", "seed", "supplier")
 
 
@@ -27,7 +28,7 @@ def _run_keys(df: pd.DataFrame, include_supplier: bool = True) -> list[str]:
 
 
 def pool_health(
-    suppliers: pd.DataFrame, window: int = 52, cap: float = DEFAULT_CAP
+    suppliers: pd.DataFrame, window: int = 52, cap: float = HEALTH_CAP
 ) -> pd.DataFrame:
     """Pool-health index per step: customers won ÷ customers lost or exited.
 
@@ -35,10 +36,9 @@ def pool_health(
     scenario, rep, seed and supplier are present). Over a trailing window of `window` steps
     (shorter at the start of a run; steps are assumed consecutive):
     `inflow` = Σ acquired, `outflow` = Σ (lost + exited), and
-    - `health` = inflow ÷ outflow when outflow > 0, clipped at `cap`;
-    - 0 ÷ 0 (nothing won, nothing lost) = 1.0: the pool neither refills nor drains;
-    - x ÷ 0 with x > 0 (won without losing) = `cap`.
-    ≥ 1 means losses are refilled, < 1 that the pool drains. Returns the group columns,
+    `health` = `sim.metrics.health_ratio(inflow, outflow, cap)` (0 ÷ 0 = 1, x ÷ 0 = `cap`).
+    ≥ 1 means losses are refilled, < 1 that the pool drains; the row of a run's last step is
+    the run's pool health (`sim.metrics.pool_health`). Returns the group columns,
     `focal` (if present), `step`, `inflow`, `outflow`, `health`.
     """
     if window < 1:
@@ -61,17 +61,8 @@ def pool_health(
     out = df[[*keys, *extra, "step"]].copy()
     out["inflow"] = roll["won"].to_numpy()
     out["outflow"] = roll["gone"].to_numpy()
-    out["health"] = _ratio(out["inflow"].to_numpy(), out["outflow"].to_numpy(), cap)
+    out["health"] = health_ratio(out["inflow"].to_numpy(), out["outflow"].to_numpy(), cap)
     return out.reset_index(drop=True)
-
-
-def _ratio(inflow: np.ndarray, outflow: np.ndarray, cap: float) -> np.ndarray:
-    """inflow ÷ outflow with 0/0 = 1, x/0 = cap, and the result clipped at cap."""
-    with np.errstate(divide="ignore", invalid="ignore"):
-        r = np.where(outflow > 0, inflow / np.where(outflow > 0, outflow, 1.0), np.nan)
-    r = np.where((outflow <= 0) & (inflow <= 0), 1.0, r)
-    r = np.where((outflow <= 0) & (inflow > 0), cap, r)
-    return np.minimum(r, cap)
 
 
 def base_change(suppliers: pd.DataFrame, window: int | None = None) -> pd.DataFrame:
@@ -102,51 +93,9 @@ def base_change(suppliers: pd.DataFrame, window: int | None = None) -> pd.DataFr
     )
     if "focal" in df.columns:
         out.insert(0, "focal", first["focal"].to_numpy())
-    start = out["customers_start"].where(out["customers_start"] > 0)
-    out["base_change"] = (out["customers_end"] - out["customers_start"]) / start
+    out["base_change"] = relative_change(out["customers_start"].to_numpy(),
+                                         out["customers_end"].to_numpy())
     return out.reset_index(drop=not keys)
-
-
-def _direction(ci: tuple[float, float, float], neutral: float) -> str | None:
-    """'up', 'down' or 'flat' of an interval against `neutral`; None if the mean is NaN."""
-    mean, lo, hi = ci
-    if mean is None or math.isnan(mean):
-        return None
-    lo = mean if lo is None or math.isnan(lo) else lo
-    hi = mean if hi is None or math.isnan(hi) else hi
-    if lo > neutral:
-        return "up"
-    if hi < neutral:
-        return "down"
-    return "flat"
-
-
-def verdict(
-    pool_health_ci: tuple[float, float, float],
-    base_change_ci: tuple[float, float, float],
-    tolerance: float = 0.05,
-) -> str:
-    """'reservoir', 'funnel' or 'inconclusive' from two (mean, lo, hi) intervals.
-
-    Health is compared with 1 and base change with 0 (NaN bounds, e.g. from a single run,
-    fall back to the mean). Any significant decline with no significant rise → funnel; any
-    significant rise with no decline → reservoir; neither, with the base change interval
-    inside ±`tolerance` → reservoir (demonstrably stable); otherwise inconclusive.
-    """
-    h = _direction(pool_health_ci, 1.0)
-    b = _direction(base_change_ci, 0.0)
-    if h is None or b is None:
-        return "inconclusive"
-    dirs = {h, b}
-    if "down" in dirs and "up" not in dirs:
-        return "funnel"
-    if "up" in dirs and "down" not in dirs:
-        return "reservoir"
-    if dirs == {"flat"}:
-        _, lo, hi = base_change_ci
-        if not (math.isnan(lo) or math.isnan(hi)) and -tolerance <= lo and hi <= tolerance:
-            return "reservoir"
-    return "inconclusive"
 
 
 def _fmt_ci(
@@ -162,20 +111,24 @@ def _fmt_ci(
 
 
 def diagnose(
-    pool_health_final_ci: tuple[float, float, float],
+    verdict: Verdict,
+    pool_health_ci: tuple[float, float, float],
     base_change_ci: tuple[float, float, float],
     lang: str = "en",
     level: float = 0.95,
 ) -> str:
-    """One plain-words sentence: reservoir, funnel or inconclusive, with the evidence.
+    """One plain-words sentence: the verdict (`sim.metrics.verdict`) with its evidence.
 
-    `pool_health_final_ci` is the (mean, lo, hi) of the pool-health index at the end of the
-    run across replications; `base_change_ci` that of the relative change of the customer
-    base over the run. See `verdict` for the rule.
+    `pool_health_ci` is the (mean, lo, hi) of the last-year pool health across replications,
+    `base_change_ci` that of the relative change of the customer base over the last year;
+    the sentence ends with the share of replications whose pool refilled.
     """
-    kind = verdict(pool_health_final_ci, base_change_ci)
-    health, health_ci = _fmt_ci(pool_health_final_ci, ".2f", lang, level)
+    health, health_ci = _fmt_ci(pool_health_ci, ".2f", lang, level)
     base, base_ci = _fmt_ci(base_change_ci, "+.1%", lang, level)
-    return label(f"dx.{kind}", lang).format(
+    text = label(f"dx.{verdict.kind}", lang).format(
         health=health, health_ci=health_ci, base=base, base_ci=base_ci
     )
+    if verdict.n == 0:
+        return text
+    return text + " " + label("dx.refill", lang).format(
+        k=round(verdict.p_refill * verdict.n), n=verdict.n, p=verdict.p_refill)

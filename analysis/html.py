@@ -17,7 +17,8 @@ from analysis.kpi import KPIS
 
 __all__ = ["format_value", "format_diff", "render_html"]
 
-SHARE_KPIS = {"market_share", "gross_margin", "annual_retention", "top20_revenue_share",
+SHARE_KPIS = {"market_share", "gross_margin", "annual_retention", "key_account_retention",
+              "top20_revenue_share",
               "base_change", "base_change_last_year"}
 MONEY_KPIS = {"net_profit"}
 

@@ -29,6 +29,7 @@ _EN: dict[str, str] = {
     "kpi.key_accounts_end": "Key accounts at end",
     "kpi.pool_health_end": "Pool health at end (won ÷ lost, 52 weeks)",
     "kpi.annual_retention": "Annual retention",
+    "kpi.key_account_retention": "Key-account retention",
     "kpi.base_change": "Change of customer base over the run",
     "kpi.base_change_last_year": "Change of customer base over the last 52 weeks",
     "kpi.top20_revenue_share": "Revenue share of top 20% customers",
@@ -77,6 +78,8 @@ _EN: dict[str, str] = {
     "{health} won per one lost over the last year ({health_ci}); the customer base changed by "
     "{base} over the same year ({base_ci}). More replications may settle it.",
     "dx.ci": "{level:.0f}% CI {lo} to {hi}", "dx.noci": "single run, no interval",
+    "dx.refill": "The pool refilled in {k} of {n} replications ({p:.0%}).",
+    "report.rule": "Verdict rule",
 }
 
 _ZH: dict[str, str] = {
@@ -90,6 +93,7 @@ _ZH: dict[str, str] = {
     "kpi.key_accounts_end": "期末大客户数",
     "kpi.pool_health_end": "期末客户池健康度（52周新增÷流失）",
     "kpi.annual_retention": "年客户保留率",
+    "kpi.key_account_retention": "大客户年保留率",
     "kpi.base_change": "运行期客户总数变化",
     "kpi.base_change_last_year": "最近52周客户总数变化",
     "kpi.top20_revenue_share": "前20%客户收入占比",
@@ -130,6 +134,8 @@ _ZH: dict[str, str] = {
     "dx.inconclusive": "无法判断：运行结果不足以区分蓄水池与漏斗——过去一年每流失1个客户新增"
     "{health}个（{health_ci}）；同期客户总数变化{base}（{base_ci}）。增加重复运行次数或可得出结论。",
     "dx.ci": "{level:.0f}%置信区间 {lo} 至 {hi}", "dx.noci": "单次运行，无置信区间",
+    "dx.refill": "客户池在{n}次重复运行中有{k}次得到补充（{p:.0%}）。",
+    "report.rule": "判定规则",
 }
 
 LABELS: dict[str, dict[str, str]] = {"en": _EN, "zh": _ZH}

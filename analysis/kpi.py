@@ -1,20 +1,21 @@
 """Headline KPIs of the focal supplier per run, and their comparison across scenarios.
 
-Owns the per-run KPI extraction from the stacked run tables (`runs`, `spells_runs`,
-`customers_runs`) and the KPI table: mean and t interval across replications per scenario,
-and the paired difference of each scenario from the first (common random numbers).
+Owns the per-run KPI extraction from the stacked run tables (`runs`, `customers_runs`,
+`retention_runs`) and the KPI table: mean and t interval across replications per scenario,
+and the paired difference of each scenario from the first (common random numbers). Each
+figure is computed by its one definition in `sim.metrics`.
 """
 
 from __future__ import annotations
 
 import pandas as pd
 
-from analysis.concentration import focal_revenues, top_share
-from analysis.health import base_change, pool_health
+from analysis.concentration import focal_revenues
+from analysis.health import base_change
 from analysis.intervals import mean_ci, paired_diff_ci
-from analysis.survival import annual_retention
+from sim import metrics
 
-__all__ = ["KPIS", "ensure_run_keys", "focal_rows", "run_kpis", "kpi_table"]
+__all__ = ["KPIS", "ensure_run_keys", "focal_rows", "run_kpis", "kpi_table", "kpi_summary"]
 
 KPIS = (
     "market_share",
@@ -26,6 +27,7 @@ KPIS = (
     "base_change",
     "base_change_last_year",
     "annual_retention",
+    "key_account_retention",
     "top20_revenue_share",
 )
 
@@ -74,44 +76,47 @@ def _economics(runs: pd.DataFrame, window: int) -> pd.DataFrame:
 
 def run_kpis(
     runs: pd.DataFrame,
-    spells_runs: pd.DataFrame | None = None,
     customers_runs: pd.DataFrame | None = None,
+    retention_runs: pd.DataFrame | None = None,
     window: int = 52,
 ) -> pd.DataFrame:
     """One row per (scenario, rep) with the focal supplier's KPIs (columns as in `KPIS`).
 
     From `runs`: market share (focal tonnes ÷ all tonnes) and gross margin (gross profit ÷
     revenue) over the last `window` steps, net profit summed over the run, customers and key
-    accounts at the last step, pool health at the last step, relative change of the customer
-    base over the run and over the last `window` steps. From `spells_runs` (optional): annual
-    retention (docs/ODD.md cohort definition). From `customers_runs` (optional): revenue
-    share of the top 20% of customers at the last quarter end. Missing sources give NaN
-    columns.
+    accounts at the last step, pool health over the last `window` steps
+    (`sim.metrics.pool_health`), relative change of the customer base over the run and over
+    the last `window` steps. From `retention_runs` (optional, focal rows or a `focal` column):
+    annual and key-account retention (`sim.metrics.retention`). From `customers_runs`
+    (optional): revenue share of the top 20 % of customers at the last snapshot
+    (`sim.metrics.top_share`). Missing sources give NaN columns.
     """
     runs = ensure_run_keys(runs)
     out = _economics(runs, window)
     focal = focal_rows(runs)
-    health = pool_health(focal, window=window)
-    out["pool_health_end"] = health.sort_values("step").groupby(
-        ["scenario", "rep"], observed=True
-    )["health"].last()
+    by_run = focal.sort_values("step").groupby(["scenario", "rep"], observed=True)
+    out["pool_health_end"] = pd.Series({
+        k: metrics.pool_health(g["acquired"], g["lost"], g["exited"], window)
+        for k, g in by_run}, dtype=float)
     out["base_change"] = base_change(focal).set_index(["scenario", "rep"])["base_change"]
     out["base_change_last_year"] = base_change(focal, window=window).set_index(
         ["scenario", "rep"])["base_change"]
     out["annual_retention"] = float("nan")
-    if spells_runs is not None and len(spells_runs):
-        sp = ensure_run_keys(spells_runs)
-        last = runs.groupby(["scenario", "rep"], observed=True)["step"].max()
-        ret = {
-            k: annual_retention(g, int(last.get(k, g["end_step"].max())))
-            for k, g in sp.groupby(["scenario", "rep"], observed=True)
-        }
-        out["annual_retention"] = pd.Series(ret, dtype=float).reindex(out.index)
+    out["key_account_retention"] = float("nan")
+    if retention_runs is not None and len(retention_runs):
+        ret = ensure_run_keys(retention_runs)
+        if "focal" in ret.columns:
+            ret = ret[ret["focal"].astype(bool)]
+        for kpi, (start, kept) in (("annual_retention", ("customers_start", "retained")),
+                                   ("key_account_retention", ("key_start", "key_retained"))):
+            values = {k: metrics.retention(g[start], g[kept])
+                      for k, g in ret.groupby(["scenario", "rep"], observed=True)}
+            out[kpi] = pd.Series(values, dtype=float).reindex(out.index)
     out["top20_revenue_share"] = float("nan")
     if customers_runs is not None and len(customers_runs):
         cu = ensure_run_keys(customers_runs)
         top = {
-            k: top_share(focal_revenues(g), 0.2)
+            k: metrics.top_share(focal_revenues(g).to_numpy())
             for k, g in cu.groupby(["scenario", "rep"], observed=True)
         }
         out["top20_revenue_share"] = pd.Series(top, dtype=float).reindex(out.index)
@@ -125,8 +130,8 @@ def scenario_order(df: pd.DataFrame, scenarios: list[str] | None = None) -> list
 
 def kpi_table(
     runs: pd.DataFrame,
-    spells_runs: pd.DataFrame | None = None,
     customers_runs: pd.DataFrame | None = None,
+    retention_runs: pd.DataFrame | None = None,
     scenarios: list[str] | None = None,
     level: float = 0.95,
     window: int = 52,
@@ -137,7 +142,12 @@ def kpi_table(
     `kpi`, `n` (replications with a value), `mean`, `lo`, `hi`, and `diff_mean`, `diff_lo`,
     `diff_hi` = this scenario − the first scenario, paired by rep (NaN for the first).
     """
-    per_run = run_kpis(runs, spells_runs, customers_runs, window)
+    return kpi_summary(run_kpis(runs, customers_runs, retention_runs, window), scenarios, level)
+
+
+def kpi_summary(per_run: pd.DataFrame, scenarios: list[str] | None = None,
+                level: float = 0.95) -> pd.DataFrame:
+    """The `kpi_table` of per-run KPIs (`run_kpis`)."""
     order = scenario_order(per_run, scenarios)
     base = per_run[per_run["scenario"] == order[0]].set_index("rep")
     rows = []

@@ -1,6 +1,6 @@
 """Shared plotting helpers: figure creation on the Agg canvas, colours, bands, formatters.
 
-Owns the look of every figure (colours of stages, ABC classes and scenarios, money and
+Owns the look of every figure (colours from `sim.palette`, shared with the app; money and
 percentage tick formats in English and Chinese) so that `analysis.plots` stays about what
 each figure shows. Never uses pyplot, so no global figure state and no GUI backend.
 """
@@ -18,17 +18,11 @@ from matplotlib.ticker import FuncFormatter, PercentFormatter
 
 from analysis.i18n import setup_cjk_font
 from analysis.intervals import ci_by_group
+from sim.palette import ABC_COLORS, STAGE_COLORS, series_color
+
+__all__ = ["ABC_COLORS", "POOL_STAGES", "STAGE_COLORS"]
 
 POOL_STAGES = ("potential", "general", "key", "sunset")
-STAGE_COLORS = {
-    "prospect": "#d9d9d9", "potential": "#9ecae1", "general": "#4292c6",
-    "key": "#08519c", "sunset": "#fdae6b", "lost": "#969696",
-}
-ABC_COLORS = {"A": "#c0392b", "B": "#e67e22", "C": "#27ae60", "-": "#7f8c8d"}
-PALETTE = (
-    "#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e",
-    "#8c564b", "#e377c2", "#17becf", "#bcbd22", "#7f7f7f",
-)
 
 
 def new_figure(lang: str, nrows: int = 1, ncols: int = 1, size: tuple[float, float] = (8, 5),
@@ -46,8 +40,8 @@ def new_figure(lang: str, nrows: int = 1, ncols: int = 1, size: tuple[float, flo
 
 
 def scenario_color(i: int) -> str:
-    """Colour of the i-th scenario."""
-    return PALETTE[i % len(PALETTE)]
+    """Colour of the i-th scenario (`sim.palette`)."""
+    return series_color(i)
 
 
 def money_formatter(lang: str) -> FuncFormatter:

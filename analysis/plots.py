@@ -12,8 +12,8 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from analysis.concentration import ABC_CLASSES, abc_counts, focal_revenues, pareto, top_share
-from analysis.health import DEFAULT_CAP, pool_health
+from analysis.concentration import ABC_CLASSES, abc_counts, focal_revenues, pareto
+from analysis.health import pool_health
 from analysis.i18n import label
 from analysis.kpi import ensure_run_keys, focal_rows, scenario_order
 from analysis.plotkit import (
@@ -29,7 +29,8 @@ from analysis.plotkit import (
     scenario_color,
 )
 from analysis.survival import km_by_group
-from analysis.value import DEFAULT_DISCOUNT_RATE, clv_by_segment
+from analysis.value import clv_by_segment
+from sim import metrics
 
 __all__ = [
     "pool_by_stage", "pool_health_over_time", "performance", "survival_by_abc",
@@ -93,7 +94,7 @@ def pool_health_over_time(runs: pd.DataFrame, scenarios: list[str] | None = None
         band(ax, health[health["scenario"] == scen], "step", "health", scenario_color(i), scen)
     ax.axhline(1.0, color="black", ls="--", lw=0.8, label=label("fig.health.refill", lang))
     top = float(np.nanmax(np.r_[health["health"].quantile(0.98), 2.0]))
-    ax.set_ylim(0.0, min(top * 1.1, DEFAULT_CAP))
+    ax.set_ylim(0.0, min(top * 1.1, metrics.HEALTH_CAP))
     ax.set_xlabel(label("axis.week", lang))
     ax.set_ylabel(label("fig.health.y", lang))
     ax.set_title(label("fig.health.title", lang))
@@ -172,10 +173,10 @@ def survival_by_abc(spells_runs: pd.DataFrame, scenarios: list[str] | None = Non
     return fig
 
 
-def _pareto_panel(ax, revenues: pd.Series, color: str, name: str) -> None:
-    """Draw one Pareto curve with its top-20% share in the legend."""
+def _pareto_panel(ax, revenues: pd.Series, share: float, color: str, name: str) -> None:
+    """Draw one Pareto curve (reps pooled) with the scenario's top-20% share in the legend:
+    the mean over reps of `sim.metrics.top_share`, the KPI of the report's table."""
     x, y = pareto(revenues)
-    share = top_share(revenues, 0.2)
     if np.isnan(y).all():
         return
     ax.plot(x, y, color=color, lw=1.6, label=f"{name} (20% → {share:.0%})")
@@ -195,7 +196,10 @@ def pareto_abc(customers_runs: pd.DataFrame, scenarios: list[str] | None = None,
         sub = at_end[at_end["scenario"] == scen]
         parts = [focal_revenues(g) for _, g in sub.groupby("rep")]
         revs = pd.concat(parts) if parts else pd.Series(dtype=float)
-        _pareto_panel(ax, revs, scenario_color(i), scen)
+        shares = np.array([metrics.top_share(p.to_numpy()) for p in parts], dtype=float)
+        share = float(shares[~np.isnan(shares)].mean()) if (~np.isnan(shares)).any() \
+            else float("nan")
+        _pareto_panel(ax, revs, share, scenario_color(i), scen)
     ax.plot([0, 1], [0, 1], color="grey", ls=":", lw=0.8, label=label("fig.pareto.equal", lang))
     ax.axvline(0.2, color="grey", lw=0.5)
     ax.set_xlabel(label("fig.pareto.x", lang))
@@ -220,13 +224,17 @@ def pareto_abc(customers_runs: pd.DataFrame, scenarios: list[str] | None = None,
     return fig
 
 
-def clv_segments(spells_runs: pd.DataFrame, scenarios: list[str] | None = None,
-                 lang: str = "en", discount_rate: float = DEFAULT_DISCOUNT_RATE) -> Figure:
+def clv_segments(spells_runs: pd.DataFrame, discount_rates: dict[str, float],
+                 scenarios: list[str] | None = None, lang: str = "en") -> Figure:
     """Customer lifetime value by segment, grouped bars per scenario (see
-    `value.clv_by_segment`; reps pooled). Axes: 1."""
+    `value.clv_by_segment`; reps pooled), each scenario at its own `finance.discount_rate`
+    (`discount_rates`: scenario -> rate per year). Axes: 1."""
     spells = ensure_run_keys(spells_runs)
     order = scenario_order(spells, scenarios)
-    table = clv_by_segment(spells, discount_rate, by=["scenario"])
+    parts = [clv_by_segment(g, discount_rates[str(scen)], by=["scenario"])
+             for scen, g in spells.groupby("scenario", observed=True)]
+    table = pd.concat(parts, ignore_index=True) if parts else clv_by_segment(
+        spells.iloc[:0], 0.0, by=["scenario"])
     wide = table.pivot(index="segment", columns="scenario", values="clv")
     wide = wide.reindex(columns=order)
     fig, axes = new_figure(lang, size=(max(7.0, 1.4 * len(wide) + 3), 4.6))
@@ -239,7 +247,9 @@ def clv_segments(spells_runs: pd.DataFrame, scenarios: list[str] | None = None,
     ax.set_xticklabels([str(s) for s in wide.index], rotation=20, ha="right")
     ax.yaxis.set_major_formatter(money_formatter(lang))
     ax.set_ylabel(label("fig.clv.y", lang))
-    ax.set_title(f"{label('fig.clv.title', lang)} (d = {discount_rate:.0%})")
+    rates = {discount_rates.get(str(s)) for s in order}
+    rate = f" (d = {rates.pop():.0%})" if len(rates) == 1 else ""
+    ax.set_title(f"{label('fig.clv.title', lang)}{rate}")
     ax.legend(fontsize=8)
     if len(wide) == 0:
         empty_note(ax)
@@ -289,8 +299,9 @@ def dashboard(suppliers: pd.DataFrame, pool: pd.DataFrame, market: pd.DataFrame 
     for ax in (pa, sa, qa):
         ax.set_xlabel(label("axis.week", lang))
     ra = axes[1, 1]
-    _pareto_panel(ra, focal_revenues(customers), scenario_color(0), label("fig.pareto.curve",
-                  lang))
+    revs = focal_revenues(customers)
+    _pareto_panel(ra, revs, metrics.top_share(revs.to_numpy()), scenario_color(0),
+                  label("fig.pareto.curve", lang))
     ra.plot([0, 1], [0, 1], color="grey", ls=":", lw=0.8, label=label("fig.pareto.equal", lang))
     ra.axvline(0.2, color="grey", lw=0.5)
     percent_axis(ra)

@@ -1,16 +1,12 @@
 """The scenario report: figures as PNG, a self-contained report.html, and the summary.
 
 Owns `write_report`, which ties the statistics, figures and HTML together for the stacked
-run tables of `kamsim compare`, and atomic file writing (temp file + os.replace).
+run tables of `kamsim compare` (files are written by `sim.io`).
 """
 
 from __future__ import annotations
 
 import io
-import json
-import math
-import os
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -18,52 +14,16 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from analysis import plots
-from analysis.health import diagnose, verdict
+from analysis.health import diagnose
 from analysis.html import render_html
 from analysis.i18n import label
-from analysis.kpi import KPIS, ensure_run_keys, kpi_table, scenario_order
+from analysis.kpi import KPIS, ensure_run_keys, kpi_summary, run_kpis, scenario_order
+from sim import metrics
+from sim.io import nan_to_none, write_bytes, write_text
 
-__all__ = ["write_report", "atomic_write_bytes", "atomic_write_text", "write_json"]
+__all__ = ["write_report"]
 
 DPI = 110
-
-
-def atomic_write_bytes(path: str | Path, data: bytes) -> None:
-    """Write `data` to `path` via a temporary file in the same directory and os.replace."""
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-
-
-def atomic_write_text(path: str | Path, text: str) -> None:
-    """Write UTF-8 `text` to `path` atomically."""
-    atomic_write_bytes(path, text.encode("utf-8"))
-
-
-def _jsonable(x: object) -> object:
-    """`x` with NaN/inf turned into None and numpy scalars into Python numbers."""
-    if isinstance(x, dict):
-        return {str(k): _jsonable(v) for k, v in x.items()}
-    if isinstance(x, (list, tuple)):
-        return [_jsonable(v) for v in x]
-    if hasattr(x, "item") and not isinstance(x, (str, bytes)):
-        x = x.item()
-    if isinstance(x, float) and (math.isnan(x) or math.isinf(x)):
-        return None
-    return x
-
-
-def write_json(path: str | Path, obj: object) -> None:
-    """Write `obj` as pretty UTF-8 JSON (NaN → null) atomically."""
-    atomic_write_text(path, json.dumps(_jsonable(obj), ensure_ascii=False, indent=2) + "\n")
 
 
 def _png(fig: Figure) -> bytes:
@@ -82,8 +42,8 @@ def _one_run(df: pd.DataFrame | None, scenario: str) -> pd.DataFrame | None:
     return sub[sub["rep"] == sub["rep"].min()] if len(sub) else sub
 
 
-def _figure_builders(runs, pool_runs, spells_runs, customers_runs, market_runs, order, lang
-                     ) -> dict[str, tuple[str, Callable[[], Figure]]]:
+def _figure_builders(runs, pool_runs, spells_runs, customers_runs, market_runs, order, lang,
+                     discount_rates) -> dict[str, tuple[str, Callable[[], Figure]]]:
     """File name → (caption key, builder) for every figure the given tables allow."""
     b: dict[str, tuple[str, Callable[[], Figure]]] = {}
     if pool_runs is not None:
@@ -95,8 +55,9 @@ def _figure_builders(runs, pool_runs, spells_runs, customers_runs, market_runs, 
     if spells_runs is not None and len(spells_runs):
         b["survival_abc.png"] = ("fig.km.title",
                                  lambda: plots.survival_by_abc(spells_runs, order, lang))
-        b["clv_segments.png"] = ("fig.clv.title",
-                                 lambda: plots.clv_segments(spells_runs, order, lang))
+    if spells_runs is not None and len(spells_runs) and discount_rates is not None:
+        b["clv_segments.png"] = ("fig.clv.title", lambda: plots.clv_segments(
+            spells_runs, discount_rates, order, lang))
     if customers_runs is not None and len(customers_runs):
         b["pareto_abc.png"] = ("fig.pareto.title",
                                lambda: plots.pareto_abc(customers_runs, order, lang))
@@ -107,8 +68,9 @@ def _figure_builders(runs, pool_runs, spells_runs, customers_runs, market_runs, 
     return b
 
 
-def _scenario_summary(kpis: pd.DataFrame, scen: str, lang: str) -> dict:
-    """Summary entry of one scenario: KPIs with intervals, pool health, verdict, diagnosis."""
+def _scenario_summary(kpis: pd.DataFrame, per_run: pd.DataFrame, scen: str, lang: str) -> dict:
+    """Summary entry of one scenario: KPIs with intervals, pool health, verdict (the rule of
+    `sim.metrics.verdict` on each replication's pool health), diagnosis."""
     sub = kpis[kpis["scenario"] == scen].set_index("kpi")
     kpi_dict = {
         k: {c: float(sub.loc[k, c]) for c in ("mean", "lo", "hi", "diff_mean", "diff_lo",
@@ -116,14 +78,15 @@ def _scenario_summary(kpis: pd.DataFrame, scen: str, lang: str) -> dict:
         for k in KPIS
     }
     health = tuple(float(sub.loc["pool_health_end", c]) for c in ("mean", "lo", "hi"))
-    # the verdict compares like with like: pool health and base change over the last year
     base = tuple(float(sub.loc["base_change_last_year", c]) for c in ("mean", "lo", "hi"))
+    v = metrics.verdict(per_run.loc[per_run["scenario"] == scen, "pool_health_end"])
     return {
         "reps": int(sub["n"].max()),
         "kpis": kpi_dict,
         "pool_health": dict(zip(("mean", "lo", "hi"), health, strict=True)),
-        "verdict": verdict(health, base),
-        "diagnosis": diagnose(health, base, lang),
+        "verdict": v.kind,
+        "p_refill": v.p_refill,
+        "diagnosis": diagnose(v, health, base, lang),
     }
 
 
@@ -137,35 +100,41 @@ def write_report(
     scenarios: list[str] | None = None,
     lang: str = "en",
     meta: dict | None = None,
+    retention_runs: pd.DataFrame | None = None,
+    discount_rates: dict[str, float] | None = None,
 ) -> dict:
     """Write every figure as PNG and a self-contained report.html into `out_dir`.
 
     Tables are the stacked `*_runs` tables of docs/TABLES.md (`market_runs` stacks each
     run's market table the same way; any table but `runs` may be None and its figures are
-    skipped). `scenarios` orders the scenarios, the first being the baseline of the paired
-    differences. Returns the summary (JSON-ready: NaN → None) that the caller writes as
-    summary.json: {lang, baseline, scenarios (order), meta, figures, by_scenario: {name:
-    {reps, kpis: {kpi: {mean, lo, hi, n, diff_mean, diff_lo, diff_hi}}, pool_health: {mean,
-    lo, hi}, verdict, diagnosis}}}. Raises i18n.FontMissing for lang "zh" without a CJK font.
+    skipped). `discount_rates` maps each scenario to its `finance.discount_rate` (CLV figure;
+    without it the CLV figure is skipped). `scenarios` orders the scenarios, the first being
+    the baseline of the paired differences. Returns the summary (JSON-ready: NaN → None)
+    that the caller writes as summary.json: {lang, baseline, scenarios (order), meta,
+    figures, by_scenario: {name: {reps, kpis: {kpi: {mean, lo, hi, n, diff_mean, diff_lo,
+    diff_hi}}, pool_health: {mean, lo, hi}, verdict, p_refill, diagnosis}}, verdict_rule}.
+    Raises i18n.FontMissing for lang "zh" without a CJK font.
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     runs = ensure_run_keys(runs)
     order = scenario_order(runs, scenarios)
-    kpis = kpi_table(runs, spells_runs, customers_runs, order)
-    by_scen = {s: _scenario_summary(kpis, s, lang) for s in order}
+    per_run = run_kpis(runs, customers_runs, retention_runs)
+    kpis = kpi_summary(per_run, order)
+    by_scen = {s: _scenario_summary(kpis, per_run, s, lang) for s in order}
     figures: dict[str, tuple[str, bytes]] = {}
     builders = _figure_builders(runs, pool_runs, spells_runs, customers_runs, market_runs,
-                                order, lang)
+                                order, lang, discount_rates)
     for name, (caption_key, build) in builders.items():
         png = _png(build())
-        atomic_write_bytes(out / name, png)
+        write_bytes(out / name, png)
         figures[name] = (label(caption_key, lang), png)
     shown_meta = {**(meta or {}), label("report.reps", lang): {
-        s: by_scen[s]["reps"] for s in order}}
+        s: by_scen[s]["reps"] for s in order}, label("report.rule", lang): metrics.VERDICT_RULE}
     diagnoses = {s: (by_scen[s]["verdict"], by_scen[s]["diagnosis"]) for s in order}
-    atomic_write_text(out / "report.html",
-                      render_html(kpis, order, diagnoses, figures, shown_meta, lang))
+    write_text(out / "report.html",
+               render_html(kpis, order, diagnoses, figures, shown_meta, lang))
     summary = {"lang": lang, "baseline": order[0], "scenarios": order, "meta": meta or {},
-               "figures": list(figures), "by_scenario": by_scen}
-    return _jsonable(summary)  # type: ignore[return-value]
+               "figures": list(figures), "by_scenario": by_scen,
+               "verdict_rule": metrics.VERDICT_RULE}
+    return nan_to_none(summary)  # NaN: undefined (an interval of one run)

@@ -1,6 +1,7 @@
 """Numbers from a sweep directory (docs/SWEEPS.md): never imports or runs the model.
 
-Owns reading a sweep (``sweep.json``, ``design.parquet``, ``results/``), the summary over
+Owns reading a sweep (``sweep.json``, ``design.parquet``, ``results/``; every chunk checked
+against its checksum by :func:`sim.chunks.verify`), the summary over
 replications per point (mean and 95 % t-interval), variance-based (Sobol: S1, ST) and
 elementary-effects (Morris: mu*, sigma) indices from SALib, computed on the per-point means of
 the replications, with the replication noise beside them, and scenario discovery: a shallow
@@ -21,6 +22,8 @@ import numpy as np
 import pandas as pd
 
 from analysis.intervals import mean_ci
+from sim import metrics
+from sim.chunks import verify as verify_chunks
 
 __all__ = ["SweepDirError", "Sweep", "load_sweep", "point_summary", "point_means",
            "replication_noise", "indices", "discover", "Discovery"]
@@ -61,6 +64,11 @@ def load_sweep(path: str | Path) -> Sweep:
     parts = list((path / "results").glob("part-*.parquet"))
     if not parts:
         raise SweepDirError("the sweep has no results yet")
+    bad = verify_chunks(path)
+    if bad:
+        raise SweepDirError(f"{len(bad)} damaged chunk(s), first {bad[0]}; repair with "
+                            "`kamsim sweep SPEC --out DIR --resume` (it runs their runs "
+                            "again)")
     meta = json.loads(meta_path.read_text())
     results = pd.read_parquet(path / "results").sort_values("run").reset_index(drop=True)
     design = pd.read_parquet(path / "design.parquet").sort_values("point")
@@ -181,9 +189,12 @@ class Discovery:
     features: list[str] | None = None
 
 
-def discover(sw: Sweep, outcome: str = "focal.pool_health", threshold: float = 1.0,
-             max_depth: int = 3) -> Discovery | None:
+def discover(sw: Sweep, outcome: str = "focal.pool_health",
+             threshold: float = metrics.REFILL_LEVEL, max_depth: int = 3) -> Discovery | None:
     """Which parameter region gives ``outcome < threshold`` (funnel-like pools)?
+
+    By default a run is funnel-like exactly when the verdict of ``sim.metrics`` on that one
+    run is a funnel: its pool does not refill (pool health below ``REFILL_LEVEL``).
 
     A scikit-learn decision tree (depth ``max_depth``, leaves of at least 5 % of the runs)
     classifies runs; each leaf is a box with its density (share of funnel runs inside) and
@@ -195,7 +206,9 @@ def discover(sw: Sweep, outcome: str = "focal.pool_health", threshold: float = 1
         return None
     data = sw.ok[[*sw.factors, outcome]].dropna()
     x = _features(data[sw.factors])
-    y = (data[outcome] < threshold).to_numpy()
+    values = data[outcome].to_numpy(float)
+    y = (~metrics.refills(values) if outcome == "focal.pool_health"
+         and threshold == metrics.REFILL_LEVEL else values < threshold)
     hits = int(y.sum())
     if hits == 0 or hits == len(y):
         what = "no" if hits == 0 else "every"

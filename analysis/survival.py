@@ -2,8 +2,8 @@
 
 Owns the Kaplan–Meier estimator (with optional delayed entry for relationships that already
 existed at step 0), survival curves by group (ABC class, segment, ...) and the annual
-retention rate derived from spells: the cohort definition of docs/ODD.md, and a
-constant-hazard version for small groups (used for CLV).
+hazard retention derived from spells (constant hazard, for the CLV of small groups; the
+annual retention of the run summaries is `sim.metrics.retention` of the `retention` table).
 """
 
 from __future__ import annotations
@@ -14,12 +14,13 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from sim import metrics
+from sim.metrics import WEEKS_PER_YEAR
+
 __all__ = [
-    "kaplan_meier", "km_by_group", "exposure_weeks", "active_at", "annual_retention",
-    "hazard_retention",
+    "kaplan_meier", "km_by_group", "exposure_weeks", "active_at", "hazard_retention",
 ]
 
-WEEKS_PER_YEAR = 52
 
 
 def kaplan_meier(
@@ -121,37 +122,14 @@ def active_at(spells: pd.DataFrame, step: int) -> pd.Series:
     return after_start & before_end
 
 
-def annual_retention(spells: pd.DataFrame, last_step: int | None = None) -> float:
-    """Annual customer retention as docs/ODD.md defines it, from one run's spells.
-
-    For each full year of the run (weeks 52y … 52y + 51, up to `last_step`, by default the
-    latest `end_step`): of the customers active at the year's first week, the share still
-    active (in any spell, so a customer won back counts as kept) at its last week. The years
-    are pooled: Σ kept ÷ Σ active at start. NaN without a full year or a cohort.
-    """
-    if len(spells) == 0:
-        return math.nan
-    last = int(spells["end_step"].max()) if last_step is None else int(last_step)
-    kept = cohort = 0
-    for start in range(0, last + 1 - (WEEKS_PER_YEAR - 1), WEEKS_PER_YEAR):
-        first = set(spells.loc[active_at(spells, start), "customer"])
-        end = set(spells.loc[active_at(spells, start + WEEKS_PER_YEAR - 1), "customer"])
-        cohort += len(first)
-        kept += len(first & end)
-    return kept / cohort if cohort else math.nan
-
-
 def hazard_retention(spells: pd.DataFrame) -> float:
-    """Share of relationships kept over a year, from spells, assuming a constant hazard.
-
-    retention = exp(−52 × events / exposure weeks in the run); both losses to competitors
-    and customers leaving the market count as events. NaN when there is no exposure. Less
-    noisy than `annual_retention` for small groups and short runs.
+    """Share of relationships kept over a year, from spells, assuming a constant hazard:
+    `sim.metrics.hazard_retention` of the events and the exposure in the run (both losses to
+    competitors and customers leaving the market count as events). NaN when there is no
+    exposure. Less noisy than the cohort figure `sim.metrics.retention` for small groups and
+    short runs.
     """
     if len(spells) == 0:
         return math.nan
-    weeks = float(exposure_weeks(spells).sum())
-    if weeks <= 0:
-        return math.nan
-    n_events = float(spells["event"].astype(bool).sum())
-    return math.exp(-WEEKS_PER_YEAR * n_events / weeks)
+    years = float(exposure_weeks(spells).sum()) / WEEKS_PER_YEAR
+    return float(metrics.hazard_retention(float(spells["event"].astype(bool).sum()), years))

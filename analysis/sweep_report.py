@@ -9,11 +9,7 @@ directory; never imports the model.
 
 from __future__ import annotations
 
-import json
 import math
-import os
-import shutil
-import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -32,19 +28,22 @@ from analysis.sensitivity import (
     point_summary,
     replication_noise,
 )
+from sim.io import OutDir, atomic_dir, nan_to_none, write_json
 
 __all__ = ["SweepDirError", "write_analysis", "index_bars", "response_curves", "heatmap"]
 
 MAX_BINS = 8
 
 
-def write_analysis(sweep_dir: str | Path, out: str | Path | None = None) -> Path:
-    """Analyse ``sweep_dir`` into ``out`` (default ``SWEEP_DIR/analysis``); return ``out``."""
-    sw = load_sweep(sweep_dir)
-    out = Path(out) if out is not None else sw.path / "analysis"
-    with _atomic_dir(out) as tmp:
+def write_analysis(sweep: str | Path | Sweep, out: str | Path | OutDir | None = None) -> Path:
+    """Analyse a sweep (its directory, or as loaded) into ``out`` (default
+    ``SWEEP_DIR/analysis``), a directory marked as an ``analysis`` result; return its path."""
+    sw = sweep if isinstance(sweep, Sweep) else load_sweep(sweep)
+    if not isinstance(out, OutDir):
+        out = OutDir(Path(out) if out is not None else sw.path / "analysis")
+    with atomic_dir(out, "analysis") as tmp:
         _write_all(sw, tmp)
-    return out
+    return out.path
 
 
 def _write_all(sw: Sweep, tmp: Path) -> None:
@@ -69,11 +68,7 @@ def _write_all(sw: Sweep, tmp: Path) -> None:
             "failed": int((sw.results["status"] != "ok").sum()),
             "noise": {o: replication_noise(sw, o) for o in sw.outcomes},
             "files": sorted(str(p.relative_to(tmp)) for p in tmp.rglob("*") if p.is_file())}
-    (tmp / "analysis.json").write_text(json.dumps(info, indent=2, default=_nan_null) + "\n")
-
-
-def _nan_null(x: object) -> object:
-    return None if isinstance(x, float) and math.isnan(x) else str(x)
+    write_json(tmp / "analysis.json", nan_to_none(info))  # NaN noise: undefined (one run)
 
 
 def _ranking(sw: Sweep, idx: pd.DataFrame | None) -> dict[str, list[str]]:
@@ -182,30 +177,3 @@ def _bin_centres(x: pd.Series) -> pd.Series:
 
 def _save(fig: Figure, path: Path) -> None:
     fig.savefig(path, dpi=110)
-
-
-class _atomic_dir:
-    """A temporary directory beside ``target`` that replaces it on success."""
-
-    def __init__(self, target: Path):
-        self.target = target
-
-    def __enter__(self) -> Path:
-        try:
-            self.target.parent.mkdir(parents=True, exist_ok=True)
-            self.tmp = Path(tempfile.mkdtemp(prefix=f".{self.target.name}.",
-                                             dir=self.target.parent))
-        except OSError as exc:
-            raise SweepDirError(f"cannot write {self.target}: {exc.strerror}") from None
-        return self.tmp
-
-    def __exit__(self, kind, value, tb) -> None:
-        if kind is not None:
-            shutil.rmtree(self.tmp, ignore_errors=True)
-            return
-        self.tmp.chmod(0o755)
-        old = self.target.with_name(f".{self.target.name}.old-{os.getpid()}")
-        if self.target.exists():
-            os.replace(self.target, old)
-        os.replace(self.tmp, self.target)
-        shutil.rmtree(old, ignore_errors=True)

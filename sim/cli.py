@@ -1,7 +1,9 @@
 """The ``kamsim`` command: parse arguments, call the library, map errors to exit codes.
 
-Exit codes: 0 success; 1 internal error; 2 bad input (one line per problem on stderr,
-``FILE: dotted.key: message``, no traceback, nothing half-written).
+Exit codes: 0 success; 1 internal error; 2 bad input or an output that cannot be written
+(one line per problem on stderr, ``FILE: dotted.key: message``, no traceback, nothing
+half-written); 130 stopped by Ctrl-C (SIGINT), 143 stopped by SIGTERM (every process the
+command started is stopped, its temporary files removed).
 """
 
 from __future__ import annotations
@@ -12,9 +14,12 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from sim.io import OutDir, claim_out, say
+from sim.pool import Progress, Terminated, stop_on_signals, stop_processes
 from sim.scenario import InputError, format_problem
 
-EXIT_OK, EXIT_INTERNAL, EXIT_INPUT = 0, 1, 2
+EXIT_OK, EXIT_INTERNAL, EXIT_INPUT, EXIT_SIGINT, EXIT_SIGTERM = 0, 1, 2, 130, 143
+FORCE_HELP = "replace an earlier kamsim result in --out (default: write NAME-2, NAME-3, ...)"
 SET_HELP = ("KEY=VALUE: override a scenario key (dotted, as in sweeps; the value is read as "
             "TOML, e.g. segments.tier2.entry_per_year=84 or 'suppliers[Focal].markup=0.05'); "
             "repeatable")
@@ -45,7 +50,9 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("file", type=Path)
     r.add_argument("--seed", type=_nonneg_int, default=None)
     r.add_argument("--steps", type=_pos_int, default=None, help="weeks to simulate")
-    r.add_argument("--out", type=Path, default=None)
+    r.add_argument("--out", type=Path, default=None,
+                   help="default: results/NAME-SEED (NAME-SEED-2, ... if that holds a result)")
+    r.add_argument("--force", action="store_true", help=FORCE_HELP)
     r.add_argument("--lang", choices=("en", "zh"), default="en")
     r.add_argument("--no-dashboard", action="store_true", help="skip dashboard.png")
     r.add_argument("--set", dest="overrides", action="append", type=_override, default=[],
@@ -62,10 +69,13 @@ def build_parser() -> argparse.ArgumentParser:
     sw.add_argument("--dask", metavar="ADDRESS", default=None,
                     help="tcp://host:8786 for an existing cluster, or 'local'")
     sw.add_argument("--resume", action="store_true", help="finish an interrupted sweep")
+    sw.add_argument("--yes", action="store_true",
+                    help=f"run a design of more than {100_000:,} runs")
 
     an = sub.add_parser("analyze", help="summaries, sensitivity indices and figures of a sweep")
     an.add_argument("sweep_dir", type=Path)
     an.add_argument("--out", type=Path, default=None, help="default: SWEEP_DIR/analysis")
+    an.add_argument("--force", action="store_true", help=FORCE_HELP)
 
     cp = sub.add_parser("compare", help="several scenarios, many replications on common "
                         "random numbers -> tables, figures, report.html, summary.json")
@@ -75,6 +85,7 @@ def build_parser() -> argparse.ArgumentParser:
                     help="root seed of the replications' seeds (same for every scenario)")
     cp.add_argument("--out", type=Path, default=None,
                     help="default: results/compare-NAME-vs-NAME")
+    cp.add_argument("--force", action="store_true", help=FORCE_HELP)
     cp.add_argument("--lang", choices=("en", "zh"), default="en")
     cp.add_argument("--workers", type=_pos_int, default=None,
                     help="processes (default: all cores; 1 runs in this process)")
@@ -87,10 +98,12 @@ def build_parser() -> argparse.ArgumentParser:
                     help="scenario shown first (default: scenarios/baseline.toml)")
     ap.add_argument("--host", default="127.0.0.1",
                     help="address to listen on (default 127.0.0.1: this machine only)")
-    ap.add_argument("--port", type=_pos_int, default=8765)
+    ap.add_argument("--port", type=_port, default=8765, help="1-65535 (default 8765)")
     ap.add_argument("--lang", choices=("en", "zh"), default="en")
     ap.add_argument("--open", action="store_true", help="open the page in a browser")
 
+    from sim.workshop.commands import add_parser as add_workshop_parser
+    add_workshop_parser(sub, _pos_int, _nonneg_int)
     from sim.book.cli import add_parsers  # kamsim book check, kamsim calibrate (docs/BOOK.md)
     add_parsers(sub, command)
     return p
@@ -116,6 +129,13 @@ def _pos_int(text: str) -> int:
     value = _nonneg_int(text)
     if value == 0:
         raise argparse.ArgumentTypeError(f"must be a positive integer, got {text!r}")
+    return value
+
+
+def _port(text: str) -> int:
+    value = _pos_int(text)
+    if value > 65535:
+        raise argparse.ArgumentTypeError(f"must be a port number from 1 to 65535, got {text!r}")
     return value
 
 
@@ -154,12 +174,11 @@ def _run(args: argparse.Namespace) -> int:
     if args.lang == "zh" and not args.no_dashboard:
         _require_cjk_font(args.file)
     params = run.with_overrides(params, seed=args.seed, steps=args.steps)
-    out = args.out or run.default_out_dir(params, params.run.seed)
-    _check_writable(out)
-    with run.progress_bar(params.run.weeks, params.name) as bar:
+    out = _claim(args, run.default_out_dir(params, params.run.seed), "run")
+    with Progress(params.run.weeks, params.name, "weeks") as bar:
         model, tables = run.simulate(params, progress=bar.update)
     run.write_outputs(out, model, tables, dashboard=not args.no_dashboard, lang=args.lang)
-    print(out)
+    print(out.path)
     return EXIT_OK
 
 
@@ -183,8 +202,18 @@ def _app(args: argparse.Namespace) -> int:
     if problem:
         print(f"kamsim app: {problem}", file=sys.stderr)
         return EXIT_INTERNAL
+    busy = server.port_problem(args.host, args.port)
+    if busy:
+        raise InputError([("--port", "", busy)])
     return server.serve(args.file, host=args.host, port=args.port, lang=args.lang,
                         open_browser=args.open)
+
+
+@command("workshop")
+def _workshop(args: argparse.Namespace) -> int:
+    from sim.workshop.commands import main as workshop_main
+
+    return workshop_main(args)
 
 
 @command("compare")
@@ -193,9 +222,9 @@ def _compare(args: argparse.Namespace) -> int:
 
     plan = compare.make_plan(args.files, reps=args.reps, seed=args.seed, steps=args.steps,
                              lang=args.lang, out=args.out, overrides=args.overrides)
-    _check_writable(plan.out)
-    compare.write(plan, compare.run_all(plan, workers=args.workers))
-    print(plan.out)
+    out = _claim(args, plan.out, "compare")
+    compare.write(plan, compare.run_all(plan, workers=args.workers), out)
+    print(out.path)
     return EXIT_OK
 
 
@@ -207,24 +236,36 @@ def _sweep(args: argparse.Namespace) -> int:
     if args.dask and args.dask != "local" and args.workers:
         raise InputError([(args.dask, "--workers", "the cluster sets the workers; drop "
                            "--workers or use --dask local")])
-    out = args.out or Path("results") / "sweeps" / spec.name
+    from sim.io import OUTPUT_ROOT, safe_name
+
+    out = args.out or OUTPUT_ROOT / "sweeps" / safe_name(spec.name)
     _check_writable(out)
     report = sweep.run_sweep(spec, out, workers=args.workers, dask=args.dask,
-                             resume=args.resume)
+                             resume=args.resume, yes=args.yes)
     print(report.line())
     return EXIT_OK if report.failed == 0 else EXIT_INTERNAL
 
 
 @command("analyze")
 def _analyze(args: argparse.Namespace) -> int:
-    from analysis.sweep_report import SweepDirError, write_analysis
+    from analysis.sensitivity import SweepDirError, load_sweep
+    from analysis.sweep_report import write_analysis
 
     try:
-        out = write_analysis(args.sweep_dir, args.out)
+        sw = load_sweep(args.sweep_dir)
     except SweepDirError as exc:
         raise InputError([(str(args.sweep_dir), "", str(exc))]) from None
-    print(out)
+    out = _claim(args, sw.path / "analysis", "analysis")
+    print(write_analysis(sw, out))
     return EXIT_OK
+
+
+def _claim(args: argparse.Namespace, default: Path, kind: str) -> OutDir:
+    """Where this command's result goes (:func:`sim.io.claim_out`); says so if not --out."""
+    out = claim_out(args.out, default, kind, force=args.force)
+    _check_writable(out.path)
+    say(out.note)
+    return out
 
 
 def _check_writable(out: Path) -> None:
@@ -250,16 +291,19 @@ def _require_cjk_font(file: Path) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        return COMMANDS[args.command](args)
+        with stop_on_signals():
+            return COMMANDS[args.command](args)
     except InputError as exc:
         for problem in exc.problems:
             print(format_problem(*problem), file=sys.stderr)
         return EXIT_INPUT
     except BrokenPipeError:  # output piped into `head`
         return EXIT_OK
-    except KeyboardInterrupt:
-        print("kamsim: interrupted", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM (Terminated)
+        stop_processes()
+        term = isinstance(exc, Terminated)
+        print(f"kamsim: {'stopped by SIGTERM' if term else 'interrupted'}", file=sys.stderr)
+        return EXIT_SIGTERM if term else EXIT_SIGINT
     except Exception as exc:  # an internal error: one line, exit 1
         print(f"kamsim: internal error: {type(exc).__name__}: {exc}", file=sys.stderr)
         if args.debug:

@@ -1,27 +1,23 @@
 """Many runs of several scenarios on common random numbers -> stacked tables and a report.
 
-``kamsim compare`` runs every scenario ``reps`` times with the same list of seeds (child ``r``
-of ``numpy.random.SeedSequence(root).spawn(reps)`` for replication ``r`` of every scenario),
+``kamsim compare`` runs every scenario ``reps`` times with the same list of seeds
+(:func:`sim.seeds.replicate_seed` of the root and ``r`` for replication ``r`` of every
+scenario, the seed a sweep gives replicate ``r``),
 so scenario differences are paired by replication. Runs go to a process pool; each returns
 only the compact tables the report needs. Results do not depend on the number of workers:
 they are put back in scenario order, then replication order.
 
-Layout of the output directory (written whole or not at all, via :func:`sim.run.atomic_dir`):
+Layout of the output directory (written whole or not at all, via :func:`sim.io.atomic_dir`):
 ``runs.parquet`` (suppliers table of every run, all suppliers), ``pool_runs.parquet`` (focal
 supplier's pool), ``spells_runs.parquet``, ``customers_runs.parquet`` (last quarter end),
 ``market_runs.parquet``, ``retention_runs.parquet`` (each with ``scenario``, ``rep`` and
 ``seed`` first), the PNG figures and ``report.html`` of :func:`analysis.report.write_report`,
-and ``summary.json``: its summary, extended per scenario with ``annual_retention`` and
-``key_account_retention`` from the retention tables (:func:`retention_kpis`).
+and ``summary.json``: its summary (figures as :mod:`sim.metrics` defines them).
 """
 
 from __future__ import annotations
 
-import math
 import os
-import re
-import signal
-import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,10 +26,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sim.io import OUTPUT_ROOT, OutDir, atomic_dir, safe_name, write_json
+from sim.pool import Progress, map_ordered
 from sim.scenario import InputError
+from sim.seeds import replicate_seeds
 
 __all__ = ["DEFAULT_REPS", "DEFAULT_ROOT_SEED", "TABLES", "Plan", "crn_seeds", "make_plan",
-           "run_one", "run_all", "retention_kpis", "write", "compare"]
+           "run_one", "run_all", "discount_rates", "write", "compare"]
 
 DEFAULT_REPS = 20
 DEFAULT_ROOT_SEED = 20261127
@@ -69,14 +68,14 @@ class Plan:
 
 
 def crn_seeds(root: int, reps: int) -> list[int]:
-    """Model seeds of replications 0..reps-1: child r of ``SeedSequence(root).spawn(reps)``."""
-    return [int(s.generate_state(1)[0]) for s in np.random.SeedSequence(root).spawn(reps)]
+    """Model seeds of replications 0..reps-1 (:func:`sim.seeds.replicate_seeds`)."""
+    return replicate_seeds(root, reps)
 
 
 def default_out(names: Sequence[str]) -> Path:
-    """``results/compare-<names joined by -vs->`` (characters unsafe in file names -> _)."""
-    safe = [re.sub(r"[^A-Za-z0-9._-]+", "_", n) or "_" for n in names]
-    return Path("results") / ("compare-" + "-vs-".join(safe))
+    """``results/compare-<names joined by -vs->`` (each name made safe by
+    :func:`sim.io.safe_name`)."""
+    return OUTPUT_ROOT / safe_name("compare-" + "-vs-".join(safe_name(n) for n in names))
 
 
 def make_plan(files: Sequence[str | Path], *, reps: int = DEFAULT_REPS,
@@ -140,6 +139,13 @@ def run_one(path: str, rep: int, seed: int, steps: int | None,
 
     params = scenario.load(path, overrides=dict(overrides))
     model, t = simulate(params, seed=seed, steps=steps)
+    return keyed_tables(model, t, params.name, rep, seed)
+
+
+def keyed_tables(model: Any, t: dict[str, pd.DataFrame], name: str, rep: int,
+                 seed: int) -> dict[str, pd.DataFrame]:
+    """A finished run's compact tables of ``TABLES``, keyed by scenario ``name``, rep and
+    seed (also the workshop's report, ``sim/workshop/report.py``)."""
     focal = model.supplier_names[model.focal]
     cust = t["customers"]
     if len(cust):
@@ -150,7 +156,7 @@ def run_one(path: str, rep: int, seed: int, steps: int | None,
     pool = t["pool"]
     own = {"suppliers": t["suppliers"], "pool": pool[pool["focal"]], "spells": t["spells"],
            "customers": cust, "market": t["market"], "retention": ret}
-    keys = {"scenario": params.name, "rep": rep, "seed": seed}
+    keys = {"scenario": name, "rep": rep, "seed": seed}
     out = {}
     for stem, name in TABLES.items():
         df = own[name].reset_index(drop=True)
@@ -169,29 +175,6 @@ def _run_task(task: tuple[str, int, int, int | None, tuple]) -> dict[str, pd.Dat
                            f"{type(exc).__name__}: {exc}") from exc
 
 
-def _limit_threads() -> None:
-    """One BLAS/OpenMP thread per worker process: runs are the unit of parallelism."""
-    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-        os.environ[var] = "1"
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:
-        return
-    threadpool_limits(1)
-
-
-def _init_worker() -> None:
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C
-    _limit_threads()
-
-
-def _bar(total: int, progress: bool):
-    from tqdm import tqdm
-
-    return tqdm(total=total, desc="compare", unit="run", leave=False,
-                disable=not (progress and sys.stderr.isatty()))
-
-
 def run_all(plan: Plan, *, workers: int | None = None,
             progress: bool = True) -> dict[str, pd.DataFrame]:
     """Run every task of ``plan``; the stacked tables, in scenario then rep order.
@@ -201,38 +184,9 @@ def run_all(plan: Plan, *, workers: int | None = None,
     """
     tasks = plan.tasks
     workers = max(1, min(workers or os.cpu_count() or 1, len(tasks)))
-    results: list[dict[str, pd.DataFrame] | None] = [None] * len(tasks)
-    with _bar(len(tasks), progress) as bar:
-        if workers == 1:
-            from threadpoolctl import threadpool_limits
-
-            with threadpool_limits(1):
-                for i, task in enumerate(tasks):
-                    results[i] = _run_task(task)
-                    bar.update(1)
-        else:
-            _run_pool(tasks, results, workers, bar)
-    return {stem: _stack([r[stem] for r in results if r is not None]) for stem in TABLES}
-
-
-def _run_pool(tasks, results, workers: int, bar) -> None:
-    import multiprocessing as mp
-    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
-
-    method = "forkserver" if "forkserver" in mp.get_all_start_methods() else "spawn"
-    ctx = mp.get_context(method)
-    if method == "forkserver":
-        ctx.set_forkserver_preload(["sim.compare", "sim.run"])
-    ex = ProcessPoolExecutor(workers, mp_context=ctx, initializer=_init_worker)
-    try:
-        pending = {ex.submit(_run_task, t): i for i, t in enumerate(tasks)}
-        while pending:
-            done, _ = wait(pending, return_when=FIRST_COMPLETED)
-            for fut in done:
-                results[pending.pop(fut)] = fut.result()
-                bar.update(1)
-    finally:
-        ex.shutdown(wait=True, cancel_futures=True)
+    with Progress(len(tasks), "compare", "runs", enabled=progress) as bar:
+        results = map_ordered(_run_task, tasks, workers, bar, preload=["sim.compare", "sim.run"])
+    return {stem: _stack([r[stem] for r in results]) for stem in TABLES}
 
 
 def _stack(frames: list[pd.DataFrame]) -> pd.DataFrame:
@@ -242,60 +196,20 @@ def _stack(frames: list[pd.DataFrame]) -> pd.DataFrame:
     return pd.concat(full, ignore_index=True)
 
 
-def retention_kpis(retention_runs: pd.DataFrame, scenarios: Sequence[str],
-                   level: float = 0.95) -> dict[str, dict[str, dict]]:
-    """Annual and key-account retention of the focal supplier from stacked retention tables.
+def discount_rates(plan: Plan) -> dict[str, float]:
+    """Each scenario's ``finance.discount_rate`` (CLV in the report)."""
+    from sim import scenario
 
-    Per run (scenario, rep): annual retention = Σ retained ÷ Σ customers_start and key-account
-    retention = Σ key_retained ÷ Σ key_start over the run's years (NaN when the denominator
-    is 0 or the run is shorter than a year). Per scenario: {kpi: {mean, lo, hi, n, diff_mean,
-    diff_lo, diff_hi}}, t interval across replications and paired difference from the first
-    scenario (by rep), as ``analysis.kpi.kpi_table``; NaN becomes None. Pure table arithmetic.
-    """
-    from analysis.stats import mean_ci, paired_diff_ci
-
-    df = retention_runs
-    if "focal" in df.columns:
-        df = df[df["focal"].astype(bool)]
-    sums = df.groupby(["scenario", "rep"], observed=True)[
-        ["retained", "customers_start", "key_retained", "key_start"]].sum()
-    per_run = pd.DataFrame(index=sums.index)
-    per_run["annual_retention"] = (sums["retained"]
-                                   / sums["customers_start"].where(sums["customers_start"] > 0))
-    per_run["key_account_retention"] = (sums["key_retained"]
-                                        / sums["key_start"].where(sums["key_start"] > 0))
-    per_run = per_run.astype(float)
-    out: dict[str, dict[str, dict]] = {}
-
-    def series(scen: str, kpi: str) -> pd.Series:
-        if scen not in per_run.index.get_level_values("scenario"):
-            return pd.Series(dtype=float)
-        return per_run.xs(scen, level="scenario")[kpi]
-
-    for scen in scenarios:
-        out[scen] = {}
-        for kpi in ("annual_retention", "key_account_retention"):
-            s = series(scen, kpi)
-            mean, lo, hi = mean_ci(s, level)
-            diff = ((math.nan,) * 3 if scen == scenarios[0]
-                    else paired_diff_ci(s, series(scenarios[0], kpi), level))
-            out[scen][kpi] = {
-                "mean": _num(mean), "lo": _num(lo), "hi": _num(hi), "n": int(s.notna().sum()),
-                "diff_mean": _num(diff[0]), "diff_lo": _num(diff[1]), "diff_hi": _num(diff[2])}
-    return out
+    return {name: scenario.load(f, overrides=dict(plan.overrides)).finance.discount_rate
+            for name, f in zip(plan.names, plan.files, strict=True)}
 
 
-def _num(x: float) -> float | None:
-    x = float(x)
-    return None if math.isnan(x) or math.isinf(x) else x
+def write(plan: Plan, tables: dict[str, pd.DataFrame], out: OutDir | None = None) -> dict:
+    """Write tables, figures, report.html and summary.json atomically into ``out`` (default
+    ``plan.out``), a directory marked as a ``compare`` result."""
+    from analysis.report import write_report
 
-
-def write(plan: Plan, tables: dict[str, pd.DataFrame]) -> dict:
-    """Write tables, figures, report.html and summary.json into ``plan.out`` atomically."""
-    from analysis.report import write_json, write_report
-    from sim.run import atomic_dir
-
-    with atomic_dir(plan.out) as tmp:
+    with atomic_dir(out or OutDir(plan.out), "compare") as tmp:
         for stem, df in tables.items():
             df.to_parquet(tmp / f"{stem}.parquet", index=False)
         meta = {"files": [str(f) for f in plan.files], "root_seed": plan.root_seed,
@@ -303,14 +217,9 @@ def write(plan: Plan, tables: dict[str, pd.DataFrame]) -> dict:
                 "overrides": dict(plan.overrides)}
         summary = write_report(tmp, tables["runs"], tables["pool_runs"], tables["spells_runs"],
                                tables["customers_runs"], tables["market_runs"],
-                               scenarios=list(plan.names), lang=plan.lang, meta=meta)
-        extra = retention_kpis(tables["retention_runs"], list(plan.names))
-        for name, kpis in extra.items():
-            summary["by_scenario"][name].update(kpis)
-        summary["retention_source"] = (
-            "by_scenario.*.annual_retention and key_account_retention: focal supplier, "
-            "retention_runs (sum retained / sum at year start per run); "
-            "kpis.annual_retention: spells (docs/ODD.md cohort definition)")
+                               scenarios=list(plan.names), lang=plan.lang, meta=meta,
+                               retention_runs=tables["retention_runs"],
+                               discount_rates=discount_rates(plan))
         write_json(tmp / "summary.json", summary)
     return summary
 

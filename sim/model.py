@@ -21,7 +21,8 @@ from sim.agents import Customer, Supplier
 from sim.book.start import plan as start_from_book
 from sim.kernels import adapt, costs, demand, lifecycle, tender
 from sim.kernels.lifecycle import KEY, POTENTIAL, StageRules
-from sim.params import MATERIALS, Scenario
+from sim.params import MATERIALS, SEGMENTS, Scenario, Shock, SupplierParams
+from sim.policies import build_policies
 from sim.population import RING, Population
 from sim.record import Recorder
 from sim.setup import (
@@ -32,11 +33,12 @@ from sim.setup import (
     initial_stages,
     seed_history,
 )
+from sim.strategies import DedicatedTeamStrategy, build_strategies
 from sim.streams import spawn_streams
+from sim.tolerance import EPS
 from sim.week import CustomerWeek
 
 QUARTER = 13
-EPS = 1e-9
 
 
 class MarketModel(CustomerWeek, mesa.Model):
@@ -86,7 +88,8 @@ class MarketModel(CustomerWeek, mesa.Model):
         self._entry_per_week = (self.segments["entry_per_year"] / 52.0).tolist()
         a = p.adaptation
         self.j_ref = a.payoff / a.gamma if a.gamma > 0 else a.payoff * RING
-        self.rules = StageRules(**p.lifecycle.model_dump(exclude={"key_max_default_per_year"}))
+        self.rules = StageRules(**p.lifecycle.model_dump(exclude={
+            "key_max_default_per_year", "initial_tenure_weeks", "max_initial_tenure_weeks"}))
 
     def _init_suppliers(self) -> None:
         sp = self.params.suppliers
@@ -146,7 +149,8 @@ class MarketModel(CustomerWeek, mesa.Model):
         settle = p.adaptation.initial_loyalty == "settled"
         if settle:
             pop.loyalty[:] = initial_loyalty(pop.aware, self.presence, self.j_ref,
-                                             self.streams.setup)
+                                             self.streams.setup,
+                                             p.adaptation.initial_loyalty_shape)
         if book is not None:
             book.apply(self)
         self._demand()
@@ -160,7 +164,8 @@ class MarketModel(CustomerWeek, mesa.Model):
             vol += v
             rev += v * self.price[:, m]
             cost += v * (self.base_cost[m] + self.processing_cost[m])
-        seed_history(pop, vol, rev, cost, self.streams.setup)
+        seed_history(pop, vol, rev, cost, self.streams.setup,
+                     (p.lifecycle.initial_tenure_weeks, p.lifecycle.max_initial_tenure_weeks))
         if book is not None:
             book.apply_tenure(pop, self.focal)
         self.book_provenance = book.provenance if book is not None else None
@@ -182,7 +187,7 @@ class MarketModel(CustomerWeek, mesa.Model):
         self._quarterly_review()
         self._ready = True
 
-    def _settle_loyalty(self, expected: np.ndarray, iterations: int = 20) -> list[np.ndarray]:
+    def _settle_loyalty(self, expected: np.ndarray) -> list[np.ndarray]:
         """Move initial loyalties to the fixed point ``J = payoff x share / gamma``.
 
         Damped fixed-point iteration of the WKH mean-field map, so that the run does not start
@@ -194,7 +199,7 @@ class MarketModel(CustomerWeek, mesa.Model):
         payoff = float(adapt.loyalty_payoff(1.0, pop.satisfaction.mean(), a.payoff,
                                             a.payoff_satisfaction_weight,
                                             a.satisfaction_tolerance))
-        for _ in range(iterations if a.gamma > 0 else 0):
+        for _ in range(a.settle_iterations if a.gamma > 0 else 0):
             shares = self._routine_shares()
             visit = sum(expected[:, m:m + 1] * shares[m] for m in range(self.n_mat)) / wallet
             pop.loyalty[:] = 0.5 * pop.loyalty + 0.5 * payoff * visit / a.gamma
@@ -202,6 +207,7 @@ class MarketModel(CustomerWeek, mesa.Model):
 
     def _add_customers(self, seg: np.ndarray, rng: np.random.Generator) -> slice:
         rows = self.pop.add_rows(seg.size)
+        self.pop.satisfaction[rows] = self.params.adaptation.initial_satisfaction
         draw_customers(self.pop, rows, seg, self.week, self.segments, rng, self.presence)
         self.pop.delivery[rows] = self.service  # no track record yet: the supplier's reputation
         if self.customer_agents:
@@ -330,7 +336,7 @@ class MarketModel(CustomerWeek, mesa.Model):
         bid = (mix @ (self.price * self.carries).T) * (1.0 - disc)[None, :]
         reference = mix @ self.market_price
         coverage = mix @ self.carries.T
-        eligible = pop.aware[due] & (coverage >= 0.5)
+        eligible = pop.aware[due] & (coverage >= t.min_coverage)
         noise = self.streams.tenders.standard_normal((due.size, self.n_sup)) * t.noise_sd
         scores = tender.tender_scores(
             bid / reference[:, None], pop.delivery[due], pop.loyalty[due] / self.j_ref,
@@ -429,6 +435,62 @@ class MarketModel(CustomerWeek, mesa.Model):
             self.expanded += add
             self.capacity += add
         self.quarter_orders[:] = 0.0
+
+    # ------------------------------------------------ seams for round-based play
+    def set_supplier(self, s: int, params: SupplierParams) -> None:
+        """Replace supplier ``s``'s parameters between two weeks (the workshop's levers).
+
+        Rebuilds the supplier's policies and strategies and its standing arrays from
+        ``params`` (markup, stock cover, staff cost, rationing, care effects). A strategy kept
+        from the old parameters keeps its running state (capacity already added, pre-stocking
+        agreements); capacity once built stays. Never called in a plain run, so runs without
+        it are unchanged. ``params.name`` must be the supplier's name.
+        """
+        if params.name != self.supplier_names[s]:
+            raise ValueError(f"set_supplier: supplier {s} is {self.supplier_names[s]!r}, "
+                             f"not {params.name!r}")
+        sups = list(self.params.suppliers)
+        sups[s] = params
+        self.params = self.params.model_copy(update={"suppliers": sups})
+        sup = self.suppliers[s]
+        old = {type(st): st for st in sup.strategies}
+        sup.params = params
+        sup.policies = build_policies(params)
+        sup.strategies = build_strategies(params.strategies)
+        self.markup[s] = params.markup
+        self.stock_cover[s] = params.stock_cover_weeks
+        self.staff_cost[s] = (params.kam_managers * params.manager_cost_per_year
+                              + params.dev_staff * params.dev_cost_per_year) / 52.0
+        self.key_first[s] = params.rationing == "key_first"
+        self.care_service[s] = self.params.adaptation.kam_service_boost
+        self.care_payoff[s] = self.care_recovery[s] = 1.0
+        self.dedicated_service[s] = self.dedicated_tender[s] = 0.0
+        self.dedicated_payoff[s] = 1.0
+        self.cultivation[s] = self.forecast_quality[s] = self.safety_weeks[s] = 0.0
+        for st in sup.strategies:
+            st.setup(self, s)
+            kept = old.get(type(st))
+            if kept is not None:  # carry the running state over, with the new parameters
+                st.__dict__.update({k: v for k, v in kept.__dict__.items() if k != "p"})
+        if not any(isinstance(st, DedicatedTeamStrategy) for st in sup.strategies):
+            self.pop.dedicated[:, s] = False
+        self.__dict__.pop("_plain_rows", None)  # decisions.plain_rows' cache: rebuilt on use
+        sup.allocate_key_accounts()
+
+    def add_shock(self, shock: Shock) -> None:
+        """Schedule one more raw-material cost shock (a facilitator's event)."""
+        self.params = self.params.model_copy(update={"shocks": [*self.params.shocks, shock]})
+        self.shocks.append((MATERIALS.index(shock.material), shock.start_week, shock.magnitude,
+                            shock.ramp_weeks, shock.hold_weeks, shock.ease_weeks))
+
+    def enter_customers(self, segment: str, count: int, rng: np.random.Generator,
+                        size_multiple: float = 1.0) -> None:
+        """``count`` new customers of ``segment`` enter now, their attributes drawn from
+        ``rng`` (not the market's streams, which stay as they were), their size scaled by
+        ``size_multiple`` (e.g. a mega OEM's plant)."""
+        seg = np.full(count, SEGMENTS.index(segment), dtype=np.int64)
+        rows = self._add_customers(seg, rng)
+        self.pop.size[rows] *= size_multiple
 
     # ------------------------------------------------------ helpers for policies
     def material_index(self, name: str) -> int:

@@ -3,7 +3,8 @@
 Owns the names a sweep spec may list under ``[outcomes]``:
 
 - ``final``: one number per run, computed at the end from the model and its tables. Most come
-  from :func:`sim.run.summarize` (definitions in docs/ODD.md, section 7) for the focal supplier;
+  from :func:`sim.run.summarize` (definitions in :mod:`sim.metrics`, docs/ODD.md section 7)
+  for the focal supplier;
   a value the summary leaves undefined (e.g. retention with no customers at the start) is NaN.
 - ``series``: a column of ``suppliers.parquet`` for the focal supplier (``focal.<column>``),
   averaged over consecutive windows of ``stride`` weeks, each labelled by its last step.
@@ -35,6 +36,7 @@ def _last(column: str) -> Callable[[Summary, pd.DataFrame], float]:
 FINAL: dict[str, Callable[[Summary, pd.DataFrame], float]] = {
     "focal.market_share": _from_summary("market_share"),
     "focal.net_profit": _from_summary("net_profit"),
+    "focal.net_profit_npv": _from_summary("net_profit_npv"),
     "focal.gross_margin": _from_summary("gross_margin"),
     "focal.pool_health": _from_summary("pool_health"),
     "focal.annual_retention": _from_summary("annual_retention"),

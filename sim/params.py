@@ -142,6 +142,12 @@ class SegmentParams(Strict):
                                 source="market exit without default")
     novelty: float = P(0.3, unit="1", ge=0, le=1,
                        source="willingness to try new materials at a premium")
+    novelty_sd: float = P(0.15, unit="1", ge=0, le=1,
+                          source="spread of novelty between customers of a segment (normal, "
+                                 "clipped to [0, 1]; assumption)")
+    credit_default_sd: float = P(0.5, unit="1", ge=0, le=3,
+                                 source="log-normal dispersion of customers' default hazards "
+                                        "around the segment's (mean kept; assumption)")
     ev_exposure: float = P(1.0, unit="1", ge=0, le=1,
                            source="how much of the EV shift reaches this segment's mix")
     ev_native: bool = P(False, unit="-", source="mix is the EV mix from the start")
@@ -229,6 +235,10 @@ class Development(Strict):
                               source="development by price cuts: discount to new customers")
     intro_weeks: int = P(26, unit="week", ge=1, le=520,
                          source="how long a new customer keeps the introductory discount")
+    recent_entry_weight: float = P(
+        3.0, unit="1", ge=1, le=100,
+        source="targeted prospecting: weight of a customer that entered the market within a "
+               "year, relative to an older one of the same size (assumption)")
 
 
 class LifecycleCare(Strict):
@@ -328,11 +338,26 @@ class TenderParams(Strict):
     w_loyalty: float = P(0.5, unit="score/loyalty", ge=0, le=100, source="assumption")
     w_kam: float = P(0.5, unit="score", ge=0, le=100, source="relationship/tender preparation")
     noise_sd: float = P(0.3, unit="score", ge=0, le=100, source="idiosyncratic tender factors")
+    min_coverage: float = P(
+        0.5, unit="1", ge=0, le=1,
+        source="a supplier may bid only if it carries at least this share of the tender's "
+               "material mix (assumption)")
 
 
 class AdaptationParams(Strict):
     initial_loyalty: Literal["settled", "zero"] = P(
         "settled", unit="-", source="settled: WKH fixed point of the initial shares; zero: WKH")
+    settle_iterations: int = P(
+        20, unit="iterations", ge=0, le=1000,
+        source="damped fixed-point iterations that settle the initial loyalties (enough for "
+               "shares to stop moving at the default gamma)")
+    initial_loyalty_shape: float = P(
+        0.7, unit="1", gt=0, le=100,
+        source="Gamma shape of the random split of initial loyalty over known suppliers: "
+               "below 1, most customers favour one supplier (assumption)")
+    initial_satisfaction: float = P(0.7, unit="1", ge=0, le=1,
+                                    source="satisfaction with a supplier before any purchase "
+                                           "(at the zone of tolerance)")
     gamma: float = P(0.05, unit="1/week", ge=0, le=1, source="WKH forgetting rate gamma")
     payoff: float = P(0.1, unit="loyalty/week", ge=0, le=100, source="WKH payoff pi")
     payoff_satisfaction_weight: float = P(
@@ -341,6 +366,10 @@ class AdaptationParams(Strict):
         0.7, unit="1", ge=0, lt=1,
         source="zone of tolerance: satisfaction at which a purchase stops reinforcing loyalty")
     satisfaction_rate: float = P(0.1, unit="1/week", ge=0, le=1, source="assumption")
+    delivery_smoothing: float = P(
+        0.1, unit="1/week", ge=0, le=1,
+        source="exponential smoothing of a customer's delivery record of a supplier (fill "
+               "rate of first-round orders; a memory of about ten orders; assumption)")
     w_fill: float = P(0.4, unit="1", ge=0, le=1, source="delivery reliability (JIT supply)")
     w_service: float = P(0.4, unit="1", ge=0, le=1, source="quality and after-sales service")
     w_price: float = P(0.2, unit="1", ge=0, le=1, source="price fairness against the market")
@@ -366,6 +395,9 @@ class AdaptationParams(Strict):
     ps_cut_threshold: float = P(0.02, unit="1", ge=0, le=1, source="assumption")
     ps_thin_gain: float = P(0.3, unit="1", ge=0, le=10, source="thin relationships")
     ps_tenure_relief: float = P(0.3, unit="1", ge=0, le=0.99, source="assumption")
+    ps_tenure_weeks: float = P(260.0, unit="week", gt=0, le=5200,
+                               source="tenure with the main supplier at which the tenure "
+                                      "relief is full (five years; assumption)")
     ps_kam_relief: float = P(0.2, unit="1", ge=0, le=0.99, source="assumption")
 
     @model_validator(mode="after")
@@ -393,6 +425,13 @@ class LifecycleParams(Strict):
     recovery_ratio: float = P(0.9, unit="1", ge=0, le=2, source="assumption")
     lost_after_weeks: int = P(26, unit="week", ge=1, le=520,
                               source="no purchase for half a year = lost")
+    initial_tenure_weeks: float = P(
+        156.0, unit="week", ge=1, le=2600,
+        source="mean tenure of the relationships found at step 0 (geometric; three years, "
+               "assumption)")
+    max_initial_tenure_weeks: int = P(520, unit="week", ge=1, le=5200,
+                                      source="tenure of an existing relationship at step 0 is "
+                                             "at most ten years (assumption)")
 
 
 class ABCParams(Strict):
@@ -527,3 +566,54 @@ class Scenario(Strict):
     @property
     def focal_index(self) -> int:
         return next(i for i, s in enumerate(self.suppliers) if s.focal)
+
+
+# ---------------------------------------------------------------- workshop mode (issue 14)
+# Not part of a scenario: the rules of a workshop (stored with it) and the levers a team sets
+# each round, each mapped onto the supplier parameters above (sim/workshop/levers.py).
+
+
+class WorkshopSettings(Strict):
+    """A workshop's rules of play (stored with the workshop)."""
+
+    rounds: int = P(3, unit="round", ge=1, le=40, source="a 90-minute session: three rounds")
+    round_weeks: int = P(13, unit="week", ge=1, le=52, source="a quarter per round")
+    budget_per_year: float = P(
+        12_000_000.0, unit="CNY/year", ge=0,
+        source="discretionary spend on the levers; the reservoir bundle costs about 11 M")
+    score_profit_weight: float = P(1.0, unit="points/M CNY", ge=0, le=100,
+                                   source="score: cumulative net profit in M CNY")
+    score_key_weight: float = P(20.0, unit="points", ge=0, le=1000,
+                                source="score: key-account revenue retained (1 = all)")
+    score_pool_weight: float = P(10.0, unit="points", ge=0, le=1000,
+                                 source="score: pool health (acquired/lost), capped at 2")
+    mega_oem_size: float = P(6.0, unit="1", ge=1, le=100,
+                             source="event: a mega OEM's plant buys this many times a typical "
+                                    "EV-OEM plant drawn from the segment")
+
+
+class Levers(Strict):
+    """One team's decisions for a round. Each maps onto existing supplier parameters."""
+
+    price_margin: float = P(0.07, unit="1", ge=-0.05, le=0.25,
+                            source="supplier markup (cost-plus margin)")
+    account_managers: int = P(3, unit="people", ge=0, le=40,
+                              source="kam_managers, or the KAM centre's managers")
+    allocation: Literal["revenue", "A", "AB"] = P(
+        "revenue", unit="-",
+        source="revenue: managers cover the largest accounts; A/AB: a KAM centre by ABC class")
+    price_communication: Literal["silent", "covered", "key", "buying"] = P(
+        "silent", unit="-", source="proactive_price_communication.coverage")
+    safety_stock_weeks: float = P(0.0, unit="week", ge=0, le=12,
+                                  source="supply_assurance.safety_weeks")
+    key_first: bool = P(False, unit="-", source="supply_assurance.key_first rationing")
+    ev_hdg_ahss_add: float = P(0.0, unit="t/week", ge=0, le=1000,
+                               source="new_materials.hdg_ahss_add")
+    ev_aluminium_add: float = P(0.0, unit="t/week", ge=0, le=1000,
+                                source="new_materials.aluminium_add")
+    prospecting_staff: int = P(0, unit="people", ge=0, le=30,
+                               source="development.extra_staff")
+    dedicated_accounts: int = P(0, unit="accounts", ge=0, le=15,
+                                source="dedicated_team.accounts")
+    care_per_week: int = P(0, unit="accounts/week", ge=0, le=60,
+                           source="lifecycle_care.max_per_week")

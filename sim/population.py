@@ -18,6 +18,7 @@ import numpy as np
 from sim.kernels.lifecycle import NONE
 
 RING = 52
+WEEKS_SINCE_CAP = 10_000  # weeks since the last purchase are counted up to this (structural)
 
 # name -> (dtype, per "c"ustomer / "cm" customer x material / "r"elationship / "ring", fill)
 SPEC: dict[str, tuple[type, str, float]] = {
@@ -48,7 +49,7 @@ SPEC: dict[str, tuple[type, str, float]] = {
     "spell_key": (np.bool_, "c", 0),       # ... ever a key account
     "aware": (np.bool_, "r", 0),
     "loyalty": (np.float64, "r", 0),
-    "satisfaction": (np.float64, "r", 0.7),  # prior before any purchase
+    "satisfaction": (np.float64, "r", 0),  # set on entry: adaptation.initial_satisfaction
     "share": (np.float64, "r", 0),         # share of wallet delivered this week
     "tenure": (np.int32, "r", 0),          # weeks in the current buying spell
     "weeks_since": (np.int32, "r", 0),     # weeks since the last purchase

@@ -16,6 +16,7 @@ import pandas as pd
 from sim.agents import ABC_NAMES
 from sim.kernels import lifecycle as lc
 from sim.kernels.lifecycle import STAGE_NAMES
+from sim.metrics import WEEKS_PER_YEAR
 from sim.params import MATERIALS, SEGMENTS
 
 if TYPE_CHECKING:
@@ -56,15 +57,6 @@ def weekly_stats(old: np.ndarray, new: np.ndarray, exits: np.ndarray,
     return {**named_flows(old, new, exits), "counts": lc.stage_counts(new, active),
             "inflow": inflow, "outflow": outflow,
             "changes": (rows, cols, old[rows, cols], new[rows, cols])}
-
-
-def top_share(revenue: np.ndarray, top: float = 0.2) -> float:
-    """Share of revenue from the top ``top`` fraction of paying customers."""
-    r = np.sort(revenue[revenue > 0])[::-1]
-    if r.size == 0:
-        return float("nan")
-    k = max(1, int(np.ceil(top * r.size)))
-    return float(r[:k].sum() / r.sum())
 
 
 class Recorder:
@@ -114,7 +106,7 @@ class Recorder:
         mk["delivered_t"][t] = model.last_delivered.sum(0)
         mk["ev_share"][t] = model.ev
         self._transitions(t, *stats["changes"], transitions["exits"], pop.n)
-        if (t + 1) % 13 == 0:
+        if (t + 1) % 13 == 0 or t + 1 == len(self.sup["price"]):  # quarter ends, run's end
             self.snapshots.append(self._snapshot(model))
         if (t + 1) % 52 == 0:
             self._retention(model, (t + 1) // 52)
@@ -189,7 +181,9 @@ class Recorder:
         for k in ("customers", "key_accounts", "kam_covered", *FLOWS):
             cols[k] = cols[k].astype(np.int32)
         order = ["price", *BOOKS, "customers", "key_accounts", "stock_t", *FLOWS, "kam_covered"]
-        sup = pd.DataFrame({"step": steps, "supplier": np.tile(names, w),
+        start_year = float(model.params.run.start_year)
+        sup = pd.DataFrame({"step": steps, "year": start_year + steps / WEEKS_PER_YEAR,
+                            "supplier": np.tile(names, w),
                             "focal": np.tile(np.arange(n_sup) == model.focal, w),
                             **{k: cols[k] for k in order}})
         pool = pd.DataFrame({
@@ -199,7 +193,8 @@ class Recorder:
             "stage": pd.Categorical.from_codes(np.tile(np.arange(len(STAGE_CATS), dtype=np.int8),
                                                        w * n_sup), STAGE_CATS),
             **{k: v[:w].reshape(-1) for k, v in self.pool.items()}})
-        market = pd.DataFrame({"step": np.repeat(np.arange(w, dtype=np.int32), model.n_mat),
+        mk_steps = np.repeat(np.arange(w, dtype=np.int32), model.n_mat)
+        market = pd.DataFrame({"step": mk_steps, "year": start_year + mk_steps / WEEKS_PER_YEAR,
                                "material": np.tile(MATERIALS, w),
                                **{k: v[:w].reshape(-1) for k, v in self.market.items()}})
         return {"suppliers": sup, "pool": pool, "market": market,

@@ -36,11 +36,8 @@ from sim.kernels.lifecycle import (
     PROSPECT,
     SUNSET,
 )
-
-EPS = 1e-9
-RING = 52
-TENURE_SCALE_WEEKS = 260.0  # tenure at which price sensitivity's tenure relief is full
-WEEKS_SINCE_CAP = 10_000    # weeks since the last purchase are counted up to this
+from sim.population import RING, WEEKS_SINCE_CAP
+from sim.tolerance import EPS
 
 
 class RefSupplier(mesa.Agent):
@@ -202,7 +199,7 @@ class RefCustomer(mesa.Agent):
                 m.care_recovery[s] if covered and target > self.satisfaction[s] else 1.0)
             if ordered > EPS:
                 self.satisfaction[s] += rate * (target - self.satisfaction[s])
-                self.delivery[s] += 0.1 * (fill - self.delivery[s])
+                self.delivery[s] += a.delivery_smoothing * (fill - self.delivery[s])
             visit = got / wallet if wallet > EPS else 0.0
             self.share[s] = visit
             w, tol = a.payoff_satisfaction_weight, a.satisfaction_tolerance
@@ -260,7 +257,7 @@ class RefCustomer(mesa.Agent):
             rivals = [rel[s] for s in range(m.n_sup) if self.aware[s] and s != main]
             undercut = bool(rivals) and min(rivals) < rel[main] * (1.0 - a.ps_cut_threshold)
             thin = 1.0 - min(self.loyalty[main] / m.j_ref, 1.0)
-            tenure = min(self.tenure[main] / m.tenure_scale, 1.0)
+            tenure = min(self.tenure[main] / a.ps_tenure_weeks, 1.0)
             care = self.kam[main]
         else:
             undercut, thin, tenure, care = False, 1.0, 0.0, False
@@ -347,7 +344,6 @@ class ReferenceMarket(mesa.Model):
         self.avg_cost = tolist(model.avg_cost)
         self.processing_cost = tolist(model.processing_cost)
         self.j_ref = model.j_ref
-        self.tenure_scale = TENURE_SCALE_WEEKS
         self.rules = model.rules
         self.available0 = tolist(np.minimum(model.stock, model.capacity))
         self.suppliers = [RefSupplier(self, s, self.available0[s]) for s in range(self.n_sup)]

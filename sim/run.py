@@ -7,22 +7,17 @@ appears whole or not at all.
 
 from __future__ import annotations
 
-import json
-import os
-import shutil
-import sys
-import tempfile
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+import math
+from collections.abc import Callable
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
+from sim import metrics
+from sim.io import OUTPUT_ROOT, OutDir, atomic_dir, safe_name, write_json
+from sim.kernels import lifecycle as lc
 from sim.model import MarketModel
 from sim.params import STAGES, Scenario
-from sim.record import top_share
-from sim.scenario import InputError
 
 Tables = dict[str, pd.DataFrame]
 
@@ -48,32 +43,43 @@ def simulate(params: Scenario, *, seed: int | None = None, steps: int | None = N
 
 
 def summarize(model: MarketModel, tables: Tables) -> dict:
-    """Headline figures per supplier (definitions in docs/ODD.md, section 7)."""
-    sup, ret = tables["suppliers"], tables["retention"]
-    last_year = sup[sup["step"] > sup["step"].max() - 52]
-    pool_end = tables["pool"][tables["pool"]["step"] == sup["step"].max()]
+    """Headline figures per supplier, each by its definition in :mod:`sim.metrics`
+    (docs/ODD.md, section 7); an undefined figure (no customers at a year start, no revenue)
+    is None. Also the verdict of this one run (docs/ODD.md, 7: one replication)."""
+    sup, ret = tables["suppliers"].sort_values("step", kind="stable"), tables["retention"]
+    last_step = sup["step"].max()
+    last_year = sup[sup["step"] > last_step - metrics.WEEKS_PER_YEAR]
+    pool_end = tables["pool"][tables["pool"]["step"] == last_step]
+    rate = model.params.finance.discount_rate
+    pop = model.pop
+    buying = pop.active[: pop.n, None] & (pop.stage[: pop.n] >= lc.POTENTIAL) & (
+        pop.stage[: pop.n] <= lc.SUNSET)
     out: dict = {"scenario": model.params.name, "seed": int(model.params.run.seed),
-                 "steps": int(model.week), "suppliers": {}}
+                 "steps": int(model.week), "start_year": model.params.run.start_year,
+                 "discount_rate": rate, "suppliers": {}}
     if getattr(model, "book_provenance", None):  # which start values came from the book
         out["book"] = model.book_provenance
     for s, name in enumerate(model.supplier_names):
+        own = sup[sup["supplier"] == name]
         ly = last_year[last_year["supplier"] == name]
         r = ret[ret["supplier"] == name]
         stages = pool_end[pool_end["supplier"] == name].set_index("stage")["count"]
-        flows_in = ly["acquired"].sum()
-        flows_out = ly["lost"].sum() + ly["exited"].sum()
         out["suppliers"][name] = {
             "focal": bool(s == model.focal),
-            "market_share": _ratio(ly["volume_t"].sum(),
-                                   last_year["volume_t"].sum()),
-            "net_profit": float(sup.loc[sup["supplier"] == name, "net_profit"].sum()),
+            "market_share": _ratio(ly["volume_t"].sum(), last_year["volume_t"].sum()),
+            "net_profit": float(own["net_profit"].sum()),
+            "net_profit_npv": metrics.npv(own["net_profit"].to_numpy(), rate),
             "gross_margin": _ratio(ly["gross_profit"].sum(), ly["revenue"].sum()),
             "customers_by_stage": {st: int(stages.get(st, 0)) for st in STAGES},
-            "annual_retention": _ratio(r["retained"].sum(), r["customers_start"].sum()),
-            "key_account_retention": _ratio(r["key_retained"].sum(), r["key_start"].sum()),
-            "top20_revenue_share": top_share(model.pop.rev52[:, s]),
-            "pool_health": _ratio(flows_in, flows_out),
+            "annual_retention": _finite(metrics.retention(r["customers_start"], r["retained"])),
+            "key_account_retention": _finite(metrics.retention(r["key_start"],
+                                                               r["key_retained"])),
+            "top20_revenue_share": _finite(metrics.top_share(pop.rev52[: pop.n, s][buying[:, s]])),
+            "pool_health": _finite(metrics.pool_health(own["acquired"], own["lost"],
+                                                       own["exited"])),
         }
+    focal = out["suppliers"][model.supplier_names[model.focal]]
+    out["verdict"] = metrics.verdict([focal["pool_health"]]).kind
     return out
 
 
@@ -81,38 +87,13 @@ def _ratio(a: float, b: float) -> float | None:
     return float(a / b) if b > 0 else None
 
 
+def _finite(x: float) -> float | None:
+    return None if math.isnan(x) else float(x)
+
+
 def default_out_dir(params: Scenario, seed: int) -> Path:
-    return Path("results") / f"{params.name}-{seed}"
-
-
-@contextmanager
-def atomic_dir(target: Path) -> Iterator[Path]:
-    """Yield a temporary directory beside ``target``; on success it replaces ``target``.
-
-    On any error the temporary directory is removed and ``target`` is left as it was.
-    Raises :class:`InputError` when the location cannot be written.
-    """
-    target = Path(target)
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
-        umask = os.umask(0)
-        os.umask(umask)
-        tmp.chmod(0o777 & ~umask)
-    except OSError as exc:
-        raise InputError([(str(target), "--out", f"cannot write here: {exc.strerror}")]) from None
-    try:
-        yield tmp
-        old = None
-        if target.exists():
-            old = target.with_name(f".{target.name}.old-{os.getpid()}")
-            os.replace(target, old)
-        os.replace(tmp, target)
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+    """``results/<scenario name>-<seed>``, the name made safe (it never leaves ``results/``)."""
+    return OUTPUT_ROOT / f"{safe_name(params.name)}-{seed}"
 
 
 def write_tables(directory: Path, tables: Tables) -> None:
@@ -121,20 +102,11 @@ def write_tables(directory: Path, tables: Tables) -> None:
         df.to_parquet(directory / f"{name}.parquet", index=False)
 
 
-def write_json(path: Path, data: dict) -> None:
-    path.write_text(json.dumps(data, indent=2, default=_json_default, ensure_ascii=False))
-
-
-def _json_default(x: object) -> object:
-    if isinstance(x, np.generic):
-        return x.item()
-    raise TypeError(f"not JSON serialisable: {type(x)}")
-
-
-def write_outputs(out: Path, model: MarketModel, tables: Tables, *, dashboard: bool = True,
-                  lang: str = "en") -> Path:
-    """Write tables, ``summary.json`` and ``dashboard.png`` into ``out`` atomically."""
-    with atomic_dir(out) as tmp:
+def write_outputs(out: OutDir | Path, model: MarketModel, tables: Tables, *,
+                  dashboard: bool = True, lang: str = "en") -> Path:
+    """Write tables, ``summary.json`` and ``dashboard.png`` into ``out`` atomically (a
+    directory marked as a ``run`` result, see :func:`sim.io.atomic_dir`)."""
+    with atomic_dir(out, "run") as tmp:
         write_tables(tmp, tables)
         write_json(tmp / "summary.json", summarize(model, tables))
         if dashboard:
@@ -143,12 +115,4 @@ def write_outputs(out: Path, model: MarketModel, tables: Tables, *, dashboard: b
             fig = draw(tables["suppliers"], tables["pool"], tables["market"],
                        tables["customers"], lang=lang)
             fig.savefig(tmp / "dashboard.png", dpi=110)
-    return out
-
-
-def progress_bar(total: int, desc: str):
-    """A tqdm bar on a terminal, nothing otherwise."""
-    from tqdm import tqdm
-
-    return tqdm(total=total, desc=desc, unit="wk", disable=not sys.stderr.isatty(),
-                leave=False)
+    return out.path if isinstance(out, OutDir) else Path(out)

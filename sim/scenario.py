@@ -20,24 +20,11 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from sim.errors import InputError, format_problem  # noqa: F401  (re-exported)
 from sim.params import Scenario
 
 # A file (with its parents) must declare these; a file cut short usually lacks the last ones.
 REQUIRED_TABLES = ("run", "segments", "suppliers")
-
-
-class InputError(Exception):
-    """Bad user input. ``problems`` holds (file, dotted key, message) triples."""
-
-    def __init__(self, problems: list[tuple[str, str, str]]):
-        self.problems = problems
-        super().__init__("\n".join(format_problem(*p) for p in problems))
-
-
-def format_problem(file: str, key: str, message: str) -> str:
-    """One line: ``FILE: key: message`` (key omitted when the whole file is at fault)."""
-    message = " ".join(str(message).split())
-    return f"{file}: {key}: {message}" if key else f"{file}: {message}"
 
 
 def load(path: str | Path, overrides: dict[str, Any] | None = None) -> Scenario:

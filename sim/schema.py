@@ -11,7 +11,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from sim.params import Scenario
+from sim.params import Levers, Scenario, WorkshopSettings
 
 
 @dataclass(frozen=True)
@@ -88,12 +88,15 @@ MARKDOWN_HEADER = (
     "Generated from `sim/params.py` by `make docs` (`kamsim params --format markdown`); do not",
     "edit by hand. Keys are dotted as in sweeps and overrides; per-segment, per-material and",
     "per-supplier entries show the defaults of a default scenario (`scenarios/baseline.toml`",
-    "overrides many).", "")
+    "overrides many). Keys under `workshop.` are a workshop's rules and a team's levers",
+    "(docs/WORKSHOP.md), not scenario keys.", "")
 
 
 def parameter_table(markdown: bool = False) -> list[str]:
-    """Lines of a parameter table, plain text or Markdown."""
-    rows = iter_params()
+    """Lines of a parameter table, plain text or Markdown: a scenario's parameters, then a
+    workshop's rules (``workshop.``) and a team's levers (``workshop.levers.``)."""
+    rows = [*iter_params(), *iter_params(WorkshopSettings(), "workshop."),
+            *iter_params(Levers(), "workshop.levers.")]
     if markdown:
         lines = [*MARKDOWN_HEADER, "| key | unit | default | bounds | source |",
                  "|---|---|---|---|---|"]

@@ -12,7 +12,7 @@ import numpy as np
 
 from sim.kernels.lifecycle import GENERAL, KEY, NONE, POTENTIAL, PROSPECT
 from sim.params import SEGMENTS, Scenario
-from sim.population import RING, Population
+from sim.population import RING, WEEKS_SINCE_CAP, Population
 
 
 def weekly_hazard(annual: np.ndarray | float) -> np.ndarray:
@@ -68,10 +68,13 @@ def draw_customers(pop: Population, rows: slice, seg: np.ndarray, week: int,
     p["ps"][rows] = ps
     p["switching"][rows] = table["switching_cost"][seg]
     p["tender"][rows] = rng.random(k) < table["tender_share"][seg]
-    default = weekly_hazard(table["credit_default_per_year"][seg]) * np.exp(0.5 * z[3] - 0.125)
+    dsd = table["credit_default_sd"][seg]
+    default = weekly_hazard(table["credit_default_per_year"][seg]) * np.exp(dsd * z[3]
+                                                                            - 0.5 * dsd * dsd)
     p["default_hazard"][rows] = default
     p["exit_hazard"][rows] = default + weekly_hazard(table["closure_per_year"][seg])
-    p["novelty"][rows] = np.clip(table["novelty"][seg] + 0.15 * rng.standard_normal(k), 0, 1)
+    p["novelty"][rows] = np.clip(table["novelty"][seg]
+                                 + table["novelty_sd"][seg] * rng.standard_normal(k), 0, 1)
     p["exposure"][rows] = table["ev_exposure"][seg]
     p["ev_native"][rows] = table["ev_native"][seg]
     p["season_amp"][rows] = table["seasonality"][seg]
@@ -85,21 +88,25 @@ def draw_customers(pop: Population, rows: slice, seg: np.ndarray, week: int,
     aware = rank < np.minimum(table["awareness"][seg], n_sup)[:, None]
     p["aware"][rows] = aware
     p["stage"][rows] = NONE  # the week's lifecycle step records none -> prospect (an inflow)
-    p["weeks_since"][rows] = 10_000
+    p["weeks_since"][rows] = WEEKS_SINCE_CAP
 
 
 def initial_loyalty(aware: np.ndarray, presence: np.ndarray, j_ref: float,
-                    rng: np.random.Generator) -> np.ndarray:
-    """Initial attractions: ``j_ref`` split over known suppliers by Gamma(0.7) x presence."""
-    w = rng.gamma(0.7, size=aware.shape) * presence[None, :] * aware
+                    rng: np.random.Generator, shape: float) -> np.ndarray:
+    """Initial attractions: ``j_ref`` split over known suppliers by Gamma(``shape``) x
+    presence (``adaptation.initial_loyalty_shape``)."""
+    w = rng.gamma(shape, size=aware.shape) * presence[None, :] * aware
     total = w.sum(axis=1, keepdims=True)
     return j_ref * np.divide(w, total, out=np.zeros_like(w), where=total > 0)
 
 
 def seed_history(pop: Population, weekly_vol: np.ndarray, weekly_rev: np.ndarray,
                  weekly_cost: np.ndarray, rng: np.random.Generator,
-                 mean_tenure_weeks: float = 156.0) -> None:
-    """Give existing relationships a year of steady purchases and a random tenure."""
+                 tenure: tuple[float, int]) -> None:
+    """Give existing relationships a year of steady purchases and a random tenure:
+    geometric with mean ``tenure[0]`` weeks, at most ``tenure[1]`` (``lifecycle.
+    initial_tenure_weeks``, ``lifecycle.max_initial_tenure_weeks``)."""
+    mean_tenure_weeks, max_tenure_weeks = tenure
     buying = weekly_vol > 0
     for name, value in (("ring_vol", weekly_vol), ("ring_rev", weekly_rev),
                         ("ring_cost", weekly_cost)):
@@ -110,9 +117,10 @@ def seed_history(pop: Population, weekly_vol: np.ndarray, weekly_rev: np.ndarray
     pop.rev52[:] = RING * weekly_rev.astype(np.float32).astype(np.float64)
     pop.cost52[:] = RING * weekly_cost.astype(np.float32).astype(np.float64)
     pop.act13[:] = np.where(buying, 13, 0)
-    tenure = np.minimum(rng.geometric(1.0 / mean_tenure_weeks, size=buying.shape), 520)
-    pop.tenure[:] = np.where(buying, tenure, 0)
-    pop.weeks_since[:] = np.where(buying, 0, 10_000)
+    drawn = np.minimum(rng.geometric(1.0 / mean_tenure_weeks, size=buying.shape),
+                       max_tenure_weeks)
+    pop.tenure[:] = np.where(buying, drawn, 0)
+    pop.weeks_since[:] = np.where(buying, 0, WEEKS_SINCE_CAP)
 
 
 def initial_stages(pop: Population, key_ok: np.ndarray, general_volume_t: float,

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.kernels.lifecycle import KEY, POTENTIAL, PROSPECT, SUNSET
+from sim.metrics import WEEKS_PER_YEAR
 from sim.params import (
     DedicatedTeam,
     DemandForecasting,
@@ -31,8 +32,6 @@ from sim.policies import top_k_mask
 
 if TYPE_CHECKING:
     from sim.model import MarketModel
-
-WEEKS_PER_YEAR = 52.0
 
 
 class Strategy:
@@ -267,7 +266,7 @@ class DevelopmentStrategy(Strategy):
         weight = None
         if self.p.targeted:
             recent = pop.entry_week >= model.week - 52
-            weight = pop.size * np.where(recent, 3.0, 1.0)
+            weight = pop.size * np.where(recent, self.p.recent_entry_weight, 1.0)
         extra = model.draw_unaware(s, expected, weight=weight)
         return np.union1d(rows, extra)
 

@@ -8,7 +8,7 @@ and ``status.json`` (counts and throughput of the last session).
 
 Reproducible by construction: a run is a pure function of its point's values and its seed; run
 ``r`` of point ``p`` has id ``p{p:06d}-r{r:03d}`` and its seed from
-``SeedSequence(root_seed).spawn(...)`` (see :func:`run_seed`), so results do not depend on the
+:mod:`sim.seeds` (see :func:`run_seed`), so results do not depend on the
 backend or the number of workers. Results are written in chunks (temporary file, fsync,
 rename) as runs complete; a rerun with ``resume=True`` skips the runs already on disk.
 """
@@ -22,7 +22,6 @@ import itertools
 import json
 import math
 import os
-import signal
 import sys
 import time
 from collections.abc import Iterator
@@ -33,13 +32,18 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.parquet as pq
 
-from sim import sweepspec
+from sim import chunks, sweepspec
+from sim.chunks import ChunkWriter
+from sim.io import MARKER, write_json, write_with
+from sim.pool import Progress, WorkerPool, limit_threads
 from sim.scenario import InputError
+from sim.seeds import replicate_seed
 from sim.sweepspec import SweepSpec
 
-OWN_NAMES = {"sweep.json", "design.parquet", "status.json", "results", "series", ".lock"}
+OWN_NAMES = {"sweep.json", "design.parquet", "status.json", "results", "series", ".lock",
+             MARKER, chunks.MANIFEST, "corrupt", "analysis"}
+MAX_RUNS = 100_000  # more runs need --yes
 _ARROW = {"float": pa.float64(), "int": pa.int64(), "bool": pa.bool_(), "choice": pa.string()}
 
 
@@ -101,15 +105,12 @@ def run_id(point: int, replicate: int) -> str:
 
 
 def run_seed(root: int, point: int, replicate: int, common: bool = True) -> int:
-    """The model seed of a run, from ``SeedSequence(root).spawn``.
+    """The model seed of a run (:func:`sim.seeds.replicate_seed`).
 
-    With common random numbers (the default) replicate ``r`` of every point uses the same
-    stream, child ``r`` of ``SeedSequence(root).spawn(replications)``; otherwise child ``r``
-    of child ``p``. ``SeedSequence(root, spawn_key=k)`` is that child, built directly.
+    With common random numbers (the default) replicate ``r`` of every point uses the seed
+    ``compare`` gives replication ``r``; otherwise each point has its own streams.
     """
-    key = (replicate,) if common else (point, replicate)
-    state = np.random.SeedSequence(root, spawn_key=key).generate_state(1, np.uint64)[0]
-    return int(state >> np.uint64(1))
+    return replicate_seed(root, replicate, None if common else point)
 
 
 def execute(ctx: RunContext, task: RunTask) -> dict[str, Any]:
@@ -117,7 +118,7 @@ def execute(ctx: RunContext, task: RunTask) -> dict[str, Any]:
     from sim import outcomes
     from sim.run import simulate
 
-    _limit_threads()
+    limit_threads()
     start = time.perf_counter()
     row: dict[str, Any] = {"status": "ok", "error": None}
     try:
@@ -137,56 +138,21 @@ def _describe(exc: BaseException) -> str:
     return " ".join(text.split())[:2000]
 
 
-_THREADS_LIMITED = False
-
-
-def _limit_threads() -> None:
-    """One BLAS/OpenMP thread per worker process (runs are the unit of parallelism)."""
-    global _THREADS_LIMITED
-    if _THREADS_LIMITED:
-        return
-    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-        os.environ[var] = "1"
-    with contextlib.suppress(ImportError):
-        from threadpoolctl import threadpool_limits
-
-        threadpool_limits(1)
-    _THREADS_LIMITED = True
-
-
-def _init_pool_worker() -> None:
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C
-    _limit_threads()
-
-
 class PoolBackend:
-    """A local process pool (forkserver start: no threads or locks inherited)."""
+    """The local process pool of :class:`sim.pool.WorkerPool`."""
 
     def __init__(self, workers: int):
-        import multiprocessing as mp
-        from concurrent.futures import ProcessPoolExecutor
-
-        method = "forkserver" if "forkserver" in mp.get_all_start_methods() else "spawn"
-        mpc = mp.get_context(method)
-        if method == "forkserver":
-            mpc.set_forkserver_preload(["sim.sweep", "sim.run", "sim.outcomes"])
-        self.pool = ProcessPoolExecutor(workers, mp_context=mpc, initializer=_init_pool_worker)
+        self.pool = WorkerPool(workers, preload=["sim.sweep", "sim.run", "sim.outcomes"])
         self.window, self.name, self.workers = 2 * workers, f"{workers} processes", workers
 
     def submit(self, ctx: RunContext, task: RunTask):
         return self.pool.submit(execute, ctx, task)
 
     def wait(self, futures):
-        from concurrent.futures import FIRST_COMPLETED, wait
-
-        return wait(list(futures), return_when=FIRST_COMPLETED)
+        return self.pool.wait(futures), None
 
     def close(self, cancel: bool) -> None:
-        procs = list(getattr(self.pool, "_processes", {}).values()) if cancel else []
-        self.pool.shutdown(wait=not cancel, cancel_futures=cancel)
-        for p in procs:  # do not wait for runs in progress: resume redoes them
-            with contextlib.suppress(Exception):
-                p.terminate()
+        self.pool.close(cancel=cancel)  # cancel: runs in progress are redone by --resume
 
 
 class DaskBackend:
@@ -231,42 +197,6 @@ class DaskBackend:
                 self.cluster.close()
 
 
-class ChunkWriter:
-    """Buffers finished runs and writes them as Parquet parts of at most ``size`` runs."""
-
-    def __init__(self, out: Path, spec: SweepSpec, session: int):
-        self.out, self.size, self.session, self.count = out, spec.chunk_size, session, 0
-        self.schema = results_schema(spec)
-        self.series = bool(spec.series)
-        self.rows: list[dict[str, Any]] = []
-        self.series_rows: list[dict[str, Any]] = []
-
-    def add(self, row: dict[str, Any]) -> None:
-        series = row.pop("_series", [])
-        self.series_rows += [{"run": row["run"], "run_id": row["run_id"], "outcome": o,
-                              "step": s, "value": v} for o, s, v in series]
-        self.rows.append(row)
-        if len(self.rows) >= self.size:
-            self.flush()
-
-    def flush(self) -> None:
-        """Write the buffer: the series part first, the results part (the commit) last."""
-        if not self.rows:
-            return
-        name = f"part-s{self.session:03d}-{self.count:06d}.parquet"
-        if self.series:
-            _write_part(self.out / "series" / name,
-                        pa.Table.from_pylist(self.series_rows, schema=SERIES_SCHEMA))
-        _write_part(self.out / "results" / name,
-                    pa.Table.from_pylist(self.rows, schema=self.schema))
-        self.rows, self.series_rows, self.count = [], [], self.count + 1
-
-
-SERIES_SCHEMA = pa.schema([("run", pa.int64()), ("run_id", pa.string()),
-                          ("outcome", pa.string()), ("step", pa.int32()),
-                          ("value", pa.float64())])
-
-
 def results_schema(spec: SweepSpec) -> pa.Schema:
     """Manifest columns, then one column per factor, then one per final outcome."""
     fields = [("run", pa.int64()), ("run_id", pa.string()), ("point", pa.int64()),
@@ -275,24 +205,6 @@ def results_schema(spec: SweepSpec) -> pa.Schema:
     fields += [(f.name, _ARROW[f.kind]) for f in spec.factors]
     fields += [(name, pa.float64()) for name in spec.final]
     return pa.schema(fields)
-
-
-def _write_part(path: Path, table: pa.Table) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    pq.write_table(table, tmp)
-    _fsync_replace(tmp, path)
-
-
-def _fsync_replace(tmp: Path, path: Path) -> None:
-    with open(tmp, "rb") as fh:
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
-
-
-def _write_bytes(path: Path, data: bytes) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_bytes(data)
-    _fsync_replace(tmp, path)
 
 
 def _sweep_meta(spec: SweepSpec, n_points: int) -> dict[str, Any]:
@@ -348,7 +260,11 @@ def _check_out(spec: SweepSpec, out: Path, resume: bool) -> bool:
         if not resume:
             raise InputError([(str(out), "--out", "already holds a sweep: add --resume to "
                                "finish it, or choose another --out")])
-        old = json.loads(meta.read_text())
+        try:
+            old = json.loads(meta.read_text())
+        except (OSError, ValueError):
+            raise InputError([(str(meta), "", "unreadable; this sweep cannot be resumed, run "
+                               "the spec into a new --out")]) from None
         if old.get("digest") != spec.digest():
             raise InputError([(spec.path, "", f"differs from the spec {out} was started "
                                "with; run it into a new --out")])
@@ -356,6 +272,8 @@ def _check_out(spec: SweepSpec, out: Path, resume: bool) -> bool:
             print(f"kamsim: warning: the model code changed since {out} was started; its "
                   "results will mix two versions", file=sys.stderr)
         return True
+    if out.exists() and not out.is_dir():
+        raise InputError([(str(out), "--out", "is a file, not a directory")])
     if out.is_dir():
         strangers = sorted(p.name for p in out.iterdir() if p.name not in OWN_NAMES)
         if strangers or any((out / "results").glob("part-*")):
@@ -365,40 +283,54 @@ def _check_out(spec: SweepSpec, out: Path, resume: bool) -> bool:
 
 
 def _initialise(spec: SweepSpec, out: Path, design: pd.DataFrame) -> None:
-    """Write the design, then ``sweep.json`` (which marks the directory as a sweep)."""
+    """Write the marker, the design, then ``sweep.json`` (which marks a started sweep)."""
     for sub in ("results", "series") if spec.series else ("results",):
         (out / sub).mkdir(exist_ok=True)
-    tmp = out / ".design.parquet.tmp"
-    design.to_parquet(tmp, index=False)
-    _fsync_replace(tmp, out / "design.parquet")
-    meta = json.dumps(_sweep_meta(spec, len(design)), indent=2).encode()
-    _write_bytes(out / "sweep.json", meta)
+    write_json(out / MARKER, {"kind": "sweep", "name": spec.name})
+    write_with(out / "design.parquet", lambda tmp: design.to_parquet(tmp, index=False))
+    write_json(out / "sweep.json", _sweep_meta(spec, len(design)))
 
 
-def _recover(out: Path) -> tuple[set[int], int]:
-    """Runs already on disk and the next session number; drop debris of a killed session."""
-    for sub in ("results", "series"):
-        for tmp in (out / sub).glob(".*.tmp"):
-            tmp.unlink(missing_ok=True)
-    parts = sorted((out / "results").glob("part-*.parquet"))
-    committed = {p.name for p in parts}
-    for orphan in (out / "series").glob("part-*.parquet"):
-        if orphan.name not in committed:
-            orphan.unlink()
-    done: set[int] = set()
-    for p in parts:
-        done.update(pq.read_table(p, columns=["run"]).column("run").to_pylist())
-    sessions = [int(p.name.split("-")[1][1:]) for p in parts]
-    return done, max(sessions, default=-1) + 1
+def check_size(spec: SweepSpec, yes: bool = False) -> int:
+    """The number of runs of ``spec``, counted without building the design; refuse (exit 2)
+    a design whose table would not fit in memory, and one above ``MAX_RUNS`` runs without
+    ``yes``."""
+    points = sweepspec.design_size(spec)
+    runs = points * spec.replications
+    design_bytes = points * (2 * len(spec.factors) + 1) * 8
+    if design_bytes > _memory_bytes() // 4:
+        raise InputError([(spec.path, "design", f"{points:,} points: the design table alone "
+                           f"needs about {design_bytes / 2**30:,.1f} GiB; make it smaller")])
+    if runs > MAX_RUNS and not yes:
+        raise InputError([(spec.path, "design", f"{runs:,} runs ({points:,} points x "
+                           f"{spec.replications} replications), about "
+                           f"{_duration(runs * run_seconds(spec))} of one core; add --yes "
+                           f"to run more than {MAX_RUNS:,} runs")])
+    return runs
 
 
-def _count_status(out: Path) -> tuple[int, int]:
-    ok = failed = 0
-    for p in (out / "results").glob("part-*.parquet"):
-        status = pq.read_table(p, columns=["status"]).column("status").to_pylist()
-        failed += sum(s != "ok" for s in status)
-        ok += sum(s == "ok" for s in status)
-    return ok, failed
+def run_seconds(spec: SweepSpec) -> float:
+    """Rough seconds of one run on one core: a fixed cost and a cost per week that grows
+    with the customers of the base scenario (docs/PERFORMANCE.md)."""
+    customers = float(spec.base.get("run", {}).get("customers", 1000))
+    return 0.05 + spec.steps * (0.002 + 3.7e-6 * customers)
+
+
+def _memory_bytes() -> int:
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError):
+        return 8 * 2**30
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 120:
+        return f"{seconds:.0f} s"
+    if seconds < 7200:
+        return f"{seconds / 60:.0f} min"
+    if seconds < 3 * 86400:
+        return f"{seconds / 3600:.1f} h"
+    return f"{seconds / 86400:,.0f} days"
 
 
 def _tasks(spec: SweepSpec, design: pd.DataFrame, done: set[int]) -> Iterator[RunTask]:
@@ -437,7 +369,7 @@ def _row(task: RunTask, future) -> dict[str, Any]:
 
 
 def _drive(backend, ctx: RunContext, tasks: Iterator[RunTask], writer: ChunkWriter,
-           report: SweepReport, bar) -> None:
+           report: SweepReport, bar: Progress) -> None:
     """Keep at most ``backend.window`` runs in flight; hand each finished one to ``writer``."""
     inflight = {backend.submit(ctx, t): t for t in itertools.islice(tasks, backend.window)}
     while inflight:
@@ -449,18 +381,9 @@ def _drive(backend, ctx: RunContext, tasks: Iterator[RunTask], writer: ChunkWrit
             report.ran += 1
             report.ok += row["status"] == "ok"
             report.failed += row["status"] != "ok"
-            bar.update(1)
-            if report.failed:
-                bar.set_postfix(failed=report.failed, refresh=False)
+            bar.update(1, failed=int(row["status"] != "ok"))
         for t in itertools.islice(tasks, backend.window - len(inflight)):
             inflight[backend.submit(ctx, t)] = t
-
-
-def _progress(total: int, initial: int, desc: str):
-    from tqdm import tqdm
-
-    return tqdm(total=total, initial=initial, desc=desc, unit="run", file=sys.stderr,
-                disable=not sys.stderr.isatty(), dynamic_ncols=True, smoothing=0.05)
 
 
 def make_backend(workers: int | None, dask: str | None):
@@ -471,15 +394,18 @@ def make_backend(workers: int | None, dask: str | None):
 
 
 def run_sweep(spec: SweepSpec, out: str | Path, *, workers: int | None = None,
-              dask: str | None = None, resume: bool = False) -> SweepReport:
+              dask: str | None = None, resume: bool = False, yes: bool = False
+              ) -> SweepReport:
     """Run (or, with ``resume``, finish) a sweep into ``out``; return what was done.
 
-    Nothing is written before ``out`` is known to be usable and the backend is reachable.
+    Nothing is written before the size of the design is accepted (:func:`check_size`),
+    ``out`` is known to be usable and the backend is reachable.
     """
     out = Path(out)
+    check_size(spec, yes)
+    started = _check_out(spec, out, resume)
     design = sweepspec.design(spec)
     total = len(design) * spec.replications
-    started = _check_out(spec, out, resume)
     backend = make_backend(workers, dask)
     try:
         with _locked(out):
@@ -487,13 +413,17 @@ def run_sweep(spec: SweepSpec, out: str | Path, *, workers: int | None = None,
                 raise InputError([(str(out), "--out", "another sweep started here meanwhile")])
             if not started:
                 _initialise(spec, out, design)
-            done, session = _recover(out)
+            done, session = chunks.recover(out)
             report = SweepReport(out, total, len(done), backend=backend.name,
                                  workers=backend.workers)
-            report.ok, report.failed = _count_status(out)
+            report.ok, report.failed = chunks.count_status(out)
             if len(done) < total:
+                left = total - len(done)
+                print(f"sweep {spec.name}: {left:,} of {total:,} runs to do, about "
+                      f"{_duration(left * run_seconds(spec) / backend.workers)} on "
+                      f"{backend.name}", file=sys.stderr)
                 _session(spec, out, design, done, session, report, backend)
-            report.ok, report.failed = _count_status(out)
+            report.ok, report.failed = chunks.count_status(out)
             report.complete = report.ok + report.failed == total
             _write_status(out, report)
     except BaseException:
@@ -506,36 +436,23 @@ def run_sweep(spec: SweepSpec, out: str | Path, *, workers: int | None = None,
 def _session(spec: SweepSpec, out: Path, design: pd.DataFrame, done: set[int], session: int,
              report: SweepReport, backend) -> None:
     """Run the missing runs; on any interruption save the finished ones first."""
-    writer = ChunkWriter(out, spec, session)
+    writer = ChunkWriter(out, results_schema(spec), spec.chunk_size, bool(spec.series),
+                         session)
     start = time.perf_counter()
-    previous = _sigterm_as_interrupt()
     try:
-        with _progress(report.total, len(done), spec.name) as bar:
+        with Progress(report.total, spec.name, "runs", initial=len(done)) as bar:
             _drive(backend, _context(spec), _tasks(spec, design, done), writer, report, bar)
         writer.flush()
     except BaseException:
-        writer.flush()  # keep every finished run: resume starts from here
-        report.seconds = time.perf_counter() - start
-        report.ok, report.failed = _count_status(out)
-        _write_status(out, report)
+        with contextlib.suppress(Exception):  # keep every finished run: resume starts here
+            writer.flush()
+            report.seconds = time.perf_counter() - start
+            report.ok, report.failed = chunks.count_status(out)
+            _write_status(out, report)
         print(f"sweep interrupted: {report.ok + report.failed}/{report.total} runs saved in "
               f"{out}; finish with --resume", file=sys.stderr)
         raise
-    finally:
-        if previous is not None:
-            signal.signal(signal.SIGTERM, previous)
     report.seconds = time.perf_counter() - start
-
-
-def _sigterm_as_interrupt():
-    """Treat SIGTERM (a batch scheduler's stop) like Ctrl-C while a sweep runs."""
-    def handler(signum, frame):
-        raise KeyboardInterrupt
-
-    try:
-        return signal.signal(signal.SIGTERM, handler)
-    except ValueError:  # not the main thread
-        return None
 
 
 def _write_status(out: Path, report: SweepReport) -> None:
@@ -545,7 +462,7 @@ def _write_status(out: Path, report: SweepReport) -> None:
                 "runs_per_minute": round(report.runs_per_minute, 2)
                 if report.seconds > 0 else None,
                 "backend": report.backend, "workers": report.workers}}
-    _write_bytes(out / "status.json", json.dumps(data, indent=2).encode())
+    write_json(out / "status.json", data)
 
 
 def read_results(out: str | Path) -> pd.DataFrame:

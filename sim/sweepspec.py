@@ -354,6 +354,16 @@ def design(spec: SweepSpec) -> pd.DataFrame:
     return df
 
 
+def design_size(spec: SweepSpec) -> int:
+    """The number of points of :func:`design`, counted without building it."""
+    k = len(spec.factors)
+    if spec.method == "factorial":
+        return math.prod(len(f.levels) if f.levels is not None else len(_grid(f, spec.levels))
+                         for f in spec.factors)
+    per = {"latin": 1, "sobol": 2 * k + 2 if spec.second_order else k + 2, "morris": k + 1}
+    return spec.samples * per[spec.method]
+
+
 _DTYPES = {"float": "float64", "int": "int64", "bool": "bool", "choice": "object"}
 
 

@@ -13,9 +13,8 @@ import numpy as np
 
 from sim.kernels import adapt, choice, fulfil, lifecycle
 from sim.kernels.lifecycle import BUYING, KEY, NONE, POTENTIAL
-from sim.population import RING
-
-EPS = 1e-9
+from sim.population import RING, WEEKS_SINCE_CAP
+from sim.tolerance import EPS
 
 
 class CustomerWeek:
@@ -133,8 +132,8 @@ class CustomerWeek:
         pop.loyalty[:] = adapt.withdraw_trust(adapt.update_loyalty(pop.loyalty, payoff, a.gamma),
                                               breach, pop.warned.astype(float),
                                               ordered.astype(float))
-        pop.delivery[:] = np.where(ordered, pop.delivery + 0.1 * (fill - pop.delivery),
-                                   pop.delivery)
+        pop.delivery[:] = np.where(
+            ordered, pop.delivery + a.delivery_smoothing * (fill - pop.delivery), pop.delivery)
         self._roll_books(books)
         pop.main[:] = np.where(pop.vol13.max(axis=1) > 0, pop.vol13.argmax(axis=1), -1)
         self._update_price_sensitivity(rel)
@@ -156,7 +155,7 @@ class CustomerWeek:
             np.maximum(total, 0.0, out=total)
             r[slot] = new
         bought = books["bought"]
-        pop.weeks_since[:] = np.where(bought, 0, np.minimum(pop.weeks_since + 1, 10_000))
+        pop.weeks_since[:] = np.where(bought, 0, np.minimum(pop.weeks_since + 1, WEEKS_SINCE_CAP))
         buying = (pop.stage >= POTENTIAL) & (pop.stage <= lifecycle.SUNSET)
         pop.tenure[:] += buying
         f = self.focal
@@ -173,7 +172,7 @@ class CustomerWeek:
         rivals[rows, main] = np.inf
         undercut = has & (rivals.min(axis=1) < rel_main * (1.0 - a.ps_cut_threshold))
         thin = np.where(has, 1.0 - np.minimum(pop.loyalty[rows, main] / self.j_ref, 1.0), 1.0)
-        tenure = np.where(has, np.minimum(pop.tenure[rows, main] / 260.0, 1.0), 0.0)
+        tenure = np.where(has, np.minimum(pop.tenure[rows, main] / a.ps_tenure_weeks, 1.0), 0.0)
         care = has & pop.kam[rows, main]
         target = adapt.price_sensitivity_target(
             pop.ps_base, undercut.astype(float), thin, tenure, care.astype(float),

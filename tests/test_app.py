@@ -204,3 +204,18 @@ def test_cli_app_rejects_a_bad_scenario(tmp_path, capsys):
 def test_nice_step():
     assert controls._nice_step(1.0) == 0.01
     assert math.isclose(controls._nice_step(0.3), 0.005)
+
+
+def test_app_and_report_colour_stages_and_suppliers_alike():
+    from analysis import plotkit
+    from sim import palette
+    from sim.app import components as c
+
+    m = AppModel(str(BASELINE), customers=150)
+    m.step()
+    spec = c.pool_chart(m)
+    stage_scale = spec["vconcat"][0]["encoding"]["color"]["scale"]["range"]
+    assert stage_scale == [plotkit.STAGE_COLORS[s] for s in plotkit.POOL_STAGES]
+    shares = c.shares_chart(m)["encoding"]["color"]["scale"]["range"]
+    assert shares == [plotkit.scenario_color(i) for i in range(len(m.supplier_names))]
+    assert plotkit.STAGE_COLORS is palette.STAGE_COLORS

@@ -141,7 +141,7 @@ def test_run_writes_every_table_and_summary(capsys, tmp_path, small_toml):
     assert code == 0, stderr
     assert stdout.strip() == str(out)
     names = {p.name for p in out.iterdir()}
-    assert names == {f"{t}.parquet" for t in COLUMNS} | {"summary.json"}
+    assert names == {f"{t}.parquet" for t in COLUMNS} | {"summary.json", ".kamsim.json"}
     tables = {t: pd.read_parquet(out / f"{t}.parquet") for t in COLUMNS}
     for t, cols in COLUMNS.items():
         missing = set(cols) - set(tables[t].columns)
@@ -151,7 +151,7 @@ def test_run_writes_every_table_and_summary(capsys, tmp_path, small_toml):
     n_sup = sup["supplier"].nunique()
     assert len(sup) == 27 * n_sup and sup.groupby("step")["focal"].sum().eq(1).all()
     assert len(tables["pool"]) == 27 * n_sup * len(STAGES)
-    assert sorted(tables["customers"]["step"].unique()) == [12, 25]  # quarter ends
+    assert sorted(tables["customers"]["step"].unique()) == [12, 25, 26]  # quarter ends, run's end
     # No file is left behind beside the output (the temporary directory is renamed).
     assert sorted(p.name for p in out.parent.iterdir()) == ["small-3"]
 
@@ -182,15 +182,14 @@ def test_run_with_dashboard(capsys, tmp_path, small_toml):
     assert png.stat().st_size > 10_000
 
 
-def test_run_replaces_an_existing_output_directory(capsys, tmp_path, small_toml):
+def test_run_force_replaces_only_an_earlier_run_result(capsys, tmp_path, small_toml):
     out = tmp_path / "again"
-    out.mkdir()
-    (out / "stale.txt").write_text("from an earlier run")
-    assert main(["run", str(small_toml), "--steps", "5", "--out", str(out),
-                 "--no-dashboard"]) == 0
+    args = ["run", str(small_toml), "--steps", "5", "--out", str(out), "--no-dashboard"]
+    assert main(args) == 0
+    assert main([*args, "--seed", "9", "--force"]) == 0
     capsys.readouterr()
-    assert not (out / "stale.txt").exists()
-    assert (out / "summary.json").exists()
+    assert json.loads((out / "summary.json").read_text())["seed"] == 9
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["again", "small.toml"]
 
 
 def test_run_bad_input_exits_2_and_writes_nothing(capsys, tmp_path, baseline_path):

@@ -71,8 +71,8 @@ def test_output_files_and_columns(result):
     pool = pd.read_parquet(result / "pool_runs.parquet")
     assert pool["focal"].all()
     cust = pd.read_parquet(result / "customers_runs.parquet")
-    assert cust.groupby(["scenario", "rep"])["step"].nunique().eq(1).all()  # last quarter
-    assert (cust["step"] == 25).all()
+    assert cust.groupby(["scenario", "rep"])["step"].nunique().eq(1).all()  # the run's end
+    assert (cust["step"] == 29).all()
     for name in ("report.html", "summary.json", "pool_by_stage.png", "performance.png"):
         assert (result / name).is_file(), name
 
@@ -98,7 +98,8 @@ def test_summary(result):
         assert sc["verdict"] in ("reservoir", "funnel", "inconclusive")
         assert isinstance(sc["diagnosis"], str) and sc["diagnosis"]
         for kpi in ("key_account_retention", "annual_retention"):
-            assert set(sc[kpi]) >= {"mean", "lo", "hi", "n"}
+            assert set(sc["kpis"][kpi]) >= {"mean", "lo", "hi", "n"}
+            assert kpi not in sc  # one figure, one place
     assert s["by_scenario"]["cheap"]["kpis"]["net_profit"]["diff_mean"] is not None
 
 
@@ -124,17 +125,21 @@ def test_same_result_whatever_workers(result, files, tmp_path, monkeypatch):
 
 
 def test_retention_of_a_run_longer_than_a_year(files):
+    from analysis.kpi import run_kpis
+
     t = compare.run_one(str(files[0]), 0, 7, 53)
     ret = t["retention_runs"]
     assert list(ret.columns) == KEYS + COLUMNS["retention_runs"]
     assert len(ret) > 0 and ret["focal"].sum() == 1 and (ret["year"] == 1).all()
-    kpis = compare.retention_kpis(ret, ["calm"])["calm"]
-    assert 0 <= kpis["annual_retention"]["mean"] <= 1
-    assert kpis["annual_retention"]["n"] == 1
+    per = run_kpis(t["runs"], retention_runs=ret)
+    focal = ret[ret["focal"]].iloc[0]
+    assert per.loc[0, "annual_retention"] == focal["retained"] / focal["customers_start"]
 
 
 def test_retention_kpis_arithmetic():
-    rows = []
+    from analysis.kpi import kpi_table
+
+    rows, runs = [], []
     for scen, base in (("a", 10), ("b", 20)):
         for rep in range(3):
             for year in (1, 2):
@@ -145,107 +150,20 @@ def test_retention_kpis_arithmetic():
                 rows.append({"scenario": scen, "rep": rep, "seed": rep, "year": year,
                              "supplier": "Rival", "focal": False, "customers_start": 50,
                              "retained": 0, "key_start": 9, "key_retained": 0})
-    out = compare.retention_kpis(pd.DataFrame(rows), ["a", "b"])
-    key = out["a"]["key_account_retention"]
+            for step in range(104):
+                runs.append({"scenario": scen, "rep": rep, "step": step, "supplier": "Focal",
+                             "focal": True, "volume_t": 1.0, "gross_profit": 1.0,
+                             "revenue": 2.0, "net_profit": 1.0, "customers": 10,
+                             "key_accounts": 1, "acquired": 1, "lost": 1, "exited": 0})
+    table = kpi_table(pd.DataFrame(runs), retention_runs=pd.DataFrame(rows),
+                      scenarios=["a", "b"]).set_index(["scenario", "kpi"])
+    key = table.loc[("a", "key_account_retention")]
     assert key["mean"] == pytest.approx(np.mean([1.0, 0.75, 0.5]))
     assert key["lo"] < key["mean"] < key["hi"] and key["n"] == 3
-    assert key["diff_mean"] is None
-    ann = out["b"]["annual_retention"]
+    assert np.isnan(key["diff_mean"])
+    ann = table.loc[("b", "annual_retention")]
     assert ann["mean"] == pytest.approx(np.mean([19 / 20, 18 / 20, 17 / 20]))
     assert ann["diff_mean"] == pytest.approx(ann["mean"] - np.mean([0.9, 0.8, 0.7]))
-    empty = compare.retention_kpis(pd.DataFrame(rows).iloc[0:0], ["a"])["a"]
-    assert empty["annual_retention"] == {"mean": None, "lo": None, "hi": None, "n": 0,
-                                         "diff_mean": None, "diff_lo": None, "diff_hi": None}
-
-
-def test_seeds():
-    s = compare.crn_seeds(5, 4)
-    assert s == compare.crn_seeds(5, 4) and len(set(s)) == 4
-    assert s[:2] == compare.crn_seeds(5, 2) and s != compare.crn_seeds(6, 4)
-    assert all(isinstance(x, int) and 0 <= x < 2**32 for x in s)
-
-
-def assert_bad_input(argv, out: Path, capsys, *needles: str) -> str:
-    try:
-        code = main(argv)
-    except SystemExit as exc:  # argparse's own checks
-        code = exc.code
-    err = capsys.readouterr().err
-    assert code == 2, err
-    assert "Traceback" not in err
-    for needle in needles:
-        assert needle in err, err
-    assert not out.exists()
-    assert not [p for p in out.parent.iterdir() if p.name.startswith(f".{out.name}")]
-    return err
-
-
-def test_missing_file(files, tmp_path, capsys):
-    out = tmp_path / "out"
-    assert_bad_input(["compare", str(files[0]), str(tmp_path / "nope.toml"), "--out", str(out)],
-                     out, capsys, "nope.toml", "file not found")
-
-
-def test_bad_values_reported_before_running(files, tmp_path, capsys):
-    bad = tmp_path / "bad.toml"
-    bad.write_text(f'extends = "{BASELINE.as_posix()}"\nname = "bad"\n[run]\ncustomers = -5\n')
-    out = tmp_path / "out"
-    assert_bad_input(["compare", str(files[0]), str(bad), "--out", str(out)], out, capsys,
-                     "run.customers")
-
-
-def test_duplicate_names(files, tmp_path, capsys):
-    twin = scenario_file(tmp_path, "twin")
-    twin.write_text(twin.read_text().replace('name = "twin"', 'name = "calm"'))
-    out = tmp_path / "out"
-    assert_bad_input(["compare", str(files[0]), str(twin), "--out", str(out)], out, capsys,
-                     "calm", "unique")
-
-
-@pytest.mark.parametrize("flag", ["--reps", "--workers", "--steps"])
-def test_zero_counts(files, tmp_path, capsys, flag):
-    out = tmp_path / "out"
-    assert_bad_input(["compare", *map(str, files), flag, "0", "--out", str(out)], out, capsys,
-                     flag)
-
-
-def test_zh_without_cjk_font(files, tmp_path, capsys, monkeypatch):
-    import analysis.i18n
-
-    monkeypatch.setattr(analysis.i18n, "_find_cjk_family", lambda: None)
-    out = tmp_path / "out"
-    err = assert_bad_input(["compare", *map(str, files), "--lang", "zh", "--out", str(out)],
-                           out, capsys, "CJK font")
-    assert len(err.strip().splitlines()) == 1
-
-
-def test_default_out_dir():
-    assert compare.default_out(["reservoir", "funnel"]) == Path(
-        "results/compare-reservoir-vs-funnel")
-    assert "/" not in compare.default_out(["a/b"]).name
-
-
-def test_set_overrides_every_scenario_like_a_file_edit(files, result, tmp_path):
-    """`--set` applied to "calm" gives the runs of "cheap" (the same change in its file)."""
-    out = tmp_path / "out"
-    code = main(["compare", str(files[0]), "--reps", str(REPS), "--steps", str(STEPS),
-                 "--workers", "1", "--out", str(out), "--set", "suppliers[Focal].markup=0.02"])
-    assert code == 0
-    got = pd.read_parquet(out / "runs.parquet").drop(columns="scenario")
-    want = pd.read_parquet(result / "runs.parquet")
-    want = want[want["scenario"] == "cheap"].drop(columns="scenario").reset_index(drop=True)
-    pd.testing.assert_frame_equal(got, want)
-    meta = json.loads((out / "summary.json").read_text())["meta"]
-    assert meta["overrides"] == {"suppliers[Focal].markup": 0.02}
-
-
-@pytest.mark.parametrize(("setting", "needle"), [
-    ("segments.tier2.entry_per_yer=84", "segments.tier2.entry_per_yer: unknown key"),
-    ("segments.tier2.entry_per_year=-1", "segments.tier2.entry_per_year"),
-    ("segments.tier2.entry_per_year=abc", "not a TOML value"),
-    ("entry_per_year", "expected KEY=VALUE"),
-])
-def test_bad_set_exits_2_and_writes_nothing(files, tmp_path, capsys, setting, needle):
-    out = tmp_path / "out"
-    assert_bad_input(["compare", *map(str, files), "--out", str(out), "--set", setting],
-                     out, capsys, needle)
+    empty = kpi_table(pd.DataFrame(runs), retention_runs=pd.DataFrame(rows).iloc[0:0],
+                      scenarios=["a"]).set_index("kpi")
+    assert empty.loc["annual_retention", "n"] == 0

@@ -129,3 +129,12 @@ def test_cli_reports_bad_spec_with_exit_2(tmp_path, capsys):
                    "did you mean 'suppliers[Focal].markup'?"]
     assert not (tmp_path / "out").exists()
     assert main(["sweep", str(tmp_path / "missing.toml")]) == 2
+
+
+def test_compare_and_sweep_share_one_seed_derivation():
+    from sim.compare import crn_seeds
+
+    root = 20261127
+    assert crn_seeds(root, 4) == [run_seed(root, p, r) for p, r in enumerate(range(4))]
+    assert crn_seeds(root, 4) == [run_seed(root, 0, r) for r in range(4)]
+    assert run_seed(root, 1, 2, common=False) != run_seed(root, 1, 2)

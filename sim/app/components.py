@@ -22,6 +22,7 @@ import solara
 from mesa.visualization.utils import update_counter
 from solara.widgets import VegaLite
 
+from sim import metrics, palette
 from sim.app import controls
 from sim.app.appmodel import AppModel
 from sim.app.labels import stage_name, t
@@ -32,12 +33,8 @@ Spec = dict[str, Any]
 
 W, H = 360, 200            # chart size in a half-width cell of the page grid
 SMOOTH = 4                 # weeks in the moving mean of shares / sum of flows
-PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
-           "#7f7f7f", "#bcbd22", "#17becf")
-NO_MAIN = "#c7c7c7"
+EARLY_WEEKS = 13           # before a quarter has passed, pool health is not shown
 BUYING_STAGES = (lc.POTENTIAL, lc.GENERAL, lc.KEY, lc.SUNSET)
-STAGE_COLOURS = {lc.PROSPECT: "#c6dbef", lc.POTENTIAL: "#9ecae1", lc.GENERAL: "#4292c6",
-                 lc.KEY: "#08519c", lc.SUNSET: "#fdae6b", lc.LOST: "#d9d9d9"}
 VL_SCHEMA = "https://vega.github.io/schema/vega-lite/v5.json"  # the version the page loads
 
 # The customer picked in the map or the number box (a row of model.pop); per browser session.
@@ -52,10 +49,10 @@ def focal_name(model: AppModel) -> str:
 
 def supplier_scale(names: tuple[str, ...], with_none: str | None = None) -> alt.Scale:
     domain = list(names)
-    colours = [PALETTE[i % len(PALETTE)] for i in range(len(domain))]
+    colours = [palette.series_color(i) for i in range(len(domain))]
     if with_none is not None:
         domain.append(with_none)
-        colours.append(NO_MAIN)
+        colours.append(palette.NONE_COLOR)
     return alt.Scale(domain=domain, range=colours)
 
 
@@ -170,25 +167,23 @@ def prices_chart(model: AppModel, lang: str = "en") -> Spec:
                             "index"))
 
 
-def pool_health(model: AppModel, weeks: int = 52) -> float | None:
-    """Customers won per customer lost or exited over the last ``weeks`` (None: too early)."""
+def pool_health(model: AppModel) -> float | None:
+    """The focal supplier's pool health so far (:func:`sim.metrics.pool_health`, last year);
+    None before the first quarter is over (too early to read)."""
     w = _weeks(model)
-    if w < 13:
+    if w < EARLY_WEEKS:
         return None
     s, f = model.recorder.sup, model.focal
-    span = slice(max(0, w - weeks), w)
-    won = s["acquired"][span, f].sum()
-    lost = s["lost"][span, f].sum() + s["exited"][span, f].sum()
-    return float(won / lost) if lost > 0 else math.inf
+    return metrics.pool_health(s["acquired"][:w, f], s["lost"][:w, f], s["exited"][:w, f])
 
 
 def pool_verdict(model: AppModel, lang: str = "en") -> str:
+    """Pool health and the verdict of this one run (:func:`sim.metrics.verdict`)."""
     health = pool_health(model)
     if health is None:
         return t("verdict.early", lang)
-    ratio = "∞" if math.isinf(health) else f"{health:.2f}"
-    return t("chart.health", lang, health=ratio) + " — " + t(
-        "verdict.reservoir" if health >= 1 else "verdict.funnel", lang)
+    return t("chart.health", lang, health=f"{health:.2f}") + " — " + t(
+        f"verdict.{metrics.verdict([health]).kind}", lang)
 
 
 def pool_chart(model: AppModel, lang: str = "en") -> Spec:
@@ -203,8 +198,8 @@ def pool_chart(model: AppModel, lang: str = "en") -> Spec:
             x=_week_x(None),
             y=alt.Y("customers:Q", stack="zero", title=t("axis.count", lang)),
             color=alt.Color("stage:N", title=None,
-                            scale=alt.Scale(domain=names, range=[STAGE_COLOURS[s]
-                                                                 for s in BUYING_STAGES])),
+                            scale=alt.Scale(domain=names, range=[
+                                palette.STAGE_COLORS[lc.STAGE_NAMES[s]] for s in BUYING_STAGES])),
             order="order:Q",
             tooltip=["week:Q", "stage:N", "customers:Q"],
         ).properties(width=W, height=H // 2 + 10)
@@ -214,7 +209,8 @@ def pool_chart(model: AppModel, lang: str = "en") -> Spec:
             x2="end:Q",
             y=alt.Y("customers:Q", title=t("chart.flows", lang)),
             color=alt.Color("flow:N", title=None,
-                            scale=alt.Scale(domain=won_lost, range=["#2ca02c", "#d62728"])),
+                            scale=alt.Scale(domain=won_lost,
+                                            range=[palette.WON_COLOR, palette.LOST_COLOR])),
             tooltip=["end:Q", "flow:N", "customers:Q"],
         ).properties(width=W, height=H // 2 - 30)
         title = alt.TitleParams(t("chart.pool", lang, focal=focal), subtitle=" ")
@@ -252,7 +248,7 @@ def abc_chart(model: AppModel, lang: str = "en") -> Spec:
             y=alt.Y("customers:Q", stack="zero", title=t("axis.count", lang)),
             color=alt.Color("class:N", title=t("axis.class", lang),
                             scale=alt.Scale(domain=names,
-                                            range=["#08519c", "#6baed6", "#c6dbef"])),
+                                            range=[palette.ABC_COLORS[c] for c in "ABC"])),
             order="order:Q",
             tooltip=["week:Q", "class:N", "customers:Q"],
         ).properties(width=W, height=H)

@@ -53,7 +53,7 @@ _EN: dict[str, str] = {
     "axis.supplier": "supplier", "axis.material": "material", "axis.stage": "stage",
     "axis.class": "class", "axis.flow": "flow",
     "verdict.reservoir": "reservoir", "verdict.funnel": "funnel",
-    "verdict.early": "too early to tell",
+    "verdict.early": "too early to tell", "verdict.inconclusive": "inconclusive",
     # profile
     "profile.title": "Customer profile",
     "profile.pick": "Customer #",
@@ -117,6 +117,7 @@ _ZH: dict[str, str] = {
     "axis.supplier": "供应商", "axis.material": "材料", "axis.stage": "阶段",
     "axis.class": "分类", "axis.flow": "流向",
     "verdict.reservoir": "蓄水池", "verdict.funnel": "漏斗", "verdict.early": "尚难判断",
+    "verdict.inconclusive": "无法判断",
     "profile.title": "客户档案",
     "profile.pick": "客户编号",
     "profile.none": "在客户图中点击一个客户，或输入编号。",

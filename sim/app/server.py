@@ -8,6 +8,7 @@ internet: a missing asset fails at once instead. Telemetry and the version check
 
 from __future__ import annotations
 
+import errno
 import os
 import subprocess
 import sys
@@ -63,9 +64,39 @@ def missing_assets() -> str | None:
             f"{sys.executable} {ASSET_SCRIPT}")
 
 
+def port_problem(host: str, port: int) -> str | None:
+    """None if ``host:port`` can be listened on now, else why not (in use, no such address)."""
+    import socket
+
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except socket.gaierror as exc:
+        return f"cannot listen on {host}: {exc.strerror}"
+    family, kind, proto, _, addr = infos[0]
+    with socket.socket(family, kind, proto) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind(addr)
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                return f"port {port} on {host} is in use; choose another with --port"
+            return f"cannot listen on {host}:{port}: {exc.strerror}"
+    return None
+
+
+def _die_with_parent() -> None:  # runs in the server process before exec
+    from sim.pool import _die_with_parent as die
+
+    die()
+
+
 def serve(scenario: str | Path | None = None, host: str = DEFAULT_HOST,
           port: int = DEFAULT_PORT, lang: str = "en", open_browser: bool = False) -> int:
-    """Run the explorer until interrupted; return solara's exit code."""
+    """Run the explorer until interrupted (Ctrl-C, SIGTERM); return solara's exit code.
+
+    The server is a child process; it is stopped (and reaped) whenever this one stops, and
+    killed by the kernel should this one die without cleaning up (Linux).
+    """
     env = {**os.environ, **app_env(scenario, lang)}
     print(f"kamsim app: http://{host if ':' not in host else f'[{host}]'}:{port}/ "
           "(Ctrl+C stops it)", flush=True)
@@ -73,13 +104,14 @@ def serve(scenario: str | Path | None = None, host: str = DEFAULT_HOST,
         print(f"kamsim app: listening on {host}: other machines can open the page",
               file=sys.stderr)
     proc = subprocess.Popen(solara_command(host, port, open_browser), env=env,
-                            cwd=str(APP_FILE.parent))
+                            cwd=str(APP_FILE.parent), preexec_fn=_die_with_parent)
     try:
         return proc.wait()
-    except KeyboardInterrupt:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        return 0
+    finally:
+        if proc.poll() is None:
+            proc.terminate()
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()

@@ -17,9 +17,7 @@ contraction exceeds that. One target is held out of the fit and reported as a pr
 
 from __future__ import annotations
 
-import json
 import math
-import signal
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,10 +27,12 @@ import numpy as np
 import pandas as pd
 
 from sim import scenario, sweepspec
+from sim.io import OUTPUT_ROOT, safe_name
 from sim.params import Scenario
+from sim.pool import Progress
 from sim.scenario import InputError
 from sim.schema import iter_params
-from sim.sweep import _progress, _sigterm_as_interrupt, run_seed
+from sim.sweep import run_seed
 
 RESCORE = 3  # best candidates re-scored with fresh replications
 NULL_DRAWS = 500  # random acceptances: the contraction an uninformative fit shows by chance
@@ -122,7 +122,7 @@ def make_plan(path: Path, *, book: Path | None = None, targets: Path | None = No
         base["book"]["path"] = str(book)
     return Plan(path, params, base, free, table, [f for f in usable if f != cal.held_out],
                 cal.held_out, budget or cal.budget, cal.replications, cal.weeks, seed,
-                out or Path("results") / f"calibrate-{params.name}")
+                out or OUTPUT_ROOT / f"calibrate-{safe_name(params.name)}")
 
 
 def _model_figure_names() -> list[str]:
@@ -144,7 +144,6 @@ def simulate_figures(base: dict[str, Any], values: dict[str, float], seed: int,
     model, tables = simulate(params, seed=seed, steps=weeks)
     out = figures(model_snapshots(tables["customers"]), params.abc)
     focal = next(v for v in summarize(model, tables)["suppliers"].values() if v["focal"])
-    out["top20_share"] = _num(focal["top20_revenue_share"])  # the run's own figure
     out["market_share"] = _num(focal["market_share"])
     out["gross_margin"] = _num(focal["gross_margin"])
     return out
@@ -159,7 +158,7 @@ class _Runner:
 
     def __init__(self, plan: Plan, workers: int | None, dask: str | None) -> None:
         self.plan, self.backend, self.sim_s, self.runs = plan, None, 0.0, 0
-        self.bar = _progress(plan.budget, 0, f"calibrate {plan.params.name}")
+        self.bar = Progress(plan.budget, f"calibrate {plan.params.name}", "runs")
         if dask or (workers or 1) > 1:
             from sim.sweep import make_backend
 
@@ -198,12 +197,15 @@ def _score(plan: Plan, runs: list[dict[str, float]]) -> tuple[float, dict, dict]
     return float(np.mean(terms)), mean.to_dict(), sd.fillna(0.0).to_dict()
 
 
-def run(plan: Plan, *, workers: int | None = None, dask: str | None = None) -> Result:
-    """The whole calibration; writes ``plan.out`` (atomically) and returns the result."""
+def run(plan: Plan, *, workers: int | None = None, dask: str | None = None,
+        out: Any = None) -> Result:
+    """The whole calibration; writes ``out`` (an :class:`sim.io.OutDir`, default
+    ``plan.out``) atomically and returns the result."""
     import optuna
     from SALib.sample import latin
 
     t0 = time.perf_counter()
+    dest = plan.out if out is None else out
     runner = _Runner(plan, workers, dask)
     names = [k for k, _, _ in plan.free]
     problem = {"num_vars": len(names), "names": names,
@@ -218,7 +220,6 @@ def run(plan: Plan, *, workers: int | None = None, dask: str | None = None) -> R
         study.enqueue_trial(dict(zip(names, map(float, row), strict=True)))
     dists = {k: optuna.distributions.FloatDistribution(lo, hi) for k, lo, hi in plan.free}
     rows: list[dict] = []
-    previous = _sigterm_as_interrupt()
     try:
         while len(rows) < n_points:
             trials = [study.ask(dists) for _ in range(min(BATCH, n_points - len(rows)))]
@@ -234,9 +235,6 @@ def run(plan: Plan, *, workers: int | None = None, dask: str | None = None) -> R
     except BaseException:  # Ctrl-C, SIGTERM, a failed run: stop the workers, write nothing
         runner.close(cancel=True)
         raise
-    finally:
-        if previous is not None:
-            signal.signal(signal.SIGTERM, previous)
     runner.close(cancel=False)
     wall = time.perf_counter() - t0
     result = _report(plan, rows, best)
@@ -245,7 +243,7 @@ def run(plan: Plan, *, workers: int | None = None, dask: str | None = None) -> R
                      "runs_per_minute": 60 * runner.runs / wall if wall > 0 else math.nan}
     from sim.book.calibrate_out import write
 
-    write(result)
+    write(result, dest)
     return result
 
 
@@ -335,17 +333,11 @@ def report_lines(r: Result) -> list[str]:
 
 
 def to_json(r: Result) -> str:
-    def clean(x: Any) -> Any:
-        if isinstance(x, dict):
-            return {k: clean(v) for k, v in x.items()}
-        if isinstance(x, list | tuple):
-            return [clean(v) for v in x]
-        if isinstance(x, np.generic):
-            x = x.item()
-        return None if isinstance(x, float) and not math.isfinite(x) else x
+    from sim.io import nan_to_none
+    from sim.io import to_json as json_text
 
-    return json.dumps(clean({
+    return json_text(nan_to_none({
         "scenario": str(r.plan.path), "budget": r.plan.budget, "replications": r.plan.reps,
         "weeks": r.plan.weeks, "seed": r.plan.seed, "timing": r.timing,
         "parameters": r.parameters, "fit": r.fit.to_dict("records"),
-        "unreachable": r.unreachable, "held_out": r.held_out}), indent=2)
+        "unreachable": r.unreachable, "held_out": r.held_out}))

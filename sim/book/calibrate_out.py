@@ -44,14 +44,15 @@ def calibrated_toml(r: Result) -> str:
     return "\n".join(lines)
 
 
-def write(r: Result) -> Path:
+def write(r: Result, out) -> Path:
+    """The outputs into ``out`` (a path or :class:`sim.io.OutDir`), whole or not at all."""
     from sim.book.calibrate import to_json
-    from sim.run import atomic_dir
+    from sim.io import atomic_dir
 
-    with atomic_dir(r.plan.out) as tmp:
+    with atomic_dir(out, "calibration") as tmp:
         (tmp / "calibrated.toml").write_text(calibrated_toml(r))
         (tmp / "calibration.json").write_text(to_json(r))
         r.trials.to_csv(tmp / "trials.csv", index=False)
         r.posterior.to_csv(tmp / "posterior.csv", index=False)
         r.plan.targets.to_csv(tmp / "targets.csv", index=False)
-    return r.plan.out
+    return r.plan.out if isinstance(out, (str, Path)) else out.path

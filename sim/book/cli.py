@@ -10,7 +10,7 @@ import argparse
 from collections.abc import Callable
 from pathlib import Path
 
-from sim.cli import EXIT_OK, _check_writable, _nonneg_int, _pos_int
+from sim.cli import EXIT_OK, FORCE_HELP, _claim, _nonneg_int, _pos_int
 
 
 def add_parsers(sub: argparse._SubParsersAction, command: Callable) -> None:
@@ -33,6 +33,7 @@ def add_parsers(sub: argparse._SubParsersAction, command: Callable) -> None:
     ck.add_argument("--reps", type=_pos_int, default=400, help="bootstrap resamples")
     ck.add_argument("--out", type=Path, default=None,
                     help="write features.csv, targets.csv and book.json here")
+    ck.add_argument("--force", action="store_true", help=FORCE_HELP)
 
     cal = sub.add_parser("calibrate", help="fit a scenario's free parameters to a book's "
                          "targets (docs/BOOK.md)")
@@ -48,20 +49,20 @@ def add_parsers(sub: argparse._SubParsersAction, command: Callable) -> None:
                      help="tcp://host:8786 for an existing cluster, or 'local'")
     cal.add_argument("--out", type=Path, default=None,
                      help="default: results/calibrate-SCENARIO")
+    cal.add_argument("--force", action="store_true", help=FORCE_HELP)
 
 
 def _book(args: argparse.Namespace) -> int:
     from sim.book import report
 
-    if args.out is not None:
-        _check_writable(args.out)
+    out = _claim(args, args.out, "book") if args.out is not None else None
     book, feats, table = report.check(args.folder, anonymise_ids=args.anonymise,
                                       salt=args.salt, reps=args.reps, extra=args.targets)
     for line in report.summary(book, feats, table):
         print(line)
-    if args.out is not None:
-        report.write(args.out, book, feats, table)
-        print(args.out)
+    if out is not None:
+        report.write(out, book, feats, table)
+        print(out.path)
     return EXIT_OK
 
 
@@ -70,9 +71,9 @@ def _calibrate(args: argparse.Namespace) -> int:
 
     plan = calibrate.make_plan(args.scenario, book=args.book, targets=args.targets,
                                budget=args.budget, seed=args.seed, out=args.out)
-    _check_writable(plan.out)
-    result = calibrate.run(plan, workers=args.workers, dask=args.dask)
+    out = _claim(args, plan.out, "calibration")
+    result = calibrate.run(plan, workers=args.workers, dask=args.dask, out=out)
     for line in calibrate.report_lines(result):
         print(line)
-    print(plan.out)
+    print(out.path)
     return EXIT_OK

@@ -7,11 +7,9 @@ salted digest and no name is carried.
 
 from __future__ import annotations
 
-import json
 import math
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from sim.book import features, targets
@@ -81,11 +79,12 @@ def _num(x: float, fmt: str = ".4g") -> str:
     return "n/a" if x is None or not math.isfinite(float(x)) else format(float(x), fmt)
 
 
-def write(out: Path, book: Book, feats: pd.DataFrame, table: pd.DataFrame) -> None:
-    """``features.csv``, ``targets.csv`` and ``book.json`` into ``out``, atomically."""
-    from sim.run import atomic_dir
+def write(out, book: Book, feats: pd.DataFrame, table: pd.DataFrame) -> None:
+    """``features.csv``, ``targets.csv`` and ``book.json`` into ``out`` (a path or
+    :class:`sim.io.OutDir`), atomically."""
+    from sim.io import atomic_dir, nan_to_none, to_json
 
-    with atomic_dir(out) as tmp:
+    with atomic_dir(out, "book") as tmp:
         feats.to_csv(tmp / "features.csv", index=False)
         table.to_csv(tmp / "targets.csv", index=False)
         meta = {"anonymised": book.anonymised, "currency": book.currency,
@@ -93,12 +92,7 @@ def write(out: Path, book: Book, feats: pd.DataFrame, table: pd.DataFrame) -> No
                 "start": str(book.start.date()), "end": str(book.end.date()),
                 "mapping": {m.table: {"systems": list(m.systems), "columns": m.columns,
                                       "ignored": list(m.ignored)} for m in book.mappings},
-                "targets": {r.figure: {k: _finite(getattr(r, k)) for k in
+                "targets": {r.figure: {k: float(getattr(r, k)) for k in
                                        ("value", "se", "low", "high")}
                             for r in table.itertuples()}}
-        (tmp / "book.json").write_text(json.dumps(meta, indent=2))
-
-
-def _finite(x: float) -> float | None:
-    x = float(x)
-    return x if np.isfinite(x) else None
+        (tmp / "book.json").write_text(to_json(nan_to_none(meta)))

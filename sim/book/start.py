@@ -39,9 +39,6 @@ if TYPE_CHECKING:
     from sim.model import MarketModel
     from sim.population import Population
 
-MAX_TENURE_WEEKS = 520  # as the model's seeded history
-
-
 @lru_cache(maxsize=8)
 def _active_features(folder: str, stamp: tuple, lost_after_weeks: int) -> pd.DataFrame:
     from sim.book import features, load
@@ -68,6 +65,7 @@ class BookStart:
     accounts: pd.DataFrame
     segments: np.ndarray          # all n0 customers' segment codes, book rows first
     size: np.ndarray              # t/week of the book rows
+    max_tenure: int = 520         # lifecycle.max_initial_tenure_weeks, as seeded histories
     provenance: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -110,7 +108,7 @@ class BookStart:
         """The book's tenure for book rows the focal supplier serves (after seeded history)."""
         rows = slice(0, self.n)
         weeks = np.minimum(self.accounts["tenure_weeks"].to_numpy(dtype=float),
-                           MAX_TENURE_WEEKS).astype(np.int32)
+                           self.max_tenure).astype(np.int32)
         serving = pop.tenure[rows, focal] > 0
         pop.tenure[rows, focal] = np.where(serving, np.maximum(weeks, 1), 0)
         self.provenance["tenure"] = (f"book created date / first invoice for "
@@ -144,6 +142,7 @@ def plan(params: Scenario, table_shares: np.ndarray, size_median: np.ndarray) ->
     others = np.repeat(np.arange(len(SEGMENTS)), allocate_counts(n0 - n_book, rest))
     start.segments = np.concatenate([seg, others]).astype(np.int8)
     start.size = size
+    start.max_tenure = params.lifecycle.max_initial_tenure_weeks
     given = int(np.isfinite(accounts.get("share_of_wallet", pd.Series(dtype=float))).sum())
     start.provenance = {
         "accounts": f"{n_book} book accounts buying at the book's end are the first "

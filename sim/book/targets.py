@@ -4,12 +4,12 @@ Owns the year-end snapshots (one row per account and year end: revenue in the la
 buying or not, key account or not, segment) and ``figures`` — the single definition applied to
 the book and to the model's ``customers`` table alike, so calibration compares like with like:
 
-- ``retention`` (and ``retention_A/B/C`` by ABC class at the year's start): buying at a year
-  end and still buying at the next, pooled over the years; buying = a purchase within the
-  model's ``lost_after_weeks`` (the model: stage potential..sunset);
-- ``top20_share``: ``sim.record.top_share`` of every account's 52-week revenue at the last
-  year end, buying or not (the definition of ``kamsim run``'s summary, which a calibration
-  run reads directly, as the customers table lacks customers that left the market);
+- ``retention`` (and ``retention_A/B/C`` by ABC class at the year's start):
+  ``sim.metrics.retention`` of the accounts buying at a year end and still buying at the
+  next, pooled over the years; buying = a purchase within the model's ``lost_after_weeks``
+  (the model: stage potential..sunset);
+- ``top20_share``: ``sim.metrics.top_share`` of the buying accounts' 52-week revenue at the
+  last year end (the run summary's definition);
 - ``abc_A/B/C``: counts by ``sim.kernels.lifecycle.abc_classes`` (the model's own classing) of
   buying customers' 52-week revenue at the last year end;
 - ``key_accounts``: at the last year end; the book: 52-week tonnes >= ``key_volume_t``, a
@@ -32,11 +32,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from sim import metrics
 from sim.book.features import Panel, segments
 from sim.book.load import Book
 from sim.kernels.lifecycle import abc_classes
 from sim.params import MATERIALS, SEGMENTS, ABCParams, LifecycleParams
-from sim.record import top_share
 from sim.scenario import InputError
 
 RISE_THRESHOLD = 0.08
@@ -103,12 +103,12 @@ def figures(s: Snapshots, abc: ABCParams) -> dict[str, float]:
     out: dict[str, float] = {}
     if k > 1:
         was, now = s.buying[:, :-1], s.buying[:, 1:]
-        out["retention"] = _ratio((was & now).sum(), was.sum())
+        out["retention"] = metrics.retention(was.sum(), (was & now).sum())
         for c, name in enumerate("ABC", start=1):
             cls = classes[:, :-1] == c
-            out[f"retention_{name}"] = _ratio((cls & now).sum(), cls.sum())
+            out[f"retention_{name}"] = metrics.retention(cls.sum(), (cls & now).sum())
         out["new_per_year"] = float((now & ~was).sum() / (k - 1))
-    out["top20_share"] = top_share(s.revenue[:, -1])  # as the run summary: all revenue
+    out["top20_share"] = metrics.top_share(s.revenue[s.buying[:, -1], -1])
     last = s.revenue[:, -1] * s.buying[:, -1]
     for c, name in enumerate("ABC", start=1):
         out[f"abc_{name}"] = float((classes[:, -1] == c).sum())

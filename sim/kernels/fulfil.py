@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim.tolerance import EPS
+
 
 def ration(orders: np.ndarray, available: np.ndarray,
            priority: np.ndarray | None = None) -> np.ndarray:
@@ -34,7 +36,7 @@ def ration(orders: np.ndarray, available: np.ndarray,
 def spill_orders(unfilled: np.ndarray, weights: np.ndarray, spare: np.ndarray) -> np.ndarray:
     """Second-round orders: each customer's unfilled tonnes (N) go to suppliers with spare
     stock (S), split in proportion to ``weights`` (N x S, the customer's routine shares)."""
-    w = weights * (spare > 1e-9)[None, :]
+    w = weights * (spare > EPS)[None, :]
     total = w.sum(axis=1, keepdims=True)
     share = np.divide(w, total, out=np.zeros_like(w), where=total > 0)
     return unfilled[:, None] * share

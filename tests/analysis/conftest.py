@@ -118,22 +118,40 @@ def _spells(scen: str, steps: int, rng: np.random.Generator) -> pd.DataFrame:
     ))
 
 
+def _retention(scen: str, steps: int, rng: np.random.Generator) -> pd.DataFrame:
+    """Year-on-year retention of every supplier (the recorder's `retention` table)."""
+    years = steps // 52
+    keep = 0.85 if scen == "kam" else 0.6
+    rows = []
+    for name in SUPPLIERS:
+        for year in range(1, years + 1):
+            start, key_start = int(rng.integers(50, 70)), int(rng.integers(5, 12))
+            rows.append(dict(year=year, supplier=name, focal=name == "focal",
+                             customers_start=start, retained=int(rng.binomial(start, keep)),
+                             key_start=key_start,
+                             key_retained=int(rng.binomial(key_start, keep))))
+    return pd.DataFrame(rows)
+
+
 def make_tables(scenarios=("base", "kam"), reps: int = 3, steps: int = 104) -> dict:
-    """Stacked run tables: runs, pool_runs, spells_runs, customers_runs, market_runs."""
-    out: dict[str, list[pd.DataFrame]] = {k: [] for k in
-                                          ("runs", "pool", "spells", "customers", "market")}
+    """Stacked run tables: runs, pool_runs, spells_runs, customers_runs, market_runs,
+    retention_runs."""
+    out: dict[str, list[pd.DataFrame]] = {k: [] for k in ("runs", "pool", "spells", "customers",
+                                                          "market", "retention")}
     for scen in scenarios:
         for rep in range(reps):
             seed = 1000 + rep
             rng = np.random.default_rng([seed, len(scen)])
             sup = _suppliers(scen, rep, steps, rng)
             parts = {"runs": sup, "pool": _pool(sup), "spells": _spells(scen, steps, rng),
-                     "customers": _customers(scen, steps, rng), "market": _market(steps, rng)}
+                     "customers": _customers(scen, steps, rng), "market": _market(steps, rng),
+                     "retention": _retention(scen, steps, rng)}
             for k, df in parts.items():
                 out[k].append(df.assign(scenario=scen, rep=rep, seed=seed))
     cat = {k: pd.concat(v, ignore_index=True) for k, v in out.items()}
     return {"runs": cat["runs"], "pool_runs": cat["pool"], "spells_runs": cat["spells"],
-            "customers_runs": cat["customers"], "market_runs": cat["market"]}
+            "customers_runs": cat["customers"], "market_runs": cat["market"],
+            "retention_runs": cat["retention"]}
 
 
 @pytest.fixture(scope="session")

@@ -5,8 +5,9 @@ import math
 import pandas as pd
 import pytest
 
-from analysis.health import DEFAULT_CAP
-from analysis.stats import base_change, diagnose, pool_health, verdict
+from analysis.stats import base_change, diagnose, pool_health
+from sim.metrics import HEALTH_CAP as DEFAULT_CAP
+from sim.metrics import Verdict
 
 NAN = float("nan")
 
@@ -62,29 +63,19 @@ def test_base_change_over_a_window_per_run():
     assert base_change(_series(), window=50).loc[0, "base_change"] == pytest.approx(0.3)
 
 
-@pytest.mark.parametrize(("health", "base", "expected"), [
-    ((1.3, 1.1, 1.5), (0.04, 0.01, 0.07), "reservoir"),
-    ((1.3, 1.1, 1.5), (0.0, -0.1, 0.1), "reservoir"),
-    ((0.7, 0.5, 0.9), (-0.2, -0.3, -0.1), "funnel"),
-    ((1.0, 0.8, 1.2), (-0.2, -0.3, -0.1), "funnel"),
-    ((1.0, 0.9, 1.1), (0.0, -0.02, 0.03), "reservoir"),  # demonstrably stable
-    ((1.0, 0.8, 1.2), (0.0, -0.2, 0.2), "inconclusive"),
-    ((1.4, 1.2, 1.6), (-0.2, -0.3, -0.1), "inconclusive"),  # conflicting
-    ((NAN, NAN, NAN), (0.1, 0.0, 0.2), "inconclusive"),
-    ((0.8, NAN, NAN), (-0.1, NAN, NAN), "funnel"),  # single run: point estimates
-])
-def test_verdict(health, base, expected):
-    assert verdict(health, base) == expected
+RES, FUN, INC = Verdict("reservoir", 0.9, 10), Verdict("funnel", 0.1, 10), \
+    Verdict("inconclusive", 0.5, 10)
 
 
 def test_diagnose_languages():
-    en = diagnose((1.3, 1.1, 1.5), (0.04, 0.01, 0.07), "en")
+    en = diagnose(RES, (1.3, 1.1, 1.5), (0.04, 0.01, 0.07), "en")
     assert en.startswith("Reservoir: losses are refilled") and "1.30" in en and "+4.0%" in en
-    assert diagnose((0.7, 0.5, 0.9), (-0.2, -0.3, -0.1)).startswith(
+    assert en.endswith("The pool refilled in 9 of 10 replications (90%).")
+    assert diagnose(FUN, (0.7, 0.5, 0.9), (-0.2, -0.3, -0.1)).startswith(
         "Funnel: customers drain away faster than they are replaced")
-    assert diagnose((1, 0.8, 1.2), (0, -0.2, 0.2)).startswith("Inconclusive")
-    assert diagnose((0.7, 0.5, 0.9), (-0.2, -0.3, -0.1), "zh").startswith("漏斗")
-    assert diagnose((1.3, 1.1, 1.5), (0.04, 0.01, 0.07), "zh").startswith("蓄水池")
-    assert "单次运行" in diagnose((1.0, NAN, NAN), (0.0, NAN, NAN), "zh")
+    assert diagnose(INC, (1, 0.8, 1.2), (0, -0.2, 0.2)).startswith("Inconclusive")
+    assert diagnose(FUN, (0.7, 0.5, 0.9), (-0.2, -0.3, -0.1), "zh").startswith("漏斗")
+    assert diagnose(RES, (1.3, 1.1, 1.5), (0.04, 0.01, 0.07), "zh").startswith("蓄水池")
+    assert "单次运行" in diagnose(RES, (1.0, NAN, NAN), (0.0, NAN, NAN), "zh")
     with pytest.raises(ValueError):
-        diagnose((1, 1, 1), (0, 0, 0), "fr")
+        diagnose(RES, (1, 1, 1), (0, 0, 0), "fr")

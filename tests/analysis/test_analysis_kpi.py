@@ -10,7 +10,7 @@ from analysis.stats import KPIS, kpi_table, run_kpis
 
 def test_run_kpis_hand_checked(tables):
     runs = tables["runs"]
-    per = run_kpis(runs, tables["spells_runs"], tables["customers_runs"])
+    per = run_kpis(runs, tables["customers_runs"], tables["retention_runs"])
     assert list(per.columns) == ["scenario", "rep", *KPIS]
     assert len(per) == 6
     r = runs[(runs["scenario"] == "kam") & (runs["rep"] == 1)]
@@ -21,7 +21,14 @@ def test_run_kpis_hand_checked(tables):
     assert row["gross_margin"] == pytest.approx(f["gross_profit"].sum() / f["revenue"].sum())
     assert row["net_profit"] == pytest.approx(r[r["focal"]]["net_profit"].sum())
     assert row["customers_end"] == r[r["focal"]].sort_values("step")["customers"].iloc[-1]
-    assert 0 < row["annual_retention"] < 1 and 0.2 <= row["top20_revenue_share"] <= 1
+    ret = tables["retention_runs"]
+    ret = ret[(ret["scenario"] == "kam") & (ret["rep"] == 1) & ret["focal"]]
+    assert row["annual_retention"] == ret["retained"].sum() / ret["customers_start"].sum()
+    assert row["key_account_retention"] == ret["key_retained"].sum() / ret["key_start"].sum()
+    assert 0.2 <= row["top20_revenue_share"] <= 1
+    assert row["pool_health_end"] == pytest.approx(
+        tail[tail["focal"]]["acquired"].sum()
+        / tail[tail["focal"]][["lost", "exited"]].sum().sum())
 
 
 def test_run_kpis_single_run_without_optional_tables(one_run):
@@ -53,7 +60,7 @@ def test_kpi_table_paired_difference_is_exact(tables):
 
 
 def test_kpi_table_orders_scenarios(tables):
-    t = kpi_table(tables["runs"], tables["spells_runs"], scenarios=["kam", "base"])
+    t = kpi_table(tables["runs"], scenarios=["kam", "base"])
     assert list(pd.unique(t["scenario"])) == ["kam", "base"]
     cust = t[(t["scenario"] == "base") & (t["kpi"] == "customers_end")].iloc[0]
     assert cust["diff_mean"] < 0 and cust["n"] == 3

@@ -19,7 +19,8 @@ def _figures(tables, one_run, lang):
         "survival": (plots.survival_by_abc(tables["spells_runs"], SCENARIOS, lang),
                      len(SCENARIOS)),
         "pareto": (plots.pareto_abc(tables["customers_runs"], SCENARIOS, lang), 2),
-        "clv": (plots.clv_segments(tables["spells_runs"], SCENARIOS, lang), 1),
+        "clv": (plots.clv_segments(tables["spells_runs"],
+                                             {"base": 0.08, "kam": 0.08}, SCENARIOS, lang), 1),
         "dashboard": (plots.dashboard(one_run["suppliers"], one_run["pool"],
                                       one_run["market"], one_run["customers"], lang), 5),
     }

@@ -4,11 +4,13 @@ import base64
 import json
 import os
 import re
+from html import escape as html_escape
 
 import pytest
 
-from analysis import i18n, report
-from analysis.report import atomic_write_bytes, write_report
+from analysis import i18n
+from analysis.report import write_report
+from sim import metrics
 
 SCENARIOS = ["base", "kam"]
 
@@ -18,7 +20,8 @@ def en_report(tables, tmp_path_factory):
     out = tmp_path_factory.mktemp("report_en")
     summary = write_report(out, tables["runs"], tables["pool_runs"], tables["spells_runs"],
                            tables["customers_runs"], tables["market_runs"], SCENARIOS, "en",
-                           {"steps": 104, "reps": 3})
+                           {"steps": 104, "reps": 3}, tables["retention_runs"],
+                           {"base": 0.08, "kam": 0.08})
     return out, summary
 
 
@@ -48,6 +51,9 @@ def test_report_content_and_summary(en_report):
     assert set(kam["kpis"]) >= {"market_share", "net_profit", "pool_health_end"}
     assert set(kam["pool_health"]) == {"mean", "lo", "hi"}
     assert kam["verdict"] == "reservoir" and kam["diagnosis"] in html
+    assert kam["p_refill"] == 1.0 and summary["by_scenario"]["base"]["verdict"] == "funnel"
+    assert summary["verdict_rule"] == metrics.VERDICT_RULE
+    assert html_escape(metrics.VERDICT_RULE) in html
     assert summary["by_scenario"]["base"]["kpis"]["net_profit"]["diff_mean"] is None
     assert kam["kpis"]["customers_end"]["diff_lo"] > 0
 
@@ -63,17 +69,3 @@ def test_report_zh_with_runs_only(tables, tmp_path):
     assert 'lang="zh-CN"' in html and "市场份额" in html
     assert summary["figures"] == ["pool_health.png", "performance.png"]
     assert summary["by_scenario"]["kam"]["kpis"]["annual_retention"]["mean"] is None
-
-
-def test_atomic_write_keeps_old_file_on_failure(tmp_path, monkeypatch):
-    target = tmp_path / "x.bin"
-    atomic_write_bytes(target, b"old")
-
-    def boom(src, dst):
-        raise OSError("disk full")
-
-    monkeypatch.setattr(report.os, "replace", boom)
-    with pytest.raises(OSError):
-        atomic_write_bytes(target, b"new")
-    assert target.read_bytes() == b"old"
-    assert os.listdir(tmp_path) == ["x.bin"]

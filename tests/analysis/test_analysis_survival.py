@@ -9,7 +9,6 @@ from hypothesis import strategies as st
 
 from analysis.stats import (
     active_at,
-    annual_retention,
     exposure_weeks,
     hazard_retention,
     kaplan_meier,
@@ -79,19 +78,6 @@ def test_active_at():
     sp = _spells()
     assert list(active_at(sp, 0)) == [True, True, True, False]
     assert list(active_at(sp, 52)) == [True, False, False, True]  # spell 2 ended at 52
-
-
-def test_annual_retention_cohort_known_answer():
-    sp = _spells()
-    # year 0: active at 0 = {1, 2, 3}, at 51 = {1, 2, 4} → 2 of 3 kept
-    # year 1: active at 52 = {1, 4}, at 103 = {1, 4} → 2 of 2 kept
-    assert annual_retention(sp, last_step=103) == pytest.approx(4 / 5)
-    assert annual_retention(sp, last_step=60) == pytest.approx(2 / 3)  # one full year
-    assert math.isnan(annual_retention(sp, last_step=50))
-    # customer 3 won back within year 0 counts as kept
-    back = pd.concat([sp, sp.iloc[[2]].assign(start_step=45, end_step=103, event=False)])
-    assert annual_retention(back, last_step=103) == pytest.approx(5 / 5)
-    assert math.isnan(annual_retention(sp.iloc[0:0]))
 
 
 @settings(max_examples=50, deadline=None)

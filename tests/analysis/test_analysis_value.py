@@ -45,7 +45,7 @@ def test_clv_by_segment_hand_computed():
 
 
 def test_clv_by_segment_groups_by_scenario(tables):
-    out = clv_by_segment(tables["spells_runs"], by=["scenario"])
+    out = clv_by_segment(tables["spells_runs"], 0.08, by=["scenario"])
     assert set(out["scenario"]) == {"base", "kam"}
     means = out.groupby("scenario")["retention"].mean()
     assert means["kam"] > means["base"]

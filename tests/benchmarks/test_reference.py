@@ -117,3 +117,15 @@ def test_reference_agrees_week_after_week_with_strategies(name):
         assert_week_agrees(model, ref, seen)
         stages_seen |= set(np.unique(model.pop.stage[:model.pop.n]).tolist())
     assert {1, 2, 3} <= stages_seen  # potential, general and key relationships were checked
+
+
+def test_reference_reads_the_declared_constants():
+    """Away from the defaults of the delivery smoothing and the tenure scale of price
+    sensitivity, the reference still computes the model's week: both read the parameters."""
+    params = scenario.load(ROOT / "scenarios" / "reservoir.toml", overrides={
+        "run.customers": 150, "run.weeks": 20, "adaptation.delivery_smoothing": 0.6,
+        "adaptation.ps_tenure_weeks": 30.0})
+    model = MarketModel(params, seed=5)
+    for _ in range(6):
+        ref, seen = one_week_both(model)
+        assert_week_agrees(model, ref, seen)

@@ -42,7 +42,8 @@ def test_book_accounts_become_the_focal_suppliers_first_customers(tmp_path, tiny
     # tenure from the created date (A: 2020-01-01) where the focal supplier serves them
     feats = features.account_features(load.load(params.book.path)).set_index("account_id")
     serving = pop.tenure[:2, f] > 0
-    assert serving[0] and pop.tenure[0, f] == min(int(feats.loc["A", "tenure_weeks"]), 520)
+    cap = params.lifecycle.max_initial_tenure_weeks
+    assert serving[0] and pop.tenure[0, f] == min(int(feats.loc["A", "tenure_weeks"]), cap)
     assert model.book_provenance["segment"].startswith("book text for 2")
     assert "segment distributions" in model.book_provenance[
         "price sensitivity, switching cost, hazards, tender buying, seasonality, noise"]

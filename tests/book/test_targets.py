@@ -9,8 +9,8 @@ import pytest
 
 from sim.book import features, load, targets
 from sim.kernels.lifecycle import abc_classes
+from sim.metrics import top_share
 from sim.params import ABCParams, LifecycleParams
-from sim.record import top_share
 
 
 def _snaps(revenue, buying, key=None, segment=None):
@@ -28,7 +28,7 @@ def test_figures_by_hand():
                                                   "ev_oem"]), ABCParams())
     assert f["retention"] == pytest.approx(2 / 4)
     assert f["new_per_year"] == 1.0  # the fifth buys in the second year only
-    assert f["top20_share"] == top_share(np.array([0, 60, 20, 0, 7.0]))
+    assert f["top20_share"] == top_share(np.array([60, 20, 7.0]))  # the buying accounts
     cls = abc_classes(np.array([100, 50, 10, 5, 0.0]), mode="count", a_share=0.15,
                       b_share=0.2, a_revenue=0.8, b_revenue=0.95)
     assert f["retention_A"] == pytest.approx(0.0)  # the top account left
@@ -62,6 +62,8 @@ def test_model_figures_use_the_runs_own_retention(small_loader):
     pool = tables["pool"]
     keys = pool[(pool["supplier"] == "Focal") & (pool["step"] == 103) & (pool["stage"] == "key")]
     assert f["key_accounts"] == keys["count"].sum()
+    focal = run.summarize(model, tables)["suppliers"]["Focal"]
+    assert f["top20_share"] == pytest.approx(focal["top20_revenue_share"], rel=1e-12)
 
 
 @pytest.fixture(scope="module")

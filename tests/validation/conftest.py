@@ -1,27 +1,28 @@
 """Shared runs for the validation suite: scenarios x replications on common random numbers.
 
 Every pattern test reads per-run figures from one session-wide cache, so each (scenario,
-overrides, seed) is simulated once, in parallel over the cores. Seeds come from one
-``SeedSequence`` (as in ``kamsim compare``), the same for every scenario.
+overrides, seed) is simulated once, in parallel over the cores. Seeds are those of
+``kamsim compare --seed 2026`` (``sim/seeds.py``), the same for every scenario.
 """
 
 from __future__ import annotations
 
 import json
-import multiprocessing as mp
 import os
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Iterator
 
 import numpy as np
 import pytest
 from validation_figures import run_figures
 
+from sim.pool import Progress, map_ordered
+from sim.seeds import replicate_seeds
+
 REPS = int(os.environ.get("KAMSIM_VALIDATION_REPS", "16"))
 # A pattern about one scenario's level (not a paired difference) gains nothing from common
 # random numbers; the pool-health levels are tested on four times the runs (docs/ODD.md 7.m).
 LEVEL_REPS = 4 * REPS
-SEEDS = [int(s.generate_state(1)[0])
-         for s in np.random.SeedSequence(2026).spawn(LEVEL_REPS)]  # the first REPS: every test
+SEEDS = replicate_seeds(2026, LEVEL_REPS)  # the first REPS: every test
 
 
 class Runs:
@@ -40,10 +41,9 @@ class Runs:
         tasks = [t for t in tasks if t not in self.cache]
         if not tasks:
             return
-        # forkserver, as kamsim compare and sweep use: no fork of a multi-threaded process
-        method = "forkserver" if "forkserver" in mp.get_all_start_methods() else "spawn"
-        with ProcessPoolExecutor(self.workers, mp_context=mp.get_context(method)) as pool:
-            results = list(pool.map(run_figures, tasks))
+        # the worker pool of kamsim compare and sweep
+        with Progress(len(tasks), "validation runs", "runs", enabled=False) as bar:
+            results = map_ordered(run_figures, tasks, min(self.workers, len(tasks)), bar)
         self.cache.update(zip(tasks, results, strict=True))
 
     def get(self, name: str, overrides: dict | None = None, steps: int | None = None,
@@ -56,10 +56,16 @@ class Runs:
 
 
 @pytest.fixture(scope="session")
-def runs() -> Runs:
+def runs() -> Iterator[Runs]:
     r = Runs(workers=os.cpu_count() or 1)
     r.prefetch([(n, {}, None) for n in ("baseline", "price_war", "kam_centre",
                                         "price_shock_silent", "price_shock_communicated",
                                         "funnel", "reservoir")])
     r.prefetch([("funnel", {}, None), ("reservoir", {}, None)], LEVEL_REPS)
-    return r
+    yield r
+    dump = os.environ.get("KAMSIM_VALIDATION_FIGURES")
+    if dump:  # every run's figures, for re-measuring the numbers quoted in docs/ODD.md 7.m
+        rows = [{"scenario": k[0], "overrides": k[1], "seed": k[2], "steps": k[3], **v}
+                for k, v in r.cache.items()]
+        with open(dump, "w", encoding="utf-8") as fh:
+            json.dump(rows, fh, indent=1)

@@ -11,7 +11,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def run_figures(task: tuple[str, str, int, int | None]) -> dict[str, float]:
     """Simulate one scenario (with JSON overrides) and one seed; return the figures tested."""
-    from sim import scenario
+    from sim import metrics, scenario
     from sim.run import simulate, summarize
 
     name, overrides, seed, steps = task
@@ -33,15 +33,14 @@ def run_figures(task: tuple[str, str, int, int | None]) -> dict[str, float]:
     customers = focal.set_index("step")["customers"]
     return {
         "top20": s[model.supplier_names[model.focal]]["top20_revenue_share"],
-        "retention": fr["retained"].sum() / fr["customers_start"].sum(),
-        "key_retention": fr["key_retained"].sum() / max(fr["key_start"].sum(), 1),
+        "retention": metrics.retention(fr["customers_start"], fr["retained"]),
+        "key_retention": metrics.retention(fr["key_start"], fr["key_retained"]),
         "share_y1": focal.loc[year == 0, "volume_t"].sum() / y1["volume_t"].sum(),
         "gross_margin": focal["gross_profit"].sum() / focal["revenue"].sum(),
         "net_profit": focal["net_profit"].sum(),
-        "pool_health_last_year": (
-            focal.loc[focal["step"] > last - 52, "acquired"].sum()
-            / max(focal.loc[focal["step"] > last - 52, ["lost", "exited"]].sum().sum(), 1)),
-        "base_change_last_year": customers[last] / customers[last - 52] - 1.0,
+        "pool_health_last_year": metrics.pool_health(focal["acquired"], focal["lost"],
+                                                     focal["exited"]),
+        "base_change_last_year": metrics.base_change(customers[last - 52], customers[last]),
         "key_lost_shock": int(key_drop["step"].between(56, 107).sum()),
         "churn_per_customer_year": lost_all / (t["pool"].query("stage != 'prospect' and "
                                                               "stage != 'lost'")

@@ -130,5 +130,8 @@ def diagnose(
     )
     if verdict.n == 0:
         return text
-    return text + " " + label("dx.refill", lang).format(
+    text += " " + label("dx.refill", lang).format(
         k=round(verdict.p_refill * verdict.n), n=verdict.n, p=verdict.p_refill)
+    if verdict.kind == "inconclusive" and verdict.reps_needed is not None:
+        text += " " + label("dx.settle", lang).format(reps=verdict.reps_needed)
+    return text

@@ -79,6 +79,7 @@ _EN: dict[str, str] = {
     "{base} over the same year ({base_ci}). More replications may settle it.",
     "dx.ci": "{level:.0f}% CI {lo} to {hi}", "dx.noci": "single run, no interval",
     "dx.refill": "The pool refilled in {k} of {n} replications ({p:.0%}).",
+    "dx.settle": "About {reps} replications would settle it at the observed spread.",
     "report.rule": "Verdict rule",
 }
 
@@ -135,6 +136,7 @@ _ZH: dict[str, str] = {
     "{health}个（{health_ci}）；同期客户总数变化{base}（{base_ci}）。增加重复运行次数或可得出结论。",
     "dx.ci": "{level:.0f}%置信区间 {lo} 至 {hi}", "dx.noci": "单次运行，无置信区间",
     "dx.refill": "客户池在{n}次重复运行中有{k}次得到补充（{p:.0%}）。",
+    "dx.settle": "按观测到的离散程度，约需{reps}次重复运行才能判定。",
     "report.rule": "判定规则",
 }
 

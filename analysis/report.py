@@ -129,12 +129,13 @@ def write_report(
         png = _png(build())
         write_bytes(out / name, png)
         figures[name] = (label(caption_key, lang), png)
-    shown_meta = {**(meta or {}), label("report.reps", lang): {
-        s: by_scen[s]["reps"] for s in order}, label("report.rule", lang): metrics.VERDICT_RULE}
+    shown_meta = {**(meta or {}),
+                  label("report.reps", lang): {s: by_scen[s]["reps"] for s in order},
+                  label("report.rule", lang): metrics.verdict_rule(lang)}
     diagnoses = {s: (by_scen[s]["verdict"], by_scen[s]["diagnosis"]) for s in order}
     write_text(out / "report.html",
                render_html(kpis, order, diagnoses, figures, shown_meta, lang))
     summary = {"lang": lang, "baseline": order[0], "scenarios": order, "meta": meta or {},
                "figures": list(figures), "by_scenario": by_scen,
-               "verdict_rule": metrics.VERDICT_RULE}
+               "verdict_rule": metrics.verdict_rule(lang)}
     return nan_to_none(summary)  # NaN: undefined (an interval of one run)

@@ -14,6 +14,7 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from sim.finite import NonFiniteState
 from sim.io import OutDir, claim_out, say
 from sim.pool import Progress, Terminated, stop_on_signals, stop_processes
 from sim.scenario import InputError, format_problem
@@ -43,7 +44,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
-    v = sub.add_parser("validate", help="check scenario files")
+    v = sub.add_parser("validate", help="check scenario files and sweep specs")
     v.add_argument("files", nargs="+", type=Path)
 
     r = sub.add_parser("run", help="run one scenario and seed")
@@ -111,18 +112,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _override(text: str) -> tuple[str, object]:
     """``KEY=VALUE`` -> (key, value), the value read as a TOML value (data, never code)."""
-    import tomllib
+    from sim.inputfiles import ReadError, parse_override
 
-    key, eq, raw = text.partition("=")
-    if not eq or not key.strip():
-        raise argparse.ArgumentTypeError(f"expected KEY=VALUE, got {text!r}")
     try:
-        value = tomllib.loads(f"v = {raw.strip()}")["v"]
-    except tomllib.TOMLDecodeError:
-        raise argparse.ArgumentTypeError(
-            f"{key.strip()}: {raw.strip()!r} is not a TOML value (quote strings: "
-            f"{key.strip()}='\"text\"')") from None
-    return key.strip(), value
+        return parse_override(text)
+    except ReadError as exc:
+        raise argparse.ArgumentTypeError(exc.message) from None
 
 
 def _pos_int(text: str) -> int:
@@ -151,12 +146,12 @@ def _nonneg_int(text: str) -> int:
 
 @command("validate")
 def _validate(args: argparse.Namespace) -> int:
-    from sim import scenario
+    from sim import sweepspec
 
     problems = []
-    for f in args.files:
+    for f in args.files:  # scenarios and sweep specs
         try:
-            scenario.load(f)
+            sweepspec.validate_file(f)
         except InputError as exc:
             problems.extend(exc.problems)
     if problems:
@@ -168,12 +163,13 @@ def _validate(args: argparse.Namespace) -> int:
 
 @command("run")
 def _run(args: argparse.Namespace) -> int:
-    from sim import run, scenario
+    from sim import run, scenario, size
 
     params = scenario.load(args.file, overrides=dict(args.overrides))
     if args.lang == "zh" and not args.no_dashboard:
         _require_cjk_font(args.file)
     params = run.with_overrides(params, seed=args.seed, steps=args.steps)
+    size.check(params, file=str(args.file))
     out = _claim(args, run.default_out_dir(params, params.run.seed), "run")
     with Progress(params.run.weeks, params.name, "weeks") as bar:
         model, tables = run.simulate(params, progress=bar.update)
@@ -297,6 +293,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         for problem in exc.problems:
             print(format_problem(*problem), file=sys.stderr)
         return EXIT_INPUT
+    except NonFiniteState as exc:  # a run overflowed: one line naming week and quantity
+        print(f"kamsim: {exc}", file=sys.stderr)
+        return EXIT_INTERNAL
     except BrokenPipeError:  # output piped into `head`
         return EXIT_OK
     except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM (Terminated)

@@ -89,7 +89,7 @@ def make_plan(files: Sequence[str | Path], *, reps: int = DEFAULT_REPS,
     Raises :class:`InputError` listing every problem: invalid files or overrides, duplicate
     scenario names, ``reps`` < 1, ``steps`` < 1, a missing CJK font.
     """
-    from sim import scenario
+    from sim import run, scenario, size
 
     files = tuple(Path(f) for f in files)
     problems: list[tuple[str, str, str]] = []
@@ -105,7 +105,10 @@ def make_plan(files: Sequence[str | Path], *, reps: int = DEFAULT_REPS,
     seen: dict[str, Path] = {}
     for f in files:
         try:
-            name = scenario.load(f, overrides=dict(overrides)).name
+            params = run.with_overrides(scenario.load(f, overrides=dict(overrides)),
+                                        steps=steps if steps is not None and steps > 0 else None)
+            size.check(params, file=str(f))  # one run's memory, before any worker starts
+            name = params.name
         except InputError as exc:
             problems.extend(exc.problems)
             continue
@@ -124,7 +127,7 @@ def make_plan(files: Sequence[str | Path], *, reps: int = DEFAULT_REPS,
         except FontMissing as exc:
             problems.append((str(files[0]), "--lang", str(exc)))
     if problems:
-        raise InputError(problems)
+        raise InputError(list(dict.fromkeys(problems)))  # (--steps is blamed once)
     return Plan(files=files, names=tuple(names), seeds=tuple(crn_seeds(seed, reps)),
                 root_seed=seed, steps=steps, lang=lang,
                 out=Path(out) if out is not None else default_out(names),

@@ -10,7 +10,9 @@ Figures owned here:
 - **pool health** (:func:`health_ratio`, :func:`pool_health`): customers won ÷ customers lost
   or exited over the run's last year, always a finite number in [0, ``HEALTH_CAP``];
 - **the verdict** (:func:`verdict`, :data:`VERDICT_RULE`): reservoir, funnel or inconclusive
-  from the per-replication pool health, with the share of replications whose pool refills;
+  from the 95 % interval of mean pool health over replications, with the share of
+  replications whose pool refills and, while inconclusive, the replications that would settle
+  it;
 - **top-20 % revenue share** (:func:`top_share`);
 - **annual retention** and **key-account retention** (:func:`retention`), one definition for
   both (the cohort kept from one year boundary to the next), and the **hazard retention** of
@@ -33,7 +35,7 @@ from typing import Literal
 import numpy as np
 
 __all__ = ["WEEKS_PER_YEAR", "HEALTH_WINDOW", "HEALTH_CAP", "REFILL_LEVEL",
-           "RESERVOIR_SHARE", "FUNNEL_SHARE", "VERDICT_RULE", "TOP_SHARE", "Verdict",
+           "CONFIDENCE", "VERDICT_RULE", "VERDICT_RULE_ZH", "verdict_rule", "TOP_SHARE", "Verdict",
            "health_ratio", "pool_health", "refills", "verdict", "top_share", "retention",
            "hazard_retention", "clv", "npv", "base_change"]
 
@@ -44,19 +46,31 @@ HEALTH_CAP = 10.0
 """Upper bound of pool health: won without losing reads as this, never as infinity."""
 REFILL_LEVEL = 1.0
 """A pool refills when pool health >= this: every customer lost or exited is replaced."""
-RESERVOIR_SHARE = 2 / 3
-"""A reservoir: the pool refills in at least two replications of three."""
-FUNNEL_SHARE = 1 / 3
-"""A funnel: the pool refills in at most one replication of three."""
+CONFIDENCE = 0.95
+"""Level of the interval of mean pool health the verdict reads."""
+MAX_REPS_TO_SETTLE = 10_000
+"""An inconclusive verdict that more replications than this would settle is left unsettled."""
 TOP_SHARE = 0.2
 
 VERDICT_RULE = (
-    "A replication's pool refills when, over the run's last year, the focal supplier wins at "
-    "least as many customers as it loses or sees leave the market (pool health ≥ 1). A "
-    "strategy leaves a reservoir when its pool refills in at least two replications of three, "
-    "a funnel when it refills in at most one of three; in between the verdict is "
-    "inconclusive.")
-"""The verdict rule in words, for the report, the app and the docs to print."""
+    "Pool health is customers won per customer lost or leaving the market, over the run's last "
+    "year. A strategy leaves a reservoir when the 95 % confidence interval of its mean pool "
+    "health over the replications lies at or above 1 (losses are refilled), a funnel when the "
+    "interval lies below 1 (customers drain away faster than they are replaced), and the "
+    "verdict is inconclusive while the interval contains 1; the replications that would settle "
+    "it are estimated from the observed spread. A single run is called by its own pool health.")
+"""The verdict rule in words (English), for the report, the app and the docs to print."""
+VERDICT_RULE_ZH = (
+    "客户池健康度＝运行最后一年中每流失或退出市场1个客户所新增的客户数。若各次重复运行的平均健康度"
+    "的95%置信区间不低于1（流失得到补充），判定为蓄水池；若区间整体低于1（客户流失快于补充），"
+    "判定为漏斗；区间包含1时无法判断，并根据观测到的离散程度估计需要多少次重复运行才能判定。"
+    "单次运行按其自身的健康度判定。")
+"""The same rule in Chinese."""
+
+
+def verdict_rule(lang: str = "en") -> str:
+    """The verdict rule in words, in English (``en``) or Chinese (``zh``)."""
+    return VERDICT_RULE_ZH if lang == "zh" else VERDICT_RULE
 
 
 def health_ratio(inflow: float | np.ndarray, outflow: float | np.ndarray,
@@ -102,26 +116,59 @@ class Verdict:
 
     kind: Literal["reservoir", "funnel", "inconclusive"]
     p_refill: float
-    """Share of replications whose pool refills (NaN without any)."""
+    """Share of replications whose pool refills, health >= 1 (NaN without any)."""
     n: int
     """Replications with a pool-health value."""
+    mean: float = math.nan
+    lo: float = math.nan
+    hi: float = math.nan
+    """Mean pool health and its 95 % interval (NaN bounds with fewer than two values)."""
+    reps_needed: int | None = None
+    """While inconclusive: the fewest replications at which the interval, with the observed
+    mean and spread, would exclude 1 (None when the mean is exactly 1)."""
 
 
 def verdict(health_per_rep: Iterable[float]) -> Verdict:
     """Reservoir, funnel or inconclusive from each replication's pool health (see
     :data:`VERDICT_RULE`). NaN values are ignored; without any value: inconclusive.
 
-    One replication (a single run, the app, one sweep run) gives reservoir when its pool
-    refills and funnel when it does not.
+    One replication (a single run, the app, one sweep run) is called by its own pool health:
+    reservoir when its pool refills, funnel when it does not.
     """
+    from scipy.stats import t as student_t
+
     h = np.asarray(list(health_per_rep), dtype=float)
     h = h[~np.isnan(h)]
     if h.size == 0:
         return Verdict("inconclusive", math.nan, 0)
     p = float(np.mean(refills(h)))
-    kind = ("reservoir" if p >= RESERVOIR_SHARE else "funnel" if p <= FUNNEL_SHARE
-            else "inconclusive")
-    return Verdict(kind, p, int(h.size))
+    mean = float(h.mean())
+    if h.size == 1:
+        return Verdict("reservoir" if p == 1.0 else "funnel", p, 1, mean)
+    sd = float(h.std(ddof=1))
+    q = float(student_t.ppf(0.5 + CONFIDENCE / 2, h.size - 1))
+    half = q * sd / math.sqrt(h.size)
+    lo, hi = mean - half, mean + half
+    if lo >= REFILL_LEVEL:
+        return Verdict("reservoir", p, int(h.size), mean, lo, hi)
+    if hi < REFILL_LEVEL:
+        return Verdict("funnel", p, int(h.size), mean, lo, hi)
+    return Verdict("inconclusive", p, int(h.size), mean, lo, hi,
+                   _reps_to_settle(abs(mean - REFILL_LEVEL), sd, int(h.size)))
+
+
+def _reps_to_settle(gap: float, sd: float, n: int) -> int | None:
+    """The fewest replications (more than ``n``) whose interval of half-width
+    t x sd / sqrt(reps) is narrower than ``gap``; None when it would take more than
+    ``MAX_REPS_TO_SETTLE`` (the mean is, for any practical purpose, 1)."""
+    from scipy.stats import t as student_t
+
+    if sd <= 0 or gap <= 1.96 * sd / math.sqrt(MAX_REPS_TO_SETTLE):
+        return None
+    reps = max(n + 1, math.ceil((1.96 * sd / gap) ** 2))
+    while student_t.ppf(0.5 + CONFIDENCE / 2, reps - 1) * sd / math.sqrt(reps) >= gap:
+        reps += 1
+    return reps
 
 
 def top_share(revenues: Iterable[float] | np.ndarray, top: float = TOP_SHARE) -> float:

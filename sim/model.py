@@ -16,7 +16,7 @@ from typing import Any
 import mesa
 import numpy as np
 
-from sim import decisions
+from sim import decisions, finite, size
 from sim.agents import Customer, Supplier
 from sim.book.start import plan as start_from_book
 from sim.kernels import adapt, costs, demand, lifecycle, tender
@@ -60,10 +60,8 @@ class MarketModel(CustomerWeek, mesa.Model):
         self.focal = params.focal_index
         self.supplier_names = [s.name for s in params.suppliers]
         self._init_market()
-        expected_entrants = sum(s.entry_per_year for s in params.segments.values()) * (
-            params.run.weeks / 52)
-        self.pop = Population(self.n_sup, self.n_mat,
-                              cap=params.run.customers + int(1.5 * expected_entrants) + 16)
+        size.check(params, file=params.name)  # refuse before allocating what cannot fit
+        self.pop = Population(self.n_sup, self.n_mat, cap=size.capacity_rows(params))
         self._init_suppliers()
         self._init_customers(params.run.customers, customer_agents)
         self.recorder = Recorder(self) if record else None
@@ -240,6 +238,7 @@ class MarketModel(CustomerWeek, mesa.Model):
         self._breach_retender(breach)        # a breach of trust puts a contract out to tender
         if (self.week + 1) % QUARTER == 0:
             self._quarterly_review()
+        finite.check_week(self, books)       # an overflow stops the run, naming week and quantity
         if self.recorder is not None:
             self.recorder.collect(self, books, transitions)
         self.week += 1

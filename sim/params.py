@@ -11,10 +11,12 @@ Conventions: money in CNY, volumes in tonnes (t), time in weeks unless the name 
 
 from __future__ import annotations
 
+import difflib
 import math
-from typing import Any, Literal
+from dataclasses import dataclass
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from sim.defaults import DEFAULT_MATERIALS, DEFAULT_SEGMENTS
 
@@ -23,13 +25,79 @@ SEGMENTS: tuple[str, ...] = ("ev_oem", "ice_oem", "new_entrant", "tier1", "tier2
 STAGES: tuple[str, ...] = ("prospect", "potential", "general", "key", "sunset", "lost")
 
 
-def P(default: Any, *, unit: str, source: str, ge: float | None = None,
-      le: float | None = None, gt: float | None = None, lt: float | None = None,
-      doc: str = "") -> Any:
-    """Declare a parameter: default, unit, bounds and source travel together."""
-    extra = {"unit": unit, "source": source}
+@dataclass(frozen=True)
+class Limit:
+    """A bound with the reason it was chosen (shown in ``kamsim params``)."""
+
+    value: float
+    why: str
+
+
+# Upper limits of open-ended quantities: generous multiples of real values, each low enough
+# that products of limits (tonnes x price x weeks x customers) stay far inside float64.
+TONNES_WEEK = Limit(1e6, "1e6 t/week = 52 Mt/year, about China's whole automotive sheet "
+                         "demand")
+CUSTOMER_T_WEEK = Limit(1e4, "1e4 t/week, several times the sheet bought by the largest car "
+                             "plant")
+VOLUME_YEAR = Limit(1e8, "1e8 t, two years of TONNES_WEEK")
+PRICE_T = Limit(1e6, "1e6 CNY/t, fifty times the dearest material (aluminium ~20,000 CNY/t)")
+PRICE_FLOOR = Limit(1.0, "a metal cheaper than 1 CNY/t is a typo")
+SALARY = Limit(1e7, "1e7 CNY/year, about thirty loaded salaries")
+BUDGET = Limit(1e9, "1e9 CNY/year, above the focal company's annual profit")
+EACH = Limit(1e6, "1e6 CNY per visit, call or intervention")
+CAPEX = Limit(1e6, "1e6 CNY per t/week and year, 250 times the default")
+RUN_WEEKS = Limit(5200, "a century of weeks; recorder tables grow with the weeks")
+WEEKS = Limit(5200, "the longest run (run.weeks <= 5200)")
+RAMP = Limit(520, "ten years")
+PRESENCE_LO = Limit(0.01, "a hundredth of an average supplier's weight")
+PRESENCE_HI = Limit(100.0, "a hundred times an average supplier's weight")
+ENTRY = Limit(1e6, "1e6 customers/year, half the largest initial market a year (memory is "
+                   "checked before a run)")
+CONTACTS = Limit(1000.0, "1,000 new contacts per salesperson-week")
+SEED = Limit(2**63 - 1, "TOML integers are 64-bit")
+
+
+def P(default: Any, *, unit: str, source: str, ge: float | Limit | None = None,
+      le: float | Limit | None = None, gt: float | Limit | None = None,
+      lt: float | Limit | None = None, doc: str = "") -> Any:
+    """Declare a parameter: default, unit, bounds (a :class:`Limit` carries its reason) and
+    source travel together."""
+    extra: dict[str, Any] = {"unit": unit, "source": source}
+    for side, bounds in (("lo_why", (ge, gt)), ("hi_why", (le, lt))):
+        for b in bounds:
+            if isinstance(b, Limit):
+                extra[side] = b.why
+    ge, le, gt, lt = (b.value if isinstance(b, Limit) else b for b in (ge, le, gt, lt))
     return Field(default, ge=ge, le=le, gt=gt, lt=lt, description=doc,
                  json_schema_extra=extra)
+
+
+MAX_NAME = 64  # characters of a supplier or scenario name: a label in tables and figures
+
+
+def _name(value: str) -> str:
+    if not value.strip():
+        raise ValueError("must not be empty")
+    if any(ord(c) < 32 or ord(c) == 127 for c in value):
+        raise ValueError("must not contain control characters (newline, tab, NUL)")
+    if len(value) > MAX_NAME:
+        raise ValueError(f"at most {MAX_NAME} characters")
+    return value
+
+
+def _text(value: str) -> str:
+    if "\x00" in value or len(value) > 2000:
+        raise ValueError("at most 2,000 characters, without NUL")
+    return value
+
+
+def normal_name(name: str) -> str:
+    """A supplier name compared without case, and with each run of spaces as one."""
+    return " ".join(name.split()).casefold()
+
+
+Name = Annotated[str, AfterValidator(_name)]
+Text = Annotated[str, AfterValidator(_text)]
 
 
 class Strict(BaseModel):
@@ -42,9 +110,9 @@ class Strict(BaseModel):
 class Capacity(Strict):
     """Weekly processing capacity per material; 0 means the material is not carried."""
 
-    steel: float = P(0.0, unit="t/week", source="scenario", ge=0)
-    hdg_ahss: float = P(0.0, unit="t/week", source="scenario", ge=0)
-    aluminium: float = P(0.0, unit="t/week", source="scenario", ge=0)
+    steel: float = P(0.0, unit="t/week", source="scenario", ge=0, le=TONNES_WEEK)
+    hdg_ahss: float = P(0.0, unit="t/week", source="scenario", ge=0, le=TONNES_WEEK)
+    aluminium: float = P(0.0, unit="t/week", source="scenario", ge=0, le=TONNES_WEEK)
 
     def as_tuple(self) -> tuple[float, float, float]:
         return (self.steel, self.hdg_ahss, self.aluminium)
@@ -69,8 +137,8 @@ class Mix(Strict):
 
 
 class RunParams(Strict):
-    weeks: int = P(260, unit="week", source="five-year strategy horizon", ge=1, le=5200)
-    seed: int = P(1, unit="-", source="any", ge=0)
+    weeks: int = P(260, unit="week", source="five-year strategy horizon", ge=1, le=RUN_WEEKS)
+    seed: int = P(1, unit="-", source="any", ge=0, le=SEED)
     customers: int = P(1000, unit="customers", source="issue 2: about 1,000 customers", ge=1,
                        le=2_000_000)
     start_year: float = P(2025.0, unit="year", source="calendar year of step 0", ge=1990,
@@ -79,12 +147,12 @@ class RunParams(Strict):
 
 class MaterialParams(Strict):
     base_cost: float = P(4200.0, unit="CNY/t", source="Chinese cold-rolled coil, 2024-25",
-                         gt=0)
+                         ge=PRICE_FLOOR, le=PRICE_T)
     volatility: float = P(0.02, unit="1/sqrt(week)", ge=0, le=0.5,
                           source="weekly s.d. of log price, SHFE steel/aluminium 2020-24")
     reversion: float = P(0.03, unit="1/week", ge=0, le=1,
                          source="half-life of price deviations about half a year")
-    processing_cost: float = P(220.0, unit="CNY/t", ge=0,
+    processing_cost: float = P(220.0, unit="CNY/t", ge=0, le=PRICE_T,
                                source="slitting/cutting and JIT logistics, industry norm")
 
 
@@ -97,12 +165,12 @@ class Shock(Strict):
 
     material: Literal["steel", "hdg_ahss", "aluminium"] = P(
         "steel", unit="-", source="scenario")
-    start_week: int = P(60, unit="week", source="scenario", ge=0)
+    start_week: int = P(60, unit="week", source="scenario", ge=0, le=WEEKS)
     magnitude: float = P(0.30, unit="1", source="2021 steel price spike (+30-40%)", ge=-0.9,
                          le=5)
-    ramp_weeks: int = P(6, unit="week", source="scenario", ge=1)
-    hold_weeks: int = P(8, unit="week", source="scenario", ge=0)
-    ease_weeks: int = P(20, unit="week", source="scenario", ge=1)
+    ramp_weeks: int = P(6, unit="week", source="scenario", ge=1, le=RAMP)
+    hold_weeks: int = P(8, unit="week", source="scenario", ge=0, le=WEEKS)
+    ease_weeks: int = P(20, unit="week", source="scenario", ge=1, le=RAMP)
     foresight_weeks: int = P(4, unit="week", ge=0, le=52,
                              source="mills announce list prices weeks ahead")
 
@@ -123,8 +191,10 @@ class EVParams(Strict):
 
 class SegmentParams(Strict):
     share: float = P(0.2, unit="1", ge=0, le=1, source="share of initial customers")
-    entry_per_year: float = P(2.0, unit="customers/year", ge=0, source="scenario")
-    size_median: float = P(5.0, unit="t/week", gt=0, source="segment median weekly demand")
+    entry_per_year: float = P(2.0, unit="customers/year", ge=0, le=ENTRY,
+                                 source="scenario")
+    size_median: float = P(5.0, unit="t/week", gt=0, le=CUSTOMER_T_WEEK,
+                              source="segment median weekly demand")
     size_sigma: float = P(1.2, unit="1", ge=0, le=4,
                           source="log-normal dispersion; heavy tail gives concentration")
     growth_mean: float = P(0.0, unit="1/year", ge=-0.9, le=3, source="segment demand growth")
@@ -167,8 +237,8 @@ class PriceWar(Strict):
                         source="price below last week's market price by this share")
     floor_markup: float = P(-0.02, unit="1", ge=-0.5, le=1,
                             source="never below replacement cost x (1 + floor)")
-    start_week: int = P(0, unit="week", ge=0, source="scenario")
-    weeks: int = P(104, unit="week", ge=1, source="a two-year share grab")
+    start_week: int = P(0, unit="week", ge=0, le=WEEKS, source="scenario")
+    weeks: int = P(104, unit="week", ge=1, le=WEEKS, source="a two-year share grab")
 
 
 class KamCentre(Strict):
@@ -176,8 +246,9 @@ class KamCentre(Strict):
                       source="pooled finance, sales, after-sales and back-office staff")
     accounts_per_manager: int = P(6, unit="accounts", ge=1, le=1000,
                                   source="deeper coverage than a sales rep's span")
-    manager_cost_per_year: float = P(350_000.0, unit="CNY/year", ge=0, source="assumption")
-    overhead_per_year: float = P(1_000_000.0, unit="CNY/year", ge=0,
+    manager_cost_per_year: float = P(350_000.0, unit="CNY/year", ge=0, le=SALARY,
+                                     source="assumption")
+    overhead_per_year: float = P(1_000_000.0, unit="CNY/year", ge=0, le=BUDGET,
                                  source="centre systems, finance and after-sales support")
     classes: Literal["A", "AB"] = P("AB", unit="-", source="assigned by ABC class, A first")
     service_boost: float = P(0.1, unit="1", ge=0, le=1, source="better service")
@@ -189,7 +260,8 @@ class KamCentre(Strict):
 class DedicatedTeam(Strict):
     accounts: int = P(3, unit="accounts", ge=0, le=1000, source="the top-N mega accounts")
     staff_per_team: int = P(3, unit="people", ge=1, le=100, source="assumption")
-    staff_cost_per_year: float = P(350_000.0, unit="CNY/year", ge=0, source="assumption")
+    staff_cost_per_year: float = P(350_000.0, unit="CNY/year", ge=0, le=SALARY,
+                                   source="assumption")
     tender_bonus: float = P(1.0, unit="score", ge=0, le=100, source="tender preparation")
     service_boost: float = P(0.15, unit="1", ge=0, le=1, source="constant contact")
     payoff_boost: float = P(0.5, unit="1", ge=0, le=5, source="constant contact")
@@ -200,7 +272,7 @@ class PriceCommunication(Strict):
         "covered", unit="-", source="whom to warn: KAM-covered, key accounts, or all buyers")
     prestock_weeks: float = P(3.0, unit="week", ge=0, le=52,
                               source="extra weeks of stock bought before a foreseen rise")
-    cost_per_warning: float = P(300.0, unit="CNY", ge=0, source="a visit or call")
+    cost_per_warning: float = P(300.0, unit="CNY", ge=0, le=EACH, source="a visit or call")
 
 
 class SupplyAssurance(Strict):
@@ -211,19 +283,22 @@ class SupplyAssurance(Strict):
 class DemandForecasting(Strict):
     quality: float = P(0.8, unit="1", ge=0, le=1,
                        source="0 naive smoothing .. 1 knows this week's orders")
-    cost_per_year: float = P(600_000.0, unit="CNY/year", ge=0, source="a data team")
+    cost_per_year: float = P(600_000.0, unit="CNY/year", ge=0, le=BUDGET,
+                              source="a data team")
 
 
 class NewMaterials(Strict):
-    start_week: int = P(0, unit="week", ge=0, source="ahead of demand")
-    ramp_weeks: int = P(26, unit="week", ge=1, source="line installation")
-    hdg_ahss_add: float = P(300.0, unit="t/week", ge=0, source="assumption")
-    aluminium_add: float = P(200.0, unit="t/week", ge=0, source="assumption")
+    start_week: int = P(0, unit="week", ge=0, le=WEEKS, source="ahead of demand")
+    ramp_weeks: int = P(26, unit="week", ge=1, le=RAMP, source="line installation")
+    hdg_ahss_add: float = P(300.0, unit="t/week", ge=0, le=TONNES_WEEK, source="assumption")
+    aluminium_add: float = P(200.0, unit="t/week", ge=0, le=TONNES_WEEK,
+                                source="assumption")
 
 
 class Development(Strict):
     extra_staff: int = P(3, unit="people", ge=0, le=10_000, source="prospecting budget")
-    staff_cost_per_year: float = P(250_000.0, unit="CNY/year", ge=0, source="assumption")
+    staff_cost_per_year: float = P(250_000.0, unit="CNY/year", ge=0, le=SALARY,
+                                   source="assumption")
     targeted: bool = P(True, unit="-", source="prefer new entrants and large buyers")
     early_engagement: float = P(0.5, unit="1", ge=0, le=1,
                                 source="chance to join a new customer's planning at entry")
@@ -247,14 +322,15 @@ class LifecycleCare(Strict):
     recovery: float = P(0.15, unit="1", ge=0, le=1, source="satisfaction restored")
     loyalty_boost: float = P(0.1, unit="1", ge=0, le=1, source="x J_ref")
     max_per_week: int = P(10, unit="accounts/week", ge=0, le=100_000, source="team capacity")
-    cost_per_intervention: float = P(3000.0, unit="CNY", ge=0, source="visit, expert support")
+    cost_per_intervention: float = P(3000.0, unit="CNY", ge=0, le=EACH,
+                                     source="visit, expert support")
 
 
 class Poaching(Strict):
-    target: str = P("Focal", unit="-", source="the rival whose accounts are targeted")
+    target: Name = P("Focal", unit="-", source="the rival whose accounts are targeted")
     discount: float = P(0.08, unit="1", ge=0, le=0.9, source="targeted discount")
     max_accounts: int = P(20, unit="accounts", ge=0, le=100_000, source="assumption")
-    start_week: int = P(0, unit="week", ge=0, source="scenario")
+    start_week: int = P(0, unit="week", ge=0, le=WEEKS, source="scenario")
 
 
 class Strategies(Strict):
@@ -272,9 +348,9 @@ class Strategies(Strict):
 
 
 class SupplierParams(Strict):
-    name: str = P("Supplier", unit="-", source="scenario")
+    name: Name = P("Supplier", unit="-", source="scenario")
     focal: bool = P(False, unit="-", source="scenario")
-    presence: float = P(1.0, unit="1", gt=0,
+    presence: float = P(1.0, unit="1", ge=PRESENCE_LO, le=PRESENCE_HI,
                         source="relative weight in initial awareness and loyalty")
     capacity: Capacity = Field(
         default_factory=lambda: Capacity(steel=1300, hdg_ahss=450, aluminium=150))
@@ -284,12 +360,12 @@ class SupplierParams(Strict):
     service_level: float = P(0.8, unit="1", ge=0, le=1, source="on-time/quality score")
     kam_managers: int = P(2, unit="people", ge=0, le=10_000, source="scenario")
     accounts_per_manager: int = P(8, unit="accounts", ge=1, le=1000, source="KAM span")
-    manager_cost_per_year: float = P(300_000.0, unit="CNY/year", ge=0,
+    manager_cost_per_year: float = P(300_000.0, unit="CNY/year", ge=0, le=SALARY,
                                      source="loaded salary of an account manager")
     dev_staff: int = P(1, unit="people", ge=0, le=10_000, source="scenario")
-    prospects_per_staff_week: float = P(1.0, unit="customers/week", ge=0,
+    prospects_per_staff_week: float = P(1.0, unit="customers/week", ge=0, le=CONTACTS,
                                         source="new contacts per salesperson-week")
-    dev_cost_per_year: float = P(250_000.0, unit="CNY/year", ge=0,
+    dev_cost_per_year: float = P(250_000.0, unit="CNY/year", ge=0, le=SALARY,
                                  source="loaded salary of a salesperson")
     expand_utilisation: float = P(0.9, unit="1", gt=0, le=10,
                                   source="add capacity when a quarter's orders exceed this "
@@ -297,7 +373,7 @@ class SupplierParams(Strict):
     expand_step: float = P(0.15, unit="1", ge=0, le=2,
                            source="capacity added per quarterly expansion")
     capacity_cost_per_t_week_year: float = P(
-        4000.0, unit="CNY/(t/week)/year", ge=0,
+        4000.0, unit="CNY/(t/week)/year", ge=0, le=CAPEX,
         source="annualised capex and fixed cost of added processing capacity")
     forecast_alpha: float = P(0.3, unit="1", gt=0, le=1,
                               source="exponential smoothing weight of order forecast")
@@ -410,9 +486,10 @@ class AdaptationParams(Strict):
 
 
 class LifecycleParams(Strict):
-    key_volume_t: float = P(500.0, unit="t/52 weeks", ge=0,
+    key_volume_t: float = P(500.0, unit="t/52 weeks", ge=0, le=VOLUME_YEAR,
                             source="source paper: a key account orders over 500 t")
-    general_volume_t: float = P(50.0, unit="t/52 weeks", ge=0, source="assumption")
+    general_volume_t: float = P(50.0, unit="t/52 weeks", ge=0, le=VOLUME_YEAR,
+                                source="assumption")
     continuity_weeks: int = P(9, unit="weeks of 13", ge=0, le=13,
                               source="'continuously and stably': buys in 9 of 13 weeks")
     key_margin_floor: float = P(0.03, unit="1", ge=-1, le=1,
@@ -514,16 +591,17 @@ def _default_suppliers() -> list[SupplierParams]:
 class Scenario(Strict):
     """A whole validated scenario: the model is a function of this object and a seed."""
 
-    name: str = P("scenario", unit="-", source="file name")
-    description: str = P("", unit="-", source="scenario file")
+    name: Name = P("scenario", unit="-", source="file name")
+    description: Text = P("", unit="-", source="scenario file")
     run: RunParams = Field(default_factory=RunParams)
     materials: dict[Literal["steel", "hdg_ahss", "aluminium"], MaterialParams] = Field(
         default_factory=_default_materials)
-    shocks: list[Shock] = Field(default_factory=list)
+    shocks: list[Shock] = Field(default_factory=list, max_length=100)  # a shock a year
     ev: EVParams = Field(default_factory=EVParams)
     segments: dict[Literal["ev_oem", "ice_oem", "new_entrant", "tier1", "tier2"],
                    SegmentParams] = Field(default_factory=_default_segments)
-    suppliers: list[SupplierParams] = Field(default_factory=_default_suppliers)
+    # a regional market has a handful of suppliers; 100 keeps customer x supplier arrays sane
+    suppliers: list[SupplierParams] = Field(default_factory=_default_suppliers, max_length=100)
     choice: ChoiceParams = Field(default_factory=ChoiceParams)
     tender: TenderParams = Field(default_factory=TenderParams)
     adaptation: AdaptationParams = Field(default_factory=AdaptationParams)
@@ -550,17 +628,27 @@ class Scenario(Strict):
         if not math.isclose(total, 1.0, abs_tol=1e-6):
             raise ValueError(f"segments: shares must add up to 1 (they add up to {total:.4g})")
         names = [s.name for s in self.suppliers]
-        if len(set(names)) != len(names):
-            raise ValueError("suppliers: supplier names must be unique")
         if not self.suppliers:
             raise ValueError("suppliers: at least one supplier is needed")
+        for i, name in enumerate(names):
+            first = next(n for n in names if normal_name(n) == normal_name(name))
+            if first == name and names.index(name) < i:
+                raise ValueError(f"suppliers[{name}].name: supplier names must be unique")
+            if first != name:
+                raise ValueError(f"suppliers[{name}].name: '{name}' differs from '{first}' "
+                                 f"only in case or spaces; did you mean '{first}'?")
         if sum(s.focal for s in self.suppliers) != 1:
             raise ValueError("suppliers: exactly one supplier must have focal = true")
         for sp in self.suppliers:
             poach = sp.strategies.poaching
+            where = f"suppliers[{sp.name}].strategies.poaching.target"
+            if poach is not None and poach.target == sp.name:
+                raise ValueError(f"{where}: a supplier cannot poach its own accounts")
             if poach is not None and poach.target not in names:
-                raise ValueError(f"suppliers[{sp.name}].strategies.poaching.target: "
-                                 f"no supplier named '{poach.target}'")
+                near = [n for n in names if normal_name(n) == normal_name(poach.target)]
+                near = near or difflib.get_close_matches(poach.target, names, n=1)
+                hint = f"; did you mean '{near[0]}'?" if near else ""
+                raise ValueError(f"{where}: no supplier named '{poach.target}'{hint}")
         return self
 
     @property

@@ -11,9 +11,12 @@ import math
 from collections.abc import Callable
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
+from pydantic import ValidationError
 
 from sim import metrics
+from sim.errors import InputError
 from sim.io import OUTPUT_ROOT, OutDir, atomic_dir, safe_name, write_json
 from sim.kernels import lifecycle as lc
 from sim.model import MarketModel
@@ -25,8 +28,13 @@ Tables = dict[str, pd.DataFrame]
 def with_overrides(params: Scenario, *, seed: int | None = None,
                    steps: int | None = None) -> Scenario:
     """A copy of ``params`` with the run's seed and length replaced where given."""
-    run = params.run.model_copy(update={k: v for k, v in (("seed", seed), ("weeks", steps))
-                                        if v is not None})
+    given = {k: v for k, v in (("seed", seed), ("weeks", steps)) if v is not None}
+    try:  # validated: --steps and --seed obey the bounds a file's run.weeks and run.seed do
+        run = type(params.run).model_validate({**params.run.model_dump(), **given})
+    except ValidationError as exc:
+        flag = {"seed": "--seed", "weeks": "--steps"}
+        raise InputError([(flag.get(str(e["loc"][0]), "--steps"), f"run.{e['loc'][0]}",
+                           e["msg"]) for e in exc.errors()]) from None
     return params.model_copy(update={"run": run})
 
 
@@ -35,10 +43,11 @@ def simulate(params: Scenario, *, seed: int | None = None, steps: int | None = N
     """Run a scenario; return the final model and its tables."""
     params = with_overrides(params, seed=seed, steps=steps)
     model = MarketModel(params)
-    for _ in range(params.run.weeks):
-        model.step()
-        if progress is not None:
-            progress(1)
+    with np.errstate(over="ignore", invalid="ignore"):  # sim.finite reports an overflow
+        for _ in range(params.run.weeks):
+            model.step()
+            if progress is not None:
+                progress(1)
     return model, model.recorder.tables(model)
 
 
@@ -88,7 +97,8 @@ def _ratio(a: float, b: float) -> float | None:
 
 
 def _finite(x: float) -> float | None:
-    return None if math.isnan(x) else float(x)
+    """``x``, or None (JSON null) where it is undefined (NaN) or infinite."""
+    return float(x) if math.isfinite(x) else None
 
 
 def default_out_dir(params: Scenario, seed: int) -> Path:

@@ -1,8 +1,9 @@
 """Scenario files: TOML in, a validated :class:`sim.params.Scenario` out.
 
-Owns reading files (never executing them), ``extends`` chains (a scenario as overrides of
-another), merging, and turning every validation problem into a ``FILE: dotted.key: message``
-line with the nearest valid key suggested for a misspelt one.
+Owns loading scenario files (read as data by ``sim.inputfiles``: regular files only),
+``extends`` chains (a scenario as overrides of another), merging, dotted-key overrides, and
+turning every validation problem into a ``FILE: dotted.key: message`` line with the nearest
+valid key (or supplier name) suggested for a misspelt one.
 
 Merge rules for ``extends``: tables merge key by key; ``[[suppliers]]`` entries merge by
 ``name`` (a child entry with a parent's name overrides that supplier's keys, a new name adds a
@@ -12,7 +13,6 @@ supplier); other arrays (``shocks``) are replaced whole.
 from __future__ import annotations
 
 import difflib
-import tomllib
 import types
 import typing
 from pathlib import Path
@@ -21,7 +21,8 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from sim.errors import InputError, format_problem  # noqa: F401  (re-exported)
-from sim.params import Scenario
+from sim.inputfiles import ReadError, check_key, read_toml
+from sim.params import Scenario, normal_name
 
 # A file (with its parents) must declare these; a file cut short usually lacks the last ones.
 REQUIRED_TABLES = ("run", "segments", "suppliers")
@@ -37,8 +38,7 @@ def load(path: str | Path, overrides: dict[str, Any] | None = None) -> Scenario:
     data, origin = _load_chain(path, chain=())
     missing = [k for k in REQUIRED_TABLES if k not in data]
     if missing:
-        raise InputError([(str(path), k, "missing (is the file truncated, or lacking "
-                           "'extends'?)") for k in missing])
+        raise InputError([_missing(str(path), k, data) for k in missing])
     if origin.get(("name",)) != str(path):  # a child not naming itself is its file
         data["name"] = path.stem
         origin[("name",)] = str(path)
@@ -48,6 +48,15 @@ def load(path: str | Path, overrides: dict[str, Any] | None = None) -> Scenario:
     for key, value in (overrides or {}).items():
         set_dotted(data, key, value, file=str(path))
     return validate(data, origin, default_file=str(path))
+
+
+def _missing(file: str, key: str, data: dict) -> tuple[str, str, str]:
+    """A required table is missing: blame a misspelt table name if there is one."""
+    unknown = [k for k in data if k not in Scenario.model_fields]
+    near = [k for k in unknown if difflib.get_close_matches(k, [key], n=1)]
+    if near:
+        return (file, near[0], f"unknown key; did you mean '{key}'?")
+    return (file, key, "missing (is the file truncated, or lacking 'extends'?)")
 
 
 def validate(data: dict[str, Any], origin: dict[tuple, str] | None = None,
@@ -69,22 +78,13 @@ def validate(data: dict[str, Any], origin: dict[tuple, str] | None = None,
 
 
 def _read_toml(path: Path, referrer: str | None) -> dict[str, Any]:
-    where = referrer or str(path)
-    if not path.exists():
-        key = "extends" if referrer else ""
-        raise InputError([(where, key, f"file not found: {path}")])
-    if path.is_dir():
-        raise InputError([(where, "", f"{path} is a directory, not a scenario file")])
+    """A file's TOML; a parent that cannot be read is blamed on the file extending it."""
     try:
-        text = path.read_bytes().decode("utf-8")
-    except UnicodeDecodeError:
-        raise InputError([(str(path), "", "not a text (UTF-8) file")]) from None
-    except OSError as exc:
-        raise InputError([(str(path), "", f"cannot read: {exc.strerror}")]) from None
-    try:
-        return tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise InputError([(str(path), "", f"not valid TOML (truncated?): {exc}")]) from None
+        return read_toml(path)
+    except ReadError as exc:
+        if referrer:
+            raise InputError([(referrer, "extends", exc.message)]) from None
+        raise InputError([(str(path), "", exc.message)]) from None
 
 
 def _load_chain(path: Path, chain: tuple[Path, ...],
@@ -94,6 +94,7 @@ def _load_chain(path: Path, chain: tuple[Path, ...],
         cycle = " -> ".join(p.name for p in (*chain, resolved))
         raise InputError([(str(path), "extends", f"extends cycle: {cycle}")])
     raw = _read_toml(path, referrer)
+    _no_repeated_suppliers(raw, str(path))
     parent_ref = raw.pop("extends", None)
     own_origin = {loc: str(path) for loc in _leaf_locs(raw)}
     if parent_ref is None:
@@ -104,6 +105,19 @@ def _load_chain(path: Path, chain: tuple[Path, ...],
     parent, origin = _load_chain(parent_path, (*chain, resolved), referrer=str(path))
     origin.update(own_origin)
     return _merge(parent, raw), origin
+
+
+def _no_repeated_suppliers(raw: dict, file: str) -> None:
+    """One file lists each supplier once (a second entry would silently merge into the first)."""
+    entries = raw.get("suppliers")
+    names = [e.get("name") for e in entries if isinstance(e, dict)] \
+        if isinstance(entries, list) else []
+    seen: set = set()
+    for name in names:
+        if isinstance(name, str) and name in seen:
+            raise InputError([(file, f"suppliers[{name}].name", "this supplier is listed twice "
+                               "in this file; give each supplier once")])
+        seen.add(name)
 
 
 def _merge(base: dict, over: dict) -> dict:
@@ -191,8 +205,22 @@ def _message(err: dict, loc: tuple) -> str:
         return err["msg"] + (f"; did you mean '{hint[0]}'?" if hint else "")
     if kind == "finite_number":
         return "must be a finite number (not NaN or infinity)"
+    if kind in ("less_than_equal", "less_than", "greater_than_equal", "greater_than"):
+        return err["msg"] + _limit_note(loc, upper=kind.startswith("less"))
     msg = err["msg"]
     return msg.removeprefix("Value error, ")
+
+
+def _limit_note(loc: tuple, upper: bool) -> str:
+    """`` (unit; why the limit)`` of the parameter at ``loc``, from its declaration."""
+    model = model_at(loc[:-1]) if loc else None
+    field = model.model_fields.get(str(loc[-1])) if model is not None else None
+    extra = (field.json_schema_extra or {}) if field is not None else {}
+    if not isinstance(extra, dict):
+        return ""
+    notes = [str(extra[k]) for k in ("unit", "hi_why" if upper else "lo_why")
+             if extra.get(k) not in (None, "", "1", "-")]
+    return f" ({'; '.join(notes)})" if notes else ""
 
 
 def field_names(loc: tuple) -> list[str]:
@@ -252,27 +280,56 @@ def split_dotted(key: str) -> list[str]:
 
 def set_dotted(data: dict, key: str, value: Any, *, file: str) -> None:
     """Set a dotted key in raw scenario data, creating tables as needed."""
+    try:
+        check_key(key)
+    except ReadError as exc:
+        raise InputError([(file, key, exc.message.removeprefix(f"{key}: "))]) from None
     parts = split_dotted(key)
     node: Any = data
     for i, part in enumerate(parts):
-        last = i == len(parts) - 1
+        last, here = i == len(parts) - 1, _dotted(tuple(parts[: i + 1]))
         if part.startswith("["):
-            name = part[1:-1]
-            if not isinstance(node, list):
-                raise InputError([(file, key, "only suppliers can be selected by [name]")])
-            match = [e for e in node if isinstance(e, dict) and e.get("name") == name]
-            if not match:
-                match = [node[int(name)]] if name.isdigit() and int(name) < len(node) else []
-            if not match:
-                raise InputError([(file, key, f"no supplier named '{name}'")])
-            node = match[0]
+            node = _select(node, part[1:-1], file=file, key=key)
+            if last:
+                raise InputError([(file, key, f"{here} is a table; set one of its keys "
+                                   f"(like {here}.markup)")])
             continue
+        if not isinstance(node, dict):
+            raise InputError([(file, key, f"{_dotted(tuple(parts[:i]))} is a value, not a "
+                               "table of keys")])
         if last:
             node[part] = value
-        else:
-            if part == "suppliers":
-                node.setdefault(part, _suppliers_default())
-            node = node.setdefault(part, {})
+            return
+        if part == "suppliers":
+            node.setdefault(part, _suppliers_default())
+        node = node.setdefault(part, {})
+        if isinstance(node, list) and not parts[i + 1].startswith("["):
+            raise InputError([(file, key, f"{here} is a list; select one entry by name, "
+                               f"like {here}[Focal].{parts[i + 1]}")])
+
+
+def _select(node: Any, name: str, *, file: str, key: str) -> dict:
+    """The entry ``[name]`` of a list of tables (by ``name``, or by position)."""
+    if not isinstance(node, list):
+        raise InputError([(file, key, "only suppliers can be selected by [name]")])
+    match = [e for e in node if isinstance(e, dict) and e.get("name") == name]
+    if not match and name.isdigit() and int(name) < len(node):
+        match = [node[int(name)]]
+    if not match or not isinstance(match[0], dict):
+        names = [e.get("name") for e in node if isinstance(e, dict)]
+        hint = _near_name(name, [n for n in names if isinstance(n, str)])
+        raise InputError([(file, key, f"no supplier named '{name}'"
+                           + (f"; did you mean '{hint}'?" if hint else ""))])
+    return match[0]
+
+
+def _near_name(name: str, names: list[str]) -> str | None:
+    """The name in ``names`` nearest to ``name``: equal but for case and spaces, else close."""
+    folded = {normal_name(n): n for n in names}
+    if normal_name(name) in folded:
+        return folded[normal_name(name)]
+    hint = difflib.get_close_matches(name, names, n=1)
+    return hint[0] if hint else None
 
 
 def _suppliers_default() -> list[dict]:

@@ -24,6 +24,7 @@ class ParamInfo:
     hi: float | None
     source: str
     choices: tuple[str, ...] = ()
+    limits: str = ""  # why the bounds are where they are (a sim.params.Limit's reason)
 
 
 def _bounds(field) -> tuple[float | None, float | None]:
@@ -63,7 +64,8 @@ def iter_params(model: BaseModel | None = None, prefix: str = "") -> list[ParamI
             choices = tuple(typing.get_args(ann)) if literal else ()
             out.append(ParamInfo(key, getattr(ann, "__name__", str(ann)),
                                  extra.get("unit", ""), value, lo, hi,
-                                 extra.get("source", ""), choices))
+                                 extra.get("source", ""), choices,
+                                 "; ".join(extra[k] for k in ("lo_why", "hi_why") if k in extra)))
     return out
 
 
@@ -102,7 +104,8 @@ def parameter_table(markdown: bool = False) -> list[str]:
                  "|---|---|---|---|---|"]
         for p in rows:
             bounds = f"[{_fmt(p.lo)}, {_fmt(p.hi)}]" if not p.choices else " / ".join(p.choices)
-            lines.append(f"| `{p.key}` | {p.unit} | {p.default} | {bounds} | {p.source} |")
+            source = p.source + (f" (bounds: {p.limits})" if p.limits else "")
+            lines.append(f"| `{p.key}` | {p.unit} | {p.default} | {bounds} | {source} |")
         return lines
     return [f"{p.key:48s} {str(p.default):>12s} {p.unit:22s} [{_fmt(p.lo)}, {_fmt(p.hi)}]  "
             f"{p.source}" for p in rows]

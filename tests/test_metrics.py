@@ -6,6 +6,7 @@ import math
 
 import numpy as np
 import pytest
+from scipy.stats import t as student_t
 
 from sim import metrics
 
@@ -36,13 +37,13 @@ def test_pool_health_reads_the_last_year():
 
 
 @pytest.mark.parametrize(("health", "kind", "p"), [
-    ([1.2], "reservoir", 1.0),
-    ([0.99], "funnel", 0.0),
-    ([1.0], "reservoir", 1.0),                       # exactly refilled
-    ([1.1, 1.3, 0.9], "reservoir", 2 / 3),           # two of three
-    ([1.1, 0.8, 0.9], "funnel", 1 / 3),              # one of three
-    ([1.1, 1.2, 0.8, 0.9], "inconclusive", 0.5),
-    ([1.5, float("nan"), 0.5, 0.6], "funnel", 1 / 3),   # NaN ignored
+    ([0.99], "funnel", 0.0),                          # one run: its own pool health
+    ([1.0], "reservoir", 1.0),                        # exactly refilled
+    ([1.1, 1.2, 1.15, 1.05], "reservoir", 1.0),       # interval above 1
+    ([0.7, 0.8, 0.75, 0.9], "funnel", 0.0),           # interval below 1
+    ([1.1, 1.2, 0.8, 0.9], "inconclusive", 0.5),      # interval contains 1
+    ([1.3, 1.2, 1.25, 0.95], "inconclusive", 0.75),   # mostly refills, but 1 not excluded
+    ([0.8, float("nan"), 0.7, 0.75], "funnel", 0.0),  # NaN ignored
 ])
 def test_verdict_rule(health, kind, p):
     v = metrics.verdict(health)
@@ -50,16 +51,38 @@ def test_verdict_rule(health, kind, p):
     assert v.n == sum(not math.isnan(h) for h in health)
 
 
+def test_verdict_interval_is_the_t_interval_of_the_mean():
+    h = [1.1, 1.2, 0.8, 0.9]
+    v = metrics.verdict(h)
+    half = 3.182446305284263 * np.std(h, ddof=1) / 2  # t(0.975, 3) x sd / sqrt(4)
+    assert v.mean == pytest.approx(1.0) and v.lo == pytest.approx(1.0 - half)
+    assert v.hi == pytest.approx(1.0 + half)
+
+
+def test_inconclusive_verdict_says_what_would_settle_it():
+    h = [1.3, 1.2, 1.25, 0.95]
+    v = metrics.verdict(h)
+    sd, gap = np.std(h, ddof=1), np.mean(h) - 1.0
+
+    def half(n):
+        return student_t.ppf(0.975, n - 1) * sd / math.sqrt(n)
+
+    assert half(v.reps_needed) < gap <= half(v.reps_needed - 1)
+    # replications of the same spread settle it
+    assert metrics.verdict(np.resize(h, 4 * v.reps_needed)).kind == "reservoir"
+    assert metrics.verdict([1.1, 0.9]).reps_needed is None  # mean exactly 1: never settles
+
+
 def test_verdict_without_values_is_inconclusive():
     v = metrics.verdict([])
     assert v.kind == "inconclusive" and v.n == 0 and math.isnan(v.p_refill)
 
 
-def test_verdict_rule_is_stated_with_its_thresholds():
-    rule = metrics.VERDICT_RULE
-    assert "≥ 1" in rule and "two replications of three" in rule and "one of three" in rule
-    assert metrics.RESERVOIR_SHARE == pytest.approx(2 / 3)
-    assert metrics.FUNNEL_SHARE == pytest.approx(1 / 3)
+def test_verdict_rule_is_stated_in_both_languages():
+    assert "95 %" in metrics.VERDICT_RULE and "contains 1" in metrics.VERDICT_RULE
+    zh = metrics.VERDICT_RULE_ZH
+    assert metrics.verdict_rule("zh") == zh and "95%" in zh
+    assert metrics.verdict_rule("en") == metrics.VERDICT_RULE
 
 
 def test_top_share_known_answers():

@@ -208,7 +208,8 @@ def test_every_truncation_is_an_input_error_or_a_valid_scenario(tmp_path, baseli
     ('[[suppliers]]\nname = "FOCAL"\ncapacity = { steel = -5.0 }\n',
      "suppliers[FOCAL].capacity.steel", "greater than or equal to 0"),
     ("[run]\ncustomers = -3\n", "run.customers", "greater than or equal to 1"),
-    ("[materials.steel]\nbase_cost = -4200.0\n", "materials.steel.base_cost", "greater than 0"),
+    ("[materials.steel]\nbase_cost = -4200.0\n", "materials.steel.base_cost",
+     "greater than or equal to 1"),
     ("[segments.tier1]\nsize_median = -1.0\n", "segments.tier1.size_median", "greater than 0"),
     # NaN and infinity
     ('[[suppliers]]\nname = "RIVAL"\nmarkup = nan\n', "suppliers[RIVAL].markup", "finite"),

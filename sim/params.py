@@ -549,8 +549,11 @@ class FreeParameter(Strict):
     """A parameter ``kamsim calibrate`` may move, with its prior range (uniform)."""
 
     key: str = P("", unit="-", source="dotted scenario key, as in sweeps")
-    low: float = P(0.0, unit="as the parameter", source="prior range: lower end")
-    high: float = P(1.0, unit="as the parameter", source="prior range: upper end")
+    low: float = P(0.0, unit="as the parameter", ge=-1e9, le=1e9,
+                   source="prior range: lower end (within the parameter's declared bounds, "
+                          "checked by kamsim calibrate)")
+    high: float = P(1.0, unit="as the parameter", ge=-1e9, le=1e9,
+                    source="prior range: upper end (as low)")
 
 
 class CalibrationParams(Strict):

@@ -1,7 +1,7 @@
 """``kamsim calibrate``: fit a scenario's free parameters to a book's observed figures.
 
 Owns the plan (free parameters and their priors from the scenario's ``[calibration]`` block,
-checked against their declared bounds as sweep factors are; targets from the book, and from a
+checked as sweep factors are, by ``sim.specfile``; targets from the book, and from a
 targets file), the search and the report. The search: a Latin-hypercube first wave (SALib),
 then Optuna's TPE sampler, each candidate run ``replications`` times on common random numbers
 (the sweep's ``run_seed``), the three best re-scored with as many fresh replications; runs go
@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim import scenario, sweepspec
+from sim import scenario, specfile
 from sim.io import OUTPUT_ROOT, safe_name
 from sim.params import Scenario
 from sim.pool import Progress
@@ -81,19 +81,20 @@ def make_plan(path: Path, *, book: Path | None = None, targets: Path | None = No
     cal = params.calibration
     problems: list[tuple[str, str, str]] = []
     infos = {p.key: p for p in iter_params(params)}
+    base = params.model_dump(mode="json")
     free = []
     for i, fp in enumerate(cal.free):
-        where = f"calibration.free[{i}]"
-        info = sweepspec._lookup(path, f"{where}.key", fp.key, infos, problems)
-        if info is None:
+        found: list[tuple[str, str, str]] = []
+        block = specfile.ParameterBlock(key=fp.key, bounds=[fp.low, fp.high])
+        factor = specfile.factor_of(path, i, block, infos, base, found)
+        problems += [(f, k.replace(f"parameters[{i}]", f"calibration.free[{i}]")
+                      .replace(".bounds", ".low/high"), m) for f, k, m in found]
+        if factor is None or found:
             continue
-        if sweepspec._kind(info) != "float":
-            problems.append((str(path), f"{where}.key", f"'{fp.key}' is not a real number"))
+        if factor.kind != "float":
+            problems.append((str(path), f"calibration.free[{i}].key",
+                             f"'{fp.key}' is not a real number"))
             continue
-        factor = sweepspec.Factor(fp.key, (fp.key,), "float", info.unit,
-                                  (float(fp.low), float(fp.high)), None)
-        problems += [(f, k.replace(".bounds", ".low/high"), m)
-                     for f, k, m in sweepspec._check_range(path, where, factor, info)]
         free.append((fp.key, float(fp.low), float(fp.high)))
     if not cal.free:
         problems.append((str(path), "calibration.free", "no free parameters to calibrate"))
@@ -117,7 +118,6 @@ def make_plan(path: Path, *, book: Path | None = None, targets: Path | None = No
         raise InputError([(str(path), "calibration.held_out",
                            f"'{cal.held_out}' is not a target both book and model give ("
                            + ", ".join(usable) + ")")])
-    base = params.model_dump(mode="json")
     if book is not None:
         base["book"]["path"] = str(book)
     return Plan(path, params, base, free, table, [f for f in usable if f != cal.held_out],
@@ -140,7 +140,7 @@ def simulate_figures(base: dict[str, Any], values: dict[str, float], seed: int,
     from sim.book.targets import figures, model_snapshots
     from sim.run import simulate, summarize
 
-    params = sweepspec.apply(base, values, file="<calibration>")
+    params = specfile.apply(base, values, file="<calibration>")
     model, tables = simulate(params, seed=seed, steps=weeks)
     out = figures(model_snapshots(tables["customers"]), params.abc)
     focal = next(v for v in summarize(model, tables)["suppliers"].values() if v["focal"])

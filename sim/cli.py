@@ -106,6 +106,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     from sim.workshop.commands import add_parser as add_workshop_parser
     add_workshop_parser(sub, _pos_int, _nonneg_int)
+    from sim.book.cli import add_parsers  # kamsim book check, kamsim calibrate (docs/BOOK.md)
+    add_parsers(sub, command)
     return p
 
 

@@ -18,6 +18,7 @@ import numpy as np
 
 from sim import decisions, finite, size
 from sim.agents import Customer, Supplier
+from sim.book.start import plan as start_from_book
 from sim.kernels import adapt, costs, demand, lifecycle, tender
 from sim.kernels.lifecycle import KEY, POTENTIAL, StageRules
 from sim.params import MATERIALS, SEGMENTS, Scenario, Shock, SupplierParams
@@ -157,7 +158,9 @@ class MarketModel(CustomerWeek, mesa.Model):
         self._agent_of_row: list[Customer | None] = []
         seg = np.repeat(np.arange(len(self.segments["share"])),
                         allocate_counts(n0, self.segments["share"]))
-        self._add_customers(seg, self.streams.setup)
+        book = (start_from_book(p, self.segments["share"], self.segments["size_median"])
+                if p.book.path else None)  # the focal supplier's own accounts (docs/BOOK.md)
+        self._add_customers(seg if book is None else book.segments, self.streams.setup)
         pop = self.pop
         self._ready = False
         settle = p.adaptation.initial_loyalty == "settled"
@@ -165,6 +168,8 @@ class MarketModel(CustomerWeek, mesa.Model):
             pop.loyalty[:] = initial_loyalty(pop.aware, self.presence, self.j_ref,
                                              self.streams.setup,
                                              p.adaptation.initial_loyalty_shape)
+        if book is not None:
+            book.apply(self)
         self._demand()
         expected = pop.demand / (demand.seasonal_factor(0, pop.season_amp)[:, None])
         shares = self._settle_loyalty(expected) if settle else self._routine_shares()
@@ -178,6 +183,9 @@ class MarketModel(CustomerWeek, mesa.Model):
             cost += v * (self.base_cost[m] + self.processing_cost[m])
         seed_history(pop, vol, rev, cost, self.streams.setup,
                      (p.lifecycle.initial_tenure_weeks, p.lifecycle.max_initial_tenure_weeks))
+        if book is not None:
+            book.apply_tenure(pop, self.focal)
+        self.book_provenance = book.provenance if book is not None else None
         initial_stages(pop, self._key_ok(), self.rules.general_volume_t,
                        self.rules.potential_min_weeks)
         pop.main[:] = np.where(vol.max(axis=1) > 0, vol.argmax(axis=1), -1)

@@ -538,6 +538,40 @@ class FinanceParams(Strict):
                                      source="cost of carrying stock, share of its value")
 
 
+class BookParams(Strict):
+    """The focal supplier's own customer book (docs/BOOK.md); none when ``path`` is empty."""
+
+    path: str = P("", unit="-", source="folder of accounts/invoice_lines/opportunities tables, "
+                  "relative to the scenario file; empty: customers from segments only")
+    default_share_of_wallet: float = P(
+        0.5, unit="1", gt=0, le=1,
+        source="focal share of a book account's needs where the book gives none (assumption)")
+
+
+class FreeParameter(Strict):
+    """A parameter ``kamsim calibrate`` may move, with its prior range (uniform)."""
+
+    key: str = P("", unit="-", source="dotted scenario key, as in sweeps")
+    low: float = P(0.0, unit="as the parameter", ge=-1e9, le=1e9,
+                   source="prior range: lower end (within the parameter's declared bounds, "
+                          "checked by kamsim calibrate)")
+    high: float = P(1.0, unit="as the parameter", ge=-1e9, le=1e9,
+                    source="prior range: upper end (as low)")
+
+
+class CalibrationParams(Strict):
+    """What ``kamsim calibrate`` fits (docs/BOOK.md); unused by a plain run."""
+
+    free: list[FreeParameter] = Field(default_factory=list)
+    held_out: str = P("top20_share", unit="-",
+                      source="one target left out of the fit and predicted")
+    budget: int = P(48, unit="runs", ge=4, le=1_000_000, source="model runs in all")
+    replications: int = P(2, unit="runs", ge=1, le=100,
+                          source="runs per candidate, on common random numbers")
+    weeks: int = P(156, unit="week", ge=104, le=5200,
+                   source="weeks simulated from the book's end: the book's own years")
+
+
 def _default_segments() -> dict[str, SegmentParams]:
     return {k: SegmentParams(**v) for k, v in DEFAULT_SEGMENTS.items()}
 
@@ -580,6 +614,8 @@ class Scenario(Strict):
     lifecycle: LifecycleParams = Field(default_factory=LifecycleParams)
     abc: ABCParams = Field(default_factory=ABCParams)
     finance: FinanceParams = Field(default_factory=FinanceParams)
+    book: BookParams = Field(default_factory=BookParams)
+    calibration: CalibrationParams = Field(default_factory=CalibrationParams)
     # The status quo's supplier settings (set by the loader from the root of the ``extends``
     # chain, sim/scenario.py); None: this scenario's own. Not a file key.
     _status_quo: list[SupplierParams] | None = PrivateAttr(default=None)

@@ -66,6 +66,8 @@ def summarize(model: MarketModel, tables: Tables) -> dict:
     out: dict = {"scenario": model.params.name, "seed": int(model.params.run.seed),
                  "steps": int(model.week), "start_year": model.params.run.start_year,
                  "discount_rate": rate, "suppliers": {}}
+    if getattr(model, "book_provenance", None):  # which start values came from the book
+        out["book"] = model.book_provenance
     for s, name in enumerate(model.supplier_names):
         own = sup[(sup["supplier"] == name) & (sup["step"] >= 0)]  # weeks, not the start
         ly = last_year[last_year["supplier"] == name]

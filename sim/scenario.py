@@ -49,6 +49,9 @@ def load(path: str | Path, overrides: dict[str, Any] | None = None) -> Scenario:
     if origin.get(("name",)) != str(path):  # a child not naming itself is its file
         data["name"] = path.stem
         origin[("name",)] = str(path)
+    book = data.get("book")
+    if isinstance(book, dict) and isinstance(book.get("path"), str) and book["path"]:
+        book["path"] = str(Path(origin.get(("book", "path"), path)).parent / book["path"])
     plain = copy.deepcopy(data)
     for key, value in (overrides or {}).items():
         set_dotted(data, key, value, file=str(path))

@@ -1,0 +1,150 @@
+"""Each account's features, derived from a validated book's invoice lines and accounts.
+
+Owns the weekly panel (tonnes by material, revenue and cost per account and week, weeks
+counted from the Monday on or before the first invoice) and the per-account features read at
+the book's end: annual tonnes by material, revenue, margin, tenure, purchase rhythm, trend,
+activity, share of wallet where the book gives it, open pipeline and win rate where it has
+opportunities, and the segment (from the book's segment or industry text, else None).
+"Active" and the purchase-continuity count use the model's own lifecycle rules
+(``lost_after_weeks``, ``continuity_weeks``) so the book is read as the model reads its
+customers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from sim.book import schema
+from sim.book.load import Book
+from sim.params import MATERIALS, LifecycleParams
+
+
+@dataclass(frozen=True)
+class Panel:
+    """Dense weekly books: ``tonnes`` (N, W, M), ``revenue`` and ``cost`` (N, W)."""
+
+    accounts: np.ndarray  # account ids, row order
+    start: pd.Timestamp   # Monday of week 0
+    tonnes: np.ndarray
+    revenue: np.ndarray
+    cost: np.ndarray | None
+
+    @property
+    def weeks(self) -> int:
+        return self.revenue.shape[1]
+
+    @property
+    def bought(self) -> np.ndarray:
+        return self.tonnes.sum(axis=2) > 0
+
+
+def panel(book: Book) -> Panel:
+    """The book's non-cancelled invoice lines summed per account, week and material."""
+    lines = book.lines
+    if "cancelled" in lines:
+        lines = lines[~lines["cancelled"]]
+    ids = book.accounts["account_id"].to_numpy()
+    row = pd.Index(ids).get_indexer(lines["account_id"])
+    start = book.start.normalize() - pd.Timedelta(days=book.start.weekday())
+    week = ((lines["date"] - start).dt.days // 7).to_numpy()
+    n_weeks = int(week.max()) + 1 if week.size else 1
+    mat = pd.Index(MATERIALS).get_indexer(lines["material_class"])
+    tonnes = np.zeros((ids.size, n_weeks, len(MATERIALS)))
+    np.add.at(tonnes, (row, week, mat), lines["tonnes"].to_numpy())
+    revenue = np.zeros((ids.size, n_weeks))
+    np.add.at(revenue, (row, week), lines["net_value"].to_numpy())
+    cost = None
+    if "cost" in lines and lines["cost"].notna().any():
+        cost = np.zeros((ids.size, n_weeks))
+        np.add.at(cost, (row, week), lines["cost"].fillna(0.0).to_numpy())
+    return Panel(ids, start, tonnes, revenue, cost)
+
+
+def segments(accounts: pd.DataFrame) -> tuple[pd.Series, str]:
+    """Each account's kamsim segment (None where the text says nothing) and the column used."""
+    for col in ("segment", "industry"):
+        if col in accounts:
+            seg = accounts[col].map(lambda s: schema.classify(s, schema.SEGMENT_RULES))
+            if seg.notna().any():
+                return seg, col
+    return pd.Series([None] * len(accounts), index=accounts.index, dtype=object), ""
+
+
+def account_features(book: Book, p: Panel | None = None,
+                     rules: LifecycleParams | None = None) -> pd.DataFrame:
+    """One row per account with its features at the book's last week."""
+    p = panel(book) if p is None else p
+    rules = rules or LifecycleParams()
+    w = p.weeks
+    last = slice(max(0, w - 52), w)
+    prev = slice(max(0, w - 104), max(0, w - 52))
+    bought = p.bought
+    any_buy = bought.any(axis=1)
+    first = np.where(any_buy, bought.argmax(axis=1), -1)
+    last_week = np.where(any_buy, w - 1 - bought[:, ::-1].argmax(axis=1), -1)
+    t12 = p.tonnes[:, last].sum(axis=1)
+    t_prev = p.tonnes[:, prev].sum(axis=1).sum(axis=1)
+    rev12 = p.revenue[:, last].sum(axis=1)
+    out = pd.DataFrame({"account_id": p.accounts})
+    for m, name in enumerate(MATERIALS):
+        out[f"tonnes_12m_{name}"] = t12[:, m]
+    out["tonnes_12m"] = t12.sum(axis=1)
+    out["revenue_12m"] = rev12
+    if p.cost is not None:
+        c12 = p.cost[:, last].sum(axis=1)
+        out["margin"] = np.divide(rev12 - c12, rev12, out=np.full(rev12.size, np.nan),
+                                  where=rev12 > 0)
+    seg, _ = segments(book.accounts)
+    out["segment"] = seg.to_numpy()
+    out["first_week"] = first
+    out["weeks_since"] = np.where(any_buy, w - 1 - last_week, 10_000)
+    out["active"] = any_buy & (out["weeks_since"].to_numpy() < rules.lost_after_weeks)
+    out["act13"] = bought[:, max(0, w - 13):].sum(axis=1)
+    out["tenure_weeks"] = _tenure(book, p, first)
+    out["rhythm_weeks"] = _rhythm(bought)
+    out["trend"] = np.divide(t12.sum(axis=1), t_prev, out=np.full(t_prev.size, np.nan),
+                             where=t_prev > 0) - 1.0
+    if book.opportunities is not None:
+        out = out.join(_pipeline(book), on="account_id")
+    if "share_of_wallet" in book.accounts:
+        sow = book.accounts["share_of_wallet"].to_numpy(dtype=float)
+        out["share_of_wallet"] = np.where(sow > 0, sow, np.nan)
+    return out
+
+
+def _tenure(book: Book, p: Panel, first: np.ndarray) -> np.ndarray:
+    """Weeks from the relationship's start (created date, else first invoice) to the end."""
+    end = p.start + pd.Timedelta(weeks=p.weeks)
+    from_lines = np.where(first >= 0, p.weeks - first, 0).astype(float)
+    if "created" not in book.accounts:
+        return from_lines
+    created = book.accounts["created"]
+    weeks = ((end - created).dt.days / 7.0).to_numpy()
+    ok = ~np.isnan(weeks) & (weeks > 0)
+    return np.where(ok, np.maximum(np.round(np.where(ok, weeks, 0)), from_lines), from_lines)
+
+
+def _rhythm(bought: np.ndarray) -> np.ndarray:
+    """Mean weeks between purchase weeks (NaN with fewer than two)."""
+    n = bought.sum(axis=1)
+    any_buy = n > 0
+    first = bought.argmax(axis=1)
+    last = bought.shape[1] - 1 - bought[:, ::-1].argmax(axis=1)
+    return np.where(any_buy & (n > 1), (last - first) / np.maximum(n - 1, 1), np.nan)
+
+
+def _pipeline(book: Book) -> pd.DataFrame:
+    """Per account: open opportunities' amount, and the share won of those closed."""
+    o = book.opportunities
+    stage = o["stage"].str.lower()
+    won = o["won"] if "won" in o else stage.str.contains("won")
+    closed = stage.str.contains("closed|won|lost") | won
+    g = pd.DataFrame({"account_id": o["account_id"],
+                      "open": np.where(closed, 0.0, o["amount"]),
+                      "closed": closed.astype(float), "won": (won & closed).astype(float)})
+    agg = g.groupby("account_id").sum()
+    rate = agg["won"] / agg["closed"].where(agg["closed"] > 0)
+    return pd.DataFrame({"pipeline_open": agg["open"], "win_rate": rate})

@@ -220,7 +220,9 @@ def _compare(args: argparse.Namespace) -> int:
     plan = compare.make_plan(args.files, reps=args.reps, seed=args.seed, steps=args.steps,
                              lang=args.lang, out=args.out, overrides=args.overrides)
     out = _claim(args, plan.out, "compare")
-    compare.write(plan, compare.run_all(plan, workers=args.workers), out)
+    summary = compare.write(plan, compare.run_all(plan, workers=args.workers), out)
+    for name in summary["scenarios"]:  # the answer, then where the report is (last line)
+        print(f"{name}: {summary['by_scenario'][name]['diagnosis']}")
     print(out.path)
     return EXIT_OK
 

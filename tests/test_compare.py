@@ -122,7 +122,7 @@ def test_same_result_whatever_workers(result, files, tmp_path, monkeypatch):
     import analysis.report
 
     def no_figures(out_dir, runs, *args, scenarios=None, **kw):  # the tables are the point
-        return {"by_scenario": {s: {} for s in scenarios}}
+        return {"scenarios": scenarios, "by_scenario": {s: {"diagnosis": "-"} for s in scenarios}}
 
     monkeypatch.setattr(analysis.report, "write_report", no_figures)
     out = tmp_path / "one"
@@ -176,3 +176,16 @@ def test_retention_kpis_arithmetic():
     empty = kpi_table(pd.DataFrame(runs), retention_runs=pd.DataFrame(rows).iloc[0:0],
                       scenarios=["a"]).set_index("kpi")
     assert empty.loc["annual_retention", "n"] == 0
+
+
+def test_compare_prints_each_verdict_then_the_report_path(files, tmp_path, capsys):
+    out = tmp_path / "printed"
+    assert main(["compare", *map(str, files), "--reps", "2", "--steps", str(STEPS),
+                 "--workers", "1", "--out", str(out)]) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    summary = json.loads((out / "summary.json").read_text())
+    assert lines[-1] == str(out)
+    assert lines[:-1] == [f"{s}: {summary['by_scenario'][s]['diagnosis']}"
+                          for s in ("calm", "cheap")]
+    assert all(summary["by_scenario"][s]["verdict"] in ("reservoir", "funnel", "inconclusive")
+               for s in ("calm", "cheap"))

@@ -23,6 +23,9 @@ fi
   | grep -v "^WARNING: Location" || true
 .venv/bin/python -c "import sim, analysis, mesa" || { echo "setup: install failed" >&2; exit 1; }
 
+# The example customer book (docs/BOOK.md): generated input data, deterministic, kept out of git.
+.venv/bin/python -c "from pathlib import Path; from sim.book.synth import ensure; ensure(Path('books/example'))"
+
 # A CJK font so Chinese labels render in figures (--lang zh); Debian package, root only.
 if ! fc-list 2>/dev/null | grep -qi "cjk\|wenquanyi\|droid sans fallback"; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then

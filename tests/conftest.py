@@ -62,6 +62,14 @@ def run_model(params: Scenario, **kw):
     return model, model.recorder.tables(model)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def example_book_generated() -> None:
+    """books/example is generated input data (``make setup`` writes it); write it if missing."""
+    from sim.book.synth import ensure
+
+    ensure(REPO / "books" / "example")
+
+
 @pytest.fixture(scope="session")
 def runner():
     """The :func:`run_model` helper, as a fixture."""

@@ -173,6 +173,13 @@ def write(out: Path, seed: int) -> None:
     (out / "truth.json").write_text(json.dumps(truth, indent=2) + "\n")
 
 
+def ensure(out: Path, seed: int = 20261130) -> Path:
+    """``out`` holding the example book: written by :func:`write` unless already there."""
+    if not (out / "invoice_lines.csv.gz").is_file():
+        write(out, seed)
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("out", type=Path)

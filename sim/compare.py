@@ -17,7 +17,6 @@ and ``summary.json``: its summary (figures as :mod:`sim.metrics` defines them).
 
 from __future__ import annotations
 
-import math
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -27,7 +26,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim.io import OUTPUT_ROOT, OutDir, atomic_dir, safe_name, write_json
+from sim.io import OUTPUT_ROOT, OutDir, atomic_dir, nan_to_none, safe_name, write_json
 from sim.pool import Progress, map_ordered
 from sim.scenario import InputError
 from sim.seeds import replicate_seeds
@@ -216,13 +215,7 @@ def economics_summary(plan: Plan, runs: pd.DataFrame) -> list[dict]:
     from analysis.economics import economics_table
 
     table = economics_table(runs, discount_rates(plan), reference=plan.names[0])
-    return [{k: _num(v) if isinstance(v, float) else v for k, v in row.items()}
-            for row in table.to_dict("records")]
-
-
-def _num(x: float) -> float | None:
-    x = float(x)
-    return None if math.isnan(x) or math.isinf(x) else x
+    return nan_to_none(table.to_dict("records"))
 
 
 def write(plan: Plan, tables: dict[str, pd.DataFrame], out: OutDir | None = None) -> dict:

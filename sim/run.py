@@ -7,7 +7,6 @@ appears whole or not at all.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from pathlib import Path
 
@@ -17,7 +16,7 @@ from pydantic import ValidationError
 
 from sim import metrics
 from sim.errors import InputError
-from sim.io import OUTPUT_ROOT, OutDir, atomic_dir, safe_name, write_json
+from sim.io import OUTPUT_ROOT, OutDir, atomic_dir, nan_to_none, safe_name, write_json
 from sim.kernels import lifecycle as lc
 from sim.model import MarketModel
 from sim.params import STAGES, Scenario
@@ -80,13 +79,14 @@ def summarize(model: MarketModel, tables: Tables) -> dict:
             "net_profit_npv": metrics.npv(own["net_profit"].to_numpy(), rate),
             "gross_margin": _ratio(ly["gross_profit"].sum(), ly["revenue"].sum()),
             "customers_by_stage": {st: int(stages.get(st, 0)) for st in STAGES},
-            "annual_retention": _finite(metrics.retention(r["customers_start"], r["retained"])),
-            "key_account_retention": _finite(metrics.retention(r["key_start"],
+            "annual_retention": nan_to_none(metrics.retention(r["customers_start"], r["retained"])),
+            "key_account_retention": nan_to_none(metrics.retention(r["key_start"],
                                                                r["key_retained"])),
-            **{kpi: _finite(metrics.retention(r[start], r[end]))
+            **{kpi: nan_to_none(metrics.retention(r[start], r[end]))
                for kpi, (end, start) in metrics.KEY_VALUE_KPIS.items()},
-            "top20_revenue_share": _finite(metrics.top_share(pop.rev52[: pop.n, s][buying[:, s]])),
-            "pool_health": _finite(metrics.pool_health(own["acquired"], own["lost"],
+            "top20_revenue_share": nan_to_none(
+                metrics.top_share(pop.rev52[: pop.n, s][buying[:, s]])),
+            "pool_health": nan_to_none(metrics.pool_health(own["acquired"], own["lost"],
                                                        own["exited"])),
         }
     focal = out["suppliers"][model.supplier_names[model.focal]]
@@ -96,11 +96,6 @@ def summarize(model: MarketModel, tables: Tables) -> dict:
 
 def _ratio(a: float, b: float) -> float | None:
     return float(a / b) if b > 0 else None
-
-
-def _finite(x: float) -> float | None:
-    """``x``, or None (JSON null) where it is undefined (NaN) or infinite."""
-    return float(x) if math.isfinite(x) else None
 
 
 def default_out_dir(params: Scenario, seed: int) -> Path:

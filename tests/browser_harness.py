@@ -54,6 +54,14 @@ SOLARA_ENV = {
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1", "[::1]"}
 
 
+# Mesa's grid re-creates its chart widgets on the first layout pass and on Reset. Solara's
+# vegalite.vue draws 100 ms after mount (debounced) without checking it is still mounted; for a
+# widget already destroyed, `this.$refs.plotElement` is undefined, vega-embed's two-argument
+# form then takes the spec for the element and reads `undefined.usermeta`. Harmless (the
+# replacement widget draws), and only this exact message is tolerated.
+VEGA_TORN_DOWN = "pageerror: Cannot read properties of undefined (reading 'usermeta')"
+
+
 class RequestLog(list):
     """List of every request URL the page made (str), plus diagnostics.
 

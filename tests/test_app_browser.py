@@ -18,18 +18,18 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from browser_harness import browser_page, find_chromium, non_local_requests, serve_solara  # noqa: E402
+from browser_harness import (  # noqa: E402
+    VEGA_TORN_DOWN,
+    browser_page,
+    find_chromium,
+    non_local_requests,
+    serve_solara,
+)
 
 REPO = Path(__file__).resolve().parents[1]
 ARTIFACTS = REPO / "test-artifacts"
 SCENARIO = REPO / "scenarios" / "baseline.toml"
 WAIT = 60_000  # ms; a loaded 2-core CI machine can take seconds per redraw
-# Mesa's grid re-creates its chart widgets on the first layout pass and on Reset. Solara's
-# vegalite.vue draws 100 ms after mount (debounced) without checking it is still mounted; for a
-# widget already destroyed, `this.$refs.plotElement` is undefined, vega-embed's two-argument
-# form then takes the spec for the element and reads `undefined.usermeta`. Harmless (the
-# replacement widget draws), and only this exact message is tolerated.
-VEGA_TORN_DOWN = "pageerror: Cannot read properties of undefined (reading 'usermeta')"
 
 
 def _until(action, locator, first_wait: int = 25_000) -> int:

@@ -15,7 +15,13 @@ import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from browser_harness import browser_page, find_chromium, non_local_requests, serve_solara  # noqa: E402
+from browser_harness import (  # noqa: E402
+    VEGA_TORN_DOWN,
+    browser_page,
+    find_chromium,
+    non_local_requests,
+    serve_solara,
+)
 
 REPO = Path(__file__).resolve().parents[1]
 ARTIFACTS = REPO / "test-artifacts"
@@ -103,7 +109,8 @@ def test_solaraviz_page_offline(tmp_path):
         assert non_local_requests(requests) == []
         cdn = [u for u in requests if "/_solara/cdn/" in u]
         assert any("requirejs@" in u for u in cdn), cdn
-        assert [c for c in requests.console if c.startswith("pageerror")] == []
+        assert [c for c in requests.console
+                if c.startswith("pageerror") and c != VEGA_TORN_DOWN] == []
         assert requests.failed == [], (
             f"failed requests (missing offline assets?): {requests.failed}"
         )

@@ -1,7 +1,7 @@
 """Numbers from a sweep directory (docs/SWEEPS.md): never imports or runs the model.
 
 Owns reading a sweep (``sweep.json``, ``design.parquet``, ``results/``; every chunk checked
-against its checksum by :func:`sim.chunks.verify`), the summary over
+against its checksum by :func:`sim.runs.chunks.verify`), the summary over
 replications per point (mean and 95 % t-interval), variance-based (Sobol: S1, ST) and
 elementary-effects (Morris: mu*, sigma) indices from SALib, computed on the per-point means of
 the replications, with the replication noise beside them, and scenario discovery: a shallow
@@ -23,7 +23,7 @@ import pandas as pd
 
 from analysis.intervals import mean_ci
 from sim import metrics
-from sim.chunks import verify as verify_chunks
+from sim.runs.chunks import verify as verify_chunks
 
 __all__ = ["SweepDirError", "Sweep", "load_sweep", "point_summary", "point_means",
            "replication_noise", "indices", "discover", "Discovery"]

@@ -15,9 +15,9 @@ import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from sim.finite import NonFiniteState
 from sim.io import OutDir, claim_out, say
-from sim.pool import Progress, Terminated, stop_on_signals, stop_processes
+from sim.market.finite import NonFiniteState
+from sim.runs.pool import Progress, Terminated, stop_on_signals, stop_processes
 from sim.scenario import InputError, format_problem
 
 EXIT_OK, EXIT_INTERNAL, EXIT_INPUT, EXIT_SIGINT, EXIT_SIGTERM = 0, 1, 2, 130, 143
@@ -147,7 +147,7 @@ def _nonneg_int(text: str) -> int:
 
 @command("validate")
 def _validate(args: argparse.Namespace) -> int:
-    from sim import sweepspec
+    from sim.runs import sweepspec
 
     problems = []
     for f in args.files:  # scenarios and sweep specs
@@ -164,7 +164,8 @@ def _validate(args: argparse.Namespace) -> int:
 
 @command("run")
 def _run(args: argparse.Namespace) -> int:
-    from sim import run, scenario, size
+    from sim import scenario, size
+    from sim.runs import run
 
     params = scenario.load(args.file, overrides=dict(args.overrides))
     if args.lang == "zh" and not args.no_dashboard:
@@ -215,7 +216,7 @@ def _workshop(args: argparse.Namespace) -> int:
 
 @command("compare")
 def _compare(args: argparse.Namespace) -> int:
-    from sim import compare
+    from sim.runs import compare
 
     plan = compare.make_plan(args.files, reps=args.reps, seed=args.seed, steps=args.steps,
                              lang=args.lang, out=args.out, overrides=args.overrides)
@@ -229,7 +230,7 @@ def _compare(args: argparse.Namespace) -> int:
 
 @command("sweep")
 def _sweep(args: argparse.Namespace) -> int:
-    from sim import sweep, sweepspec
+    from sim.runs import sweep, sweepspec
 
     spec = sweepspec.load(args.spec)
     if args.dask and args.dask != "local" and args.workers:
@@ -288,7 +289,7 @@ def _require_cjk_font(file: Path) -> None:
 
 
 def _one_line_warning(message, category, filename, lineno, line=None) -> str:
-    """Warnings (e.g. ``sim.scale.MarketBalanceWarning``) as one line, as errors are."""
+    """Warnings (e.g. ``sim.market.scale.MarketBalanceWarning``) as one line, as errors are."""
     return f"kamsim: warning: {message}\n"
 
 

@@ -2,7 +2,7 @@
 
 :class:`InputError` holds ``(file, dotted key, message)`` triples; :func:`format_problem` makes
 each one line, ``FILE: key: message``. Kept apart from the model so that the file
-infrastructure (``sim.io``, ``sim.chunks``) and ``analysis/`` can raise it without importing
+infrastructure (``sim.io``, ``sim.runs.chunks``) and ``analysis/`` can raise it without importing
 the model; ``sim.scenario`` re-exports both.
 """
 

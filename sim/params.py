@@ -145,7 +145,7 @@ class RunParams(Strict):
                           le=2100)
     scale: float = P(1.0, unit="1", gt=0, le=100,
                      source="size of this copy of the market: customers, entry, capacities, "
-                            "staff and fixed costs scaled together (sim/scale.py)")
+                            "staff and fixed costs scaled together (sim/market/scale.py)")
 
 
 class MaterialParams(Strict):

@@ -13,14 +13,14 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from sim.agents import ABC_NAMES
-from sim.kernels import lifecycle as lc
-from sim.kernels.lifecycle import STAGE_NAMES
+from sim.market.agents import ABC_NAMES
 from sim.metrics import WEEKS_PER_YEAR
 from sim.params import MATERIALS, SEGMENTS
+from sim.rules import lifecycle as lc
+from sim.rules.lifecycle import STAGE_NAMES
 
 if TYPE_CHECKING:
-    from sim.model import MarketModel
+    from sim.market.model import MarketModel
 
 BOOKS = ("volume_t", "revenue", "material_cost", "processing_cost", "staff_cost",
          "strategy_cost", "bad_debt", "gross_profit", "net_profit", "market_share",

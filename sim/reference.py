@@ -27,7 +27,8 @@ import math
 import mesa
 import numpy as np
 
-from sim.kernels.lifecycle import (
+from sim.market.population import RING, WEEKS_SINCE_CAP
+from sim.rules.lifecycle import (
     GENERAL,
     KEY,
     LOST,
@@ -36,7 +37,6 @@ from sim.kernels.lifecycle import (
     PROSPECT,
     SUNSET,
 )
-from sim.population import RING, WEEKS_SINCE_CAP
 from sim.tolerance import EPS
 
 

@@ -28,8 +28,8 @@ from pydantic import BaseModel, ValidationError
 
 from sim.errors import InputError, format_problem  # noqa: F401  (re-exported)
 from sim.inputfiles import ReadError, check_key, read_toml
+from sim.market.scale import balance_warning, scaled
 from sim.params import RunParams, Scenario, normal_name
-from sim.scale import balance_warning, scaled
 
 # A file (with its parents) must declare these; a file cut short usually lacks the last ones.
 REQUIRED_TABLES = ("run", "segments", "suppliers")

@@ -3,7 +3,7 @@ run that would not fit.
 
 Owns the population's row capacity (initial customers plus room for the expected entrants;
 ``MarketModel`` allocates exactly this) and the estimate of a run's peak memory: the
-population's arrays (their bytes per row come from ``sim.population.SPEC``) times a factor
+population's arrays (their bytes per row come from ``sim.market.population.SPEC``) times a factor
 for the week's temporaries and a growth by doubling, the recorder's weekly tables and
 quarterly customer snapshots (also built into DataFrames at the end), and a fixed base.
 Measured peaks (tracemalloc, numpy kernel, 1,000-4,000 customers, 104-416 weeks) were 35-45 %
@@ -21,8 +21,8 @@ from pathlib import Path
 import numpy as np
 
 from sim.errors import InputError
+from sim.market.population import RING, SPEC
 from sim.params import MATERIALS, Scenario
-from sim.population import RING, SPEC
 
 BASE_BYTES = 320 << 20         # interpreter, numpy/pandas and the model's small arrays
 TEMPORARY_FACTOR = 2.0         # the week's (rows x suppliers) temporaries; growth by doubling

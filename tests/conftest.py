@@ -54,7 +54,7 @@ def small_params() -> Scenario:
 
 def run_model(params: Scenario, **kw):
     """Build and step a MarketModel for ``params.run.weeks``; return ``(model, tables)``."""
-    from sim.model import MarketModel
+    from sim.market.model import MarketModel
 
     model = MarketModel(params, **kw)
     for _ in range(params.run.weeks):

@@ -7,10 +7,10 @@ import mesa
 import numpy as np
 import pytest
 
-from sim.agents import Customer, Supplier
-from sim.kernels.lifecycle import KEY, STAGE_NAMES
-from sim.model import MarketModel
+from sim.market.agents import Customer, Supplier
+from sim.market.model import MarketModel
 from sim.params import MATERIALS, SEGMENTS
+from sim.rules.lifecycle import KEY, STAGE_NAMES
 
 
 def new_model(params, **kw) -> MarketModel:

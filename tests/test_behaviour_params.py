@@ -33,7 +33,7 @@ _DEFAULTS: dict[str, dict[str, pd.DataFrame]] = {}
 
 
 def _tables(repo_root, **overrides) -> dict[str, pd.DataFrame]:
-    from sim.run import simulate
+    from sim.runs.run import simulate
 
     params = scenario.load(repo_root / "scenarios" / "reservoir.toml",
                            overrides={**SMALL, **overrides})

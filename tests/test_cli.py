@@ -114,12 +114,12 @@ def test_params_lists_parameters(capsys):
 
 
 def test_internal_error_exits_1_with_one_line(capsys, monkeypatch, small_toml, tmp_path):
-    import sim.run
+    import sim.runs.run
 
     def boom(*args, **kwargs):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(sim.run, "simulate", boom)
+    monkeypatch.setattr(sim.runs.run, "simulate", boom)
     out = tmp_path / "out"
     assert main(["run", str(small_toml), "--out", str(out), "--no-dashboard"]) == 1
     err = capsys.readouterr().err
@@ -258,7 +258,7 @@ def test_raw_customers_override_warns_in_one_line(tmp_path, baseline_path):
     import warnings
 
     from sim.cli import _one_line_warning
-    from sim.scale import MarketBalanceWarning
+    from sim.market.scale import MarketBalanceWarning
 
     out = tmp_path / "raw"
     with pytest.warns(MarketBalanceWarning) as caught:

@@ -14,8 +14,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim import compare
 from sim.cli import main
+from sim.runs import compare
 
 BASELINE = Path(__file__).resolve().parents[1] / "scenarios" / "baseline.toml"
 STEPS, REPS = 30, 2

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 from pandas.testing import assert_frame_equal
 
-from sim.run import simulate, with_overrides
+from sim.runs.run import simulate, with_overrides
 
 TABLES = ("suppliers", "pool", "market", "customers", "transitions", "spells", "retention")
 
@@ -60,7 +60,7 @@ def test_different_seed_different_tables(params, runner, reference):
 
 def test_seed_argument_equals_scenario_seed(params, runner, reference):
     # MarketModel(params, seed=s) and a scenario whose run.seed is s are the same run.
-    from sim.model import MarketModel
+    from sim.market.model import MarketModel
 
     moved = with_overrides(params, seed=99)
     model = MarketModel(moved, seed=11)

@@ -20,9 +20,9 @@ from pathlib import Path
 import psutil
 import pytest
 
-from sim import sweepspec
 from sim.cli import main
-from sim.sweep import read_results, run_sweep
+from sim.runs import sweepspec
+from sim.runs.sweep import read_results, run_sweep
 
 ROOT = Path(__file__).resolve().parents[1]
 SCEN = ROOT / "scenarios"

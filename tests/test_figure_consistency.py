@@ -16,8 +16,9 @@ import re
 import pandas as pd
 import pytest
 
-from sim import compare, metrics, outcomes, seeds
-from sim.run import simulate, write_outputs
+from sim import metrics, seeds
+from sim.runs import compare, outcomes
+from sim.runs.run import simulate, write_outputs
 
 ROOT_SEED = 20261127
 WEEKS, CUSTOMERS = 70, 250  # not a multiple of 13: the last snapshot is the run's end

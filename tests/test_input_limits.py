@@ -13,12 +13,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sim import run, scenario, size
+from sim import scenario, size
 from sim.cli import main
-from sim.finite import NonFiniteState, check_week
 from sim.inputfiles import MAX_FILE_BYTES, ReadError, parse_override, read_text
-from sim.model import MarketModel
-from sim.population import Population
+from sim.market.finite import NonFiniteState, check_week
+from sim.market.model import MarketModel
+from sim.market.population import Population
+from sim.runs import run
 from sim.scenario import InputError
 from sim.schema import iter_params
 
@@ -104,7 +105,7 @@ def test_memory_cap_parsing():
 
 def test_non_finite_state_stops_the_run_naming_week_and_quantity(capsys, monkeypatch,
                                                                  small_toml, tmp_path):
-    from sim.kernels import costs
+    from sim.rules import costs
 
     real = costs.shock_multipliers
 

@@ -1,5 +1,5 @@
 """sim.io: atomic files and directories, the JSON writer, where results may go; and the
-plain progress lines of sim.pool.Progress off a terminal."""
+plain progress lines of sim.runs.pool.Progress off a terminal."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from sim import io
-from sim.pool import Progress
+from sim.runs.pool import Progress
 from sim.scenario import InputError
 
 

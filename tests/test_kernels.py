@@ -1,4 +1,4 @@
-"""Known-answer tests of the pure numpy kernels (sim.kernels), each against a hand computation
+"""Known-answer tests of the pure numpy kernels (sim.rules), each against a hand computation
 written out in the comments."""
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 
-from sim.kernels import adapt, choice, costs, demand, fulfil, lifecycle, tender
-from sim.kernels.lifecycle import GENERAL, KEY, LOST, NONE, POTENTIAL, PROSPECT, SUNSET
+from sim.rules import adapt, choice, costs, demand, fulfil, lifecycle, tender
+from sim.rules.lifecycle import GENERAL, KEY, LOST, NONE, POTENTIAL, PROSPECT, SUNSET
 
 # ------------------------------------------------------------------------------ choice
 

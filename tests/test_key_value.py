@@ -10,7 +10,7 @@ import pytest
 
 from analysis.stats import paired_diff_ci
 from sim import scenario
-from sim.run import simulate, summarize
+from sim.runs.run import simulate, summarize
 
 SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
 SEEDS = (1, 2, 3, 4, 5, 6)

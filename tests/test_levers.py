@@ -1,4 +1,4 @@
-"""sim/levers.py: a bundle's difference from the status quo, lever by lever, on common random
+"""sim/runs/levers.py: a bundle's difference from the status quo, lever by lever, on common random
 numbers."""
 
 from __future__ import annotations
@@ -7,7 +7,8 @@ from pathlib import Path
 
 import numpy as np
 
-from sim import levers, scenario
+from sim import scenario
+from sim.runs import levers
 
 SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
 SMALL = {"run.scale": 0.15, "run.weeks": 60}

@@ -1,4 +1,4 @@
-"""sim/price_response.py: the focal share after a list-price rise, paired with the baseline."""
+"""sim/runs/price_response.py: the focal share after a list-price rise, paired with the baseline."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sim.price_response import price_response
+from sim.runs.price_response import price_response
 
 BASELINE = Path(__file__).resolve().parents[1] / "scenarios" / "baseline.toml"
 

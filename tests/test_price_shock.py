@@ -14,8 +14,8 @@ import numpy as np
 import pytest
 
 from sim import scenario
-from sim.kernels.lifecycle import KEY
-from sim.model import MarketModel
+from sim.market.model import MarketModel
+from sim.rules.lifecycle import KEY
 
 ROOT = Path(__file__).resolve().parents[1]
 

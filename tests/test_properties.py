@@ -17,10 +17,10 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from sim import scenario
-from sim.kernels import choice, fulfil
-from sim.kernels import lifecycle as lc
-from sim.model import MarketModel
+from sim.market.model import MarketModel
 from sim.params import MATERIALS
+from sim.rules import choice, fulfil
+from sim.rules import lifecycle as lc
 
 TOL = 1e-9
 KERNEL = settings(max_examples=150, deadline=None)

@@ -1,4 +1,4 @@
-"""run.scale (sim/scale.py): a smaller copy of a market keeps its balance; a raw override of
+"""run.scale (sim/market/scale.py): a smaller copy of a market keeps its balance; a raw override of
 run.customers does not, and warns."""
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 from sim import scenario
-from sim.run import simulate, summarize
-from sim.scale import MarketBalanceWarning, scaled
+from sim.market.scale import MarketBalanceWarning, scaled
+from sim.runs.run import simulate, summarize
 
 BASELINE = Path(__file__).resolve().parents[1] / "scenarios" / "baseline.toml"
 RESERVOIR = BASELINE.with_name("reservoir.toml")

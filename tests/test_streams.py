@@ -1,4 +1,4 @@
-"""Random streams (sim/streams.py): one per process, spawned from the model's one generator.
+"""Random streams (sim/market/streams.py): one per process, spawned from the model's one generator.
 
 The point of the streams is synchronised common random numbers: two strategies run on one
 seed see the same market — the same entrants, the same closures, the same cost and demand
@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 
 from sim import scenario
-from sim.streams import PROCESSES, spawn_streams
+from sim.market.streams import PROCESSES, spawn_streams
 
 SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
 SMALL = {"run.customers": 200, "run.weeks": 80}

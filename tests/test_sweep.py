@@ -14,10 +14,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from sim import sweepspec
 from sim.cli import main
+from sim.runs import sweepspec
+from sim.runs.sweep import read_results, run_sweep
 from sim.scenario import InputError
-from sim.sweep import read_results, run_sweep
 
 ROOT = Path(__file__).resolve().parents[1]
 BASE = (ROOT / "scenarios" / "baseline.toml").as_posix()

@@ -8,8 +8,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from sim import sweepspec
-from sim.sweep import read_results, run_sweep
+from sim.runs import sweepspec
+from sim.runs.sweep import read_results, run_sweep
 
 pytest.importorskip("distributed")
 

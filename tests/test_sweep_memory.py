@@ -6,8 +6,8 @@ from __future__ import annotations
 import tracemalloc
 from pathlib import Path
 
-from sim import sweepspec
-from sim.sweep import run_sweep
+from sim.runs import sweepspec
+from sim.runs.sweep import run_sweep
 
 ROOT = Path(__file__).resolve().parents[1]
 BASE = (ROOT / "scenarios" / "baseline.toml").as_posix()

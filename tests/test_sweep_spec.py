@@ -8,10 +8,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sim import sweepspec
 from sim.cli import main
+from sim.runs import sweepspec
+from sim.runs.sweep import run_id, run_seed
 from sim.scenario import InputError
-from sim.sweep import run_id, run_seed
 
 ROOT = Path(__file__).resolve().parents[1]
 SWEEPS = ROOT / "scenarios" / "sweeps"
@@ -132,7 +132,7 @@ def test_cli_reports_bad_spec_with_exit_2(tmp_path, capsys):
 
 
 def test_compare_and_sweep_share_one_seed_derivation():
-    from sim.compare import crn_seeds
+    from sim.runs.compare import crn_seeds
 
     root = 20261127
     assert crn_seeds(root, 4) == [run_seed(root, p, r) for p, r in enumerate(range(4))]

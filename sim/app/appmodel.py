@@ -18,9 +18,9 @@ import numpy as np
 
 from sim import scenario as scenario_io
 from sim.app import controls
-from sim.model import MarketModel
+from sim.market.model import MarketModel
 from sim.params import Scenario
-from sim.run import with_overrides
+from sim.runs.run import with_overrides
 
 # keywords Mesa may add when it rebuilds a model (a mesa Scenario, an rng); not ours
 _MESA_KEYS = ("scenario", "rng", "simulator")

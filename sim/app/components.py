@@ -26,8 +26,8 @@ from sim import metrics, palette
 from sim.app import controls
 from sim.app.appmodel import AppModel
 from sim.app.labels import stage_name, t
-from sim.kernels import lifecycle as lc
 from sim.params import MATERIALS, SEGMENTS
+from sim.rules import lifecycle as lc
 
 Spec = dict[str, Any]
 

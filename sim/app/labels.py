@@ -155,7 +155,7 @@ def t(key: str, lang: str = "en", **fmt: object) -> str:
 
 def stage_name(code: int, lang: str = "en") -> str:
     """Name of a lifecycle stage code (-1 none .. 5 lost)."""
-    from sim.kernels.lifecycle import STAGE_NAMES
+    from sim.rules.lifecycle import STAGE_NAMES
 
     name = STAGE_NAMES[code]
     return "—" if name == "none" else t(f"stage.{name}", lang)

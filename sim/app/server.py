@@ -85,7 +85,7 @@ def port_problem(host: str, port: int) -> str | None:
 
 
 def _die_with_parent() -> None:  # runs in the server process before exec
-    from sim.pool import _die_with_parent as die
+    from sim.runs.pool import _die_with_parent as die
 
     die()
 

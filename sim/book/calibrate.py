@@ -1,7 +1,7 @@
 """``kamsim calibrate``: fit a scenario's free parameters to a book's observed figures.
 
 Owns the plan (free parameters and their priors from the scenario's ``[calibration]`` block,
-checked as sweep factors are, by ``sim.specfile``; targets from the book, and from a
+checked as sweep factors are, by ``sim.runs.specfile``; targets from the book, and from a
 targets file), the search and the report. The search: a Latin-hypercube first wave (SALib),
 then Optuna's TPE sampler, each candidate run ``replications`` times on common random numbers
 (the sweep's ``run_seed``), the three best re-scored with as many fresh replications; runs go
@@ -26,13 +26,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim import scenario, specfile
+from sim import scenario
 from sim.io import OUTPUT_ROOT, safe_name
 from sim.params import Scenario
-from sim.pool import Progress
+from sim.runs import specfile
+from sim.runs.pool import Progress
+from sim.runs.sweep import run_seed
 from sim.scenario import InputError
 from sim.schema import iter_params
-from sim.sweep import run_seed
 
 RESCORE = 3  # best candidates re-scored with fresh replications
 NULL_DRAWS = 500  # random acceptances: the contraction an uninformative fit shows by chance
@@ -138,7 +139,7 @@ def simulate_figures(base: dict[str, Any], values: dict[str, float], seed: int,
                      weeks: int) -> dict[str, float]:
     """One run at ``values``: every model figure (a worker's task; pure function)."""
     from sim.book.targets import figures, model_snapshots
-    from sim.run import simulate, summarize
+    from sim.runs.run import simulate, summarize
 
     params = specfile.apply(base, values, file="<calibration>")
     model, tables = simulate(params, seed=seed, steps=weeks)
@@ -160,7 +161,7 @@ class _Runner:
         self.plan, self.backend, self.sim_s, self.runs = plan, None, 0.0, 0
         self.bar = Progress(plan.budget, f"calibrate {plan.params.name}", "runs")
         if dask or (workers or 1) > 1:
-            from sim.sweep import make_backend
+            from sim.runs.sweep import make_backend
 
             self.backend = make_backend(workers, dask)
 

@@ -31,13 +31,13 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from sim.market.initialise import allocate_counts
 from sim.params import MATERIALS, SEGMENTS, Scenario
 from sim.scenario import InputError
-from sim.setup import allocate_counts
 
 if TYPE_CHECKING:
-    from sim.model import MarketModel
-    from sim.population import Population
+    from sim.market.model import MarketModel
+    from sim.market.population import Population
 
 @lru_cache(maxsize=8)
 def _active_features(folder: str, stamp: tuple, lost_after_weeks: int) -> pd.DataFrame:

@@ -10,7 +10,7 @@ the book and to the model's ``customers`` table alike, so calibration compares l
   (the model: stage potential..sunset);
 - ``top20_share``: ``sim.metrics.top_share`` of the buying accounts' 52-week revenue at the
   last year end (the run summary's definition);
-- ``abc_A/B/C``: counts by ``sim.kernels.lifecycle.abc_classes`` (the model's own classing) of
+- ``abc_A/B/C``: counts by ``sim.rules.lifecycle.abc_classes`` (the model's own classing) of
   buying customers' 52-week revenue at the last year end;
 - ``key_accounts``: at the last year end; the book: 52-week tonnes >= ``key_volume_t``, a
   purchase in ``continuity_weeks`` of the last 13 and margin >= the floor (where costs are
@@ -35,8 +35,8 @@ import pandas as pd
 from sim import metrics
 from sim.book.features import Panel, segments
 from sim.book.load import Book
-from sim.kernels.lifecycle import abc_classes
 from sim.params import MATERIALS, SEGMENTS, ABCParams, LifecycleParams
+from sim.rules.lifecycle import abc_classes
 from sim.scenario import InputError
 
 RISE_THRESHOLD = 0.08

@@ -5,7 +5,7 @@ A game's *inputs* are one entry per closed round: every team's choice (its lever
 benchmark strategy played by a bot) and the facilitator's events. :meth:`Game.play` builds the
 market from the scenario and seed, then for each round applies the events and choices between
 two weeks (``MarketModel.set_supplier``, ``add_shock``, ``enter_customers``) and steps
-``round_weeks`` weeks. The model's per-process random streams (``sim/streams.py``) make a
+``round_weeks`` weeks. The model's per-process random streams (``sim/market/streams.py``) make a
 replaced choice change only the draws of the processes it acts on, so a what-if is compared on
 the same random numbers. Snapshots of the model at round boundaries are cached in memory by
 the digest of the inputs that led there (state can always be recomputed by replay).
@@ -22,10 +22,10 @@ from typing import Any
 
 import numpy as np
 
-from sim.kernels.lifecycle import KEY, LOST, STAGE_NAMES
-from sim.model import MarketModel
+from sim.market.model import MarketModel
 from sim.params import MATERIALS, Poaching, Scenario, Shock, WorkshopSettings
 from sim.record import FLOWS
+from sim.rules.lifecycle import KEY, LOST, STAGE_NAMES
 from sim.scenario import InputError
 from sim.workshop.levers import (
     PRESETS,

@@ -1,5 +1,5 @@
 """A team's levers: what it may decide each round, its budget, and how each lever maps onto the
-supplier parameters and strategies that already exist (``sim.params``, ``sim.strategies``).
+supplier parameters and strategies that already exist (``sim.params``, ``sim.strategies.library``).
 
 The levers and the rules of play are declared with every other parameter in ``sim/params.py``
 (``Levers``, ``WorkshopSettings``). No market rule lives here: a decision becomes a

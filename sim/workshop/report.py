@@ -2,7 +2,7 @@
 team's game as played, beside the same game with that team playing each benchmark strategy
 (the price war, the reservoir bundle) — same market, same random numbers, one run each.
 
-The tables come from the game's recorder (``sim.compare.keyed_tables``), the figures and the
+The tables come from the game's recorder (``sim.runs.compare.keyed_tables``), the figures and the
 page from ``analysis.report.write_report``. The team of the focal supplier is team 1.
 """
 
@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from sim.compare import TABLES, keyed_tables
+from sim.runs.compare import TABLES, keyed_tables
 
 BENCHMARKS = ("price_war", "reservoir")
 

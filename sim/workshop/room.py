@@ -15,8 +15,8 @@ from typing import Any
 
 import numpy as np
 
-from sim.kernels.lifecycle import BUYING, KEY, LOST, STAGE_NAMES, SUNSET
 from sim.params import SEGMENTS
+from sim.rules.lifecycle import BUYING, KEY, LOST, STAGE_NAMES, SUNSET
 from sim.scenario import InputError
 from sim.workshop.debrief import debrief, score_table
 from sim.workshop.game import chain_digest, parse_choice, parse_event

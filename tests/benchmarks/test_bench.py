@@ -20,9 +20,9 @@ from pathlib import Path
 import pytest
 
 from sim import scenario
-from sim.model import MarketModel
+from sim.market.model import MarketModel
 from sim.reference import ReferenceMarket
-from sim.run import simulate, write_outputs
+from sim.runs.run import simulate, write_outputs
 
 from .market import BASELINE, FULL, ROOT, bytes_per_step, copy_bandwidth, scaled
 
@@ -117,7 +117,7 @@ LARGE_RUN = textwrap.dedent("""
 
     t0 = time.perf_counter(); c0 = time.process_time()
     from tests.benchmarks.market import scaled
-    from sim.model import MarketModel
+    from sim.market.model import MarketModel
     import numpy as np
     params = scaled({n}, {s}, weeks={weeks})
     t1 = time.perf_counter()
@@ -156,7 +156,7 @@ def _sweep_spec(runs: int):
     """``scenarios/sweeps/smoke.toml`` with enough points for ``runs`` runs of its size."""
     import dataclasses
 
-    from sim import sweepspec
+    from sim.runs import sweepspec
 
     spec = sweepspec.load(ROOT / "scenarios" / "sweeps" / "smoke.toml")
     return dataclasses.replace(spec, samples=max(1, runs // spec.replications),
@@ -168,7 +168,7 @@ def _sweep_spec(runs: int):
 def test_sweep_throughput(benchmark, tmp_path, workers):
     """Runs per minute of smoke-sized runs (200 customers, 52 weeks) on 1 and 2 workers:
     a sweep of 96 runs, each sweep starting its own pool (after one warm-up sweep)."""
-    from sim.sweep import run_sweep
+    from sim.runs.sweep import run_sweep
 
     runs = 96 if FULL else 4
     spec = _sweep_spec(runs)

@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from sim import scenario
-from sim.model import MarketModel
+from sim.market.model import MarketModel
 from sim.reference import ReferenceMarket
 
 from .market import ROOT, scaled

@@ -7,7 +7,7 @@ import pytest
 
 from sim import scenario
 from sim.book import features, load
-from sim.model import MarketModel
+from sim.market.model import MarketModel
 from sim.params import SEGMENTS
 from sim.scenario import InputError
 
@@ -55,7 +55,7 @@ def test_book_accounts_become_the_focal_suppliers_first_customers(tmp_path, tiny
 
 
 def test_run_summary_says_which_fields_came_from_the_book(tmp_path, tiny_book):
-    from sim import run
+    from sim.runs import run
 
     model, tables = run.simulate(scenario.load(_scenario(tmp_path, "book")), steps=13)
     summary = run.summarize(model, tables)

@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 
 from sim.book import features, load, targets
-from sim.kernels.lifecycle import abc_classes
 from sim.metrics import top_share
 from sim.params import ABCParams, LifecycleParams
+from sim.rules.lifecycle import abc_classes
 
 
 def _snaps(revenue, buying, key=None, segment=None):
@@ -50,7 +50,7 @@ def test_book_key_accounts_follow_the_model_rule(tiny_book):
 
 
 def test_model_figures_use_the_runs_own_retention(small_loader):
-    from sim import run
+    from sim.runs import run
 
     params = small_loader(run__weeks=104)
     model, tables = run.simulate(params)

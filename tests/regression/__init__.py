@@ -1,7 +1,7 @@
 """The saved regression baseline: headline figures of a few small runs, kept in git.
 
 ``compute()`` simulates each case of ``CASES`` (a scenario file with small-run overrides, two
-seeds) and returns :func:`sim.run.summarize` of each, flattened to ``"case/seed/supplier/kpi"``
+seeds) and returns :func:`sim.runs.run.summarize` of each, flattened to ``"case/seed/supplier/kpi"``
 keys. ``baseline.json`` holds the figures of the last intended change;
 ``test_baseline.py`` fails on any figure that moved, naming it. After an intended change to
 what the model computes, regenerate with ``make regression-baseline`` (``python -m
@@ -40,7 +40,7 @@ def flatten(tree: dict, prefix: str = "") -> dict[str, float | None]:
 def compute() -> dict[str, float | None]:
     """The regression figures of every case and seed, as ``kamsim run`` computes them."""
     from sim import scenario
-    from sim.run import simulate, summarize
+    from sim.runs.run import simulate, summarize
 
     figures: dict[str, float | None] = {}
     for case, file in CASES.items():

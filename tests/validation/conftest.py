@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 from validation_figures import run_figures
 
-from sim.pool import Progress, map_ordered
+from sim.runs.pool import Progress, map_ordered
 from sim.seeds import replicate_seeds
 
 REPS = int(os.environ.get("KAMSIM_VALIDATION_REPS", "16"))

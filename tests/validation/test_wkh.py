@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from sim import scenario
-from sim.run import simulate
+from sim.runs.run import simulate
 
 N_SELLERS, GAMMA, PI = 3, 0.1, 1.0
 BETA_C = N_SELLERS * GAMMA / PI

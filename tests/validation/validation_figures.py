@@ -12,7 +12,7 @@ ROOT = Path(__file__).resolve().parents[2]
 def run_figures(task: tuple[str, str, int, int | None]) -> dict[str, float]:
     """Simulate one scenario (with JSON overrides) and one seed; return the figures tested."""
     from sim import metrics, scenario
-    from sim.run import simulate, summarize
+    from sim.runs.run import simulate, summarize
 
     name, overrides, seed, steps = task
     params = scenario.load(ROOT / "scenarios" / f"{name}.toml", overrides=json.loads(overrides))

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sim.model import MarketModel
+from sim.market.model import MarketModel
 from sim.scenario import InputError, load
 from sim.workshop.bots import LeverBot, play_round
 from sim.workshop.debrief import score_table

@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.kernels.lifecycle import KEY, POTENTIAL, PROSPECT, SUNSET
 from sim.metrics import WEEKS_PER_YEAR
 from sim.params import (
     DedicatedTeam,
@@ -28,10 +27,11 @@ from sim.params import (
     Strategies,
     SupplyAssurance,
 )
-from sim.policies import top_k_mask
+from sim.rules.lifecycle import KEY, POTENTIAL, PROSPECT, SUNSET
+from sim.strategies.policies import top_k_mask
 
 if TYPE_CHECKING:
-    from sim.model import MarketModel
+    from sim.market.model import MarketModel
 
 # what a strategy's cost pays for (columns strategy_<kind>_cost of the suppliers table)
 COST_KINDS = ("staff", "capacity", "service")

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from sim.kernels.lifecycle import NONE
+from sim.rules.lifecycle import NONE
 
 RING = 52
 WEEKS_SINCE_CAP = 10_000  # weeks since the last purchase are counted up to this (structural)

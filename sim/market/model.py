@@ -1,12 +1,13 @@
 """MarketModel: set-up and the weekly step order, written out.
 
 The model owns the market's state (``self.pop`` for customers and relationships, small S x M
-arrays for suppliers) and calls pure kernels (``sim.kernels``) in a fixed order each week; the
-customers' part of the week (choice to lifecycle) is in ``sim/week.py``. No
+arrays for suppliers) and calls pure kernels (``sim.rules``) in a fixed order each week; the
+customers' part of the week (choice to lifecycle) is in ``sim/market/week.py``. No
 Python loop runs over customers; loops over suppliers (a handful) and materials (three) are
 plain Python. One ``numpy.random.Generator`` (``self.rng``, from ``Model(rng=seed)``) is the
 source of all randomness: a child stream per stochastic process is spawned from it
-(``self.streams``, ``sim/streams.py``), so strategies compared on one seed see the same draws.
+(``self.streams``, ``sim/market/streams.py``),
+so strategies compared on one seed see the same draws.
 """
 
 from __future__ import annotations
@@ -16,16 +17,11 @@ from typing import Any
 import mesa
 import numpy as np
 
-from sim import decisions, finite, size
-from sim.agents import Customer, Supplier
+from sim import size
 from sim.book.start import plan as start_from_book
-from sim.kernels import adapt, costs, demand, lifecycle, tender
-from sim.kernels.lifecycle import KEY, POTENTIAL, StageRules
-from sim.params import MATERIALS, SEGMENTS, Scenario, Shock, SupplierParams
-from sim.policies import build_policies
-from sim.population import RING, Population
-from sim.record import Recorder
-from sim.setup import (
+from sim.market import finite
+from sim.market.agents import Customer, Supplier
+from sim.market.initialise import (
     SegmentTable,
     allocate_counts,
     draw_customers,
@@ -33,10 +29,17 @@ from sim.setup import (
     initial_stages,
     seed_history,
 )
-from sim.strategies import COST_KINDS, DedicatedTeamStrategy, build_strategies
-from sim.streams import spawn_streams
+from sim.market.population import RING, Population
+from sim.market.streams import spawn_streams
+from sim.market.week import CustomerWeek
+from sim.params import MATERIALS, SEGMENTS, Scenario, Shock, SupplierParams
+from sim.record import Recorder
+from sim.rules import adapt, costs, demand, lifecycle, tender
+from sim.rules.lifecycle import KEY, POTENTIAL, StageRules
+from sim.strategies import decisions
+from sim.strategies.library import COST_KINDS, DedicatedTeamStrategy, build_strategies
+from sim.strategies.policies import build_policies
 from sim.tolerance import EPS
-from sim.week import CustomerWeek
 
 QUARTER = 13
 
@@ -146,7 +149,7 @@ class MarketModel(CustomerWeek, mesa.Model):
         self.params = params
         for sup, sp in zip(self.suppliers, params.suppliers, strict=True):
             sup.adopt(sp)
-        self.__dict__.pop("_plain_rows", None)  # sim/decisions.py's per-run cache
+        self.__dict__.pop("_plain_rows", None)  # sim/strategies/decisions.py's per-run cache
         self._supplier_arrays()
         for sup in self.suppliers:
             sup.allocate_key_accounts()

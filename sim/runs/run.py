@@ -17,9 +17,9 @@ from pydantic import ValidationError
 from sim import metrics
 from sim.errors import InputError
 from sim.io import OUTPUT_ROOT, OutDir, atomic_dir, nan_to_none, safe_name, write_json
-from sim.kernels import lifecycle as lc
-from sim.model import MarketModel
+from sim.market.model import MarketModel
 from sim.params import STAGES, Scenario
+from sim.rules import lifecycle as lc
 
 Tables = dict[str, pd.DataFrame]
 
@@ -42,7 +42,7 @@ def simulate(params: Scenario, *, seed: int | None = None, steps: int | None = N
     """Run a scenario; return the final model and its tables."""
     params = with_overrides(params, seed=seed, steps=steps)
     model = MarketModel(params)
-    with np.errstate(over="ignore", invalid="ignore"):  # sim.finite reports an overflow
+    with np.errstate(over="ignore", invalid="ignore"):  # sim.market.finite reports an overflow
         for _ in range(params.run.weeks):
             model.step()
             if progress is not None:

@@ -12,14 +12,14 @@ from typing import TYPE_CHECKING
 
 import mesa
 
-from sim import decisions
-from sim.kernels.lifecycle import STAGE_NAMES
 from sim.params import MATERIALS, SEGMENTS, SupplierParams
-from sim.policies import build_policies
-from sim.strategies import build_strategies
+from sim.rules.lifecycle import STAGE_NAMES
+from sim.strategies import decisions
+from sim.strategies.library import build_strategies
+from sim.strategies.policies import build_policies
 
 if TYPE_CHECKING:
-    from sim.model import MarketModel
+    from sim.market.model import MarketModel
 
 ABC_NAMES = ("-", "A", "B", "C")
 

@@ -4,7 +4,7 @@ Owns the spec format (docs/SWEEPS.md) and its validation. Every problem becomes 
 :class:`~sim.scenario.InputError` triple ``(spec file, dotted key, message)``: unknown keys and
 outcome names get the nearest valid one suggested, and a varied parameter's bounds or levels
 must lie within the bounds declared for it in ``sim/params.py`` (and each extreme must give a
-valid scenario that fits in memory; the parts and their checks are in ``sim/specfile.py``).
+valid scenario that fits in memory; the parts and their checks are in ``sim/runs/specfile.py``).
 Also owns the design: the full factorial of levels, or points sampled by SALib
 (Latin hypercube, Sobol/Saltelli, Morris).
 """
@@ -25,9 +25,7 @@ from pydantic import ValidationError
 
 from sim import scenario, size
 from sim.inputfiles import ReadError, read_toml
-from sim.scenario import InputError
-from sim.schema import iter_params
-from sim.specfile import (  # noqa: F401  (apply, RESERVED, METHODS: part of this module's API)
+from sim.runs.specfile import (  # noqa: F401  (apply, RESERVED, METHODS: part of this module's API)
     METHODS,
     RESERVED,
     Block,
@@ -44,6 +42,8 @@ from sim.specfile import (  # noqa: F401  (apply, RESERVED, METHODS: part of thi
     factor_of,
     loc_text,
 )
+from sim.scenario import InputError
+from sim.schema import iter_params
 
 
 @dataclass(frozen=True, eq=False)

@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from sim.io import OUTPUT_ROOT, OutDir, atomic_dir, nan_to_none, safe_name, write_json
-from sim.pool import Progress, map_ordered
+from sim.runs.pool import Progress, map_ordered
 from sim.scenario import InputError
 from sim.seeds import replicate_seeds
 
@@ -91,7 +91,8 @@ def make_plan(files: Sequence[str | Path], *, reps: int = DEFAULT_REPS,
     Raises :class:`InputError` listing every problem: invalid files or overrides, duplicate
     scenario names, ``reps`` < 1, ``steps`` < 1, a missing CJK font.
     """
-    from sim import run, scenario, size
+    from sim import scenario, size
+    from sim.runs import run
 
     files = tuple(Path(f) for f in files)
     problems: list[tuple[str, str, str]] = []
@@ -140,7 +141,7 @@ def run_one(path: str, rep: int, seed: int, steps: int | None,
             overrides: tuple[tuple[str, Any], ...] = ()) -> dict[str, pd.DataFrame]:
     """One run in a worker: the compact tables of ``TABLES``, with scenario, rep and seed."""
     from sim import scenario
-    from sim.run import simulate
+    from sim.runs.run import simulate
 
     params = scenario.load(path, overrides=dict(overrides))
     model, t = simulate(params, seed=seed, steps=steps)
@@ -190,7 +191,8 @@ def run_all(plan: Plan, *, workers: int | None = None,
     tasks = plan.tasks
     workers = max(1, min(workers or os.cpu_count() or 1, len(tasks)))
     with Progress(len(tasks), "compare", "runs", enabled=progress) as bar:
-        results = map_ordered(_run_task, tasks, workers, bar, preload=["sim.compare", "sim.run"])
+        results = map_ordered(_run_task, tasks, workers, bar,
+                              preload=["sim.runs.compare", "sim.runs.run"])
     return {stem: _stack([r[stem] for r in results]) for stem in TABLES}
 
 

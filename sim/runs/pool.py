@@ -123,7 +123,8 @@ class WorkerPool:
         self._closed = False
         try:
             if method == "forkserver":
-                ctx.set_forkserver_preload(["sim._forkserver_start", "sim.pool", *preload])
+                ctx.set_forkserver_preload(
+                    ["sim.runs._forkserver_start", "sim.runs.pool", *preload])
                 _start_forkserver()
             self.executor = ProcessPoolExecutor(workers, mp_context=ctx,
                                                 initializer=_init_worker,

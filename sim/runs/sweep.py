@@ -33,13 +33,13 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from sim import chunks, sweepspec
-from sim.chunks import ChunkWriter
 from sim.io import MARKER, write_json, write_with
-from sim.pool import Progress, WorkerPool, limit_threads
+from sim.runs import chunks, sweepspec
+from sim.runs.chunks import ChunkWriter
+from sim.runs.pool import Progress, WorkerPool, limit_threads
+from sim.runs.sweepspec import SweepSpec
 from sim.scenario import InputError
 from sim.seeds import replicate_seed
-from sim.sweepspec import SweepSpec
 
 OWN_NAMES = {"sweep.json", "design.parquet", "status.json", "results", "series", ".lock",
              MARKER, chunks.MANIFEST, "corrupt", "analysis"}
@@ -115,8 +115,8 @@ def run_seed(root: int, point: int, replicate: int, common: bool = True) -> int:
 
 def execute(ctx: RunContext, task: RunTask) -> dict[str, Any]:
     """Run one task in a worker; never raises: a failure is returned with its error."""
-    from sim import outcomes
-    from sim.run import simulate
+    from sim.runs import outcomes
+    from sim.runs.run import simulate
 
     limit_threads()
     start = time.perf_counter()
@@ -139,10 +139,11 @@ def _describe(exc: BaseException) -> str:
 
 
 class PoolBackend:
-    """The local process pool of :class:`sim.pool.WorkerPool`."""
+    """The local process pool of :class:`sim.runs.pool.WorkerPool`."""
 
     def __init__(self, workers: int):
-        self.pool = WorkerPool(workers, preload=["sim.sweep", "sim.run", "sim.outcomes"])
+        self.pool = WorkerPool(
+            workers, preload=["sim.runs.sweep", "sim.runs.run", "sim.runs.outcomes"])
         self.window, self.name, self.workers = 2 * workers, f"{workers} processes", workers
 
     def submit(self, ctx: RunContext, task: RunTask):

@@ -3,7 +3,7 @@
 Owns the names a sweep spec may list under ``[outcomes]``:
 
 - ``final``: one number per run, computed at the end from the model and its tables. Most come
-  from :func:`sim.run.summarize` (definitions in :mod:`sim.metrics`, docs/ODD.md section 7)
+  from :func:`sim.runs.run.summarize` (definitions in :mod:`sim.metrics`, docs/ODD.md section 7)
   for the focal supplier;
   a value the summary leaves undefined (e.g. retention with no customers at the start) is NaN.
 - ``series``: a column of ``suppliers.parquet`` for the focal supplier (``focal.<column>``),
@@ -91,7 +91,7 @@ def _focal_rows(tables: Tables) -> pd.DataFrame:
 def compute(model: Any, tables: Tables, final: tuple[str, ...], series: tuple[str, ...],
             stride: int) -> tuple[dict[str, float], list[tuple[str, int, float]]]:
     """Final outcomes and series rows of one run (``model`` as ``simulate`` returns it)."""
-    from sim.run import summarize
+    from sim.runs.run import summarize
 
     summary = summarize(model, tables)
     return final_values(summary, tables, final), series_rows(tables, series, stride)

@@ -3,10 +3,10 @@
 Each supplier holds one object per seam (pricing, communication, key-account allocation,
 inventory, prospecting); the model calls them in its fixed step order. A policy reads the
 model's arrays and returns arrays for its own supplier row or column; it never writes state
-itself. Strategies (``sim.strategies``) wrap or replace these defaults. The pricing,
+itself. Strategies (``sim.strategies.library``) wrap or replace these defaults. The pricing,
 communication and inventory defaults also take an index array of suppliers (``s`` of shape
-(k,)) and answer for all of them at once: ``sim.decisions`` runs the suppliers that use a plain
-default together, with this same code.
+(k,)) and answer for all of them at once: ``sim.strategies.decisions`` runs the suppliers
+that use a plain default together, with this same code.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 if TYPE_CHECKING:
-    from sim.model import MarketModel
+    from sim.market.model import MarketModel
 
 Rows = int | np.ndarray  # one supplier's index, or an index array of suppliers
 

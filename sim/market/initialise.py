@@ -10,9 +10,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.kernels.lifecycle import GENERAL, KEY, NONE, POTENTIAL, PROSPECT
+from sim.market.population import RING, WEEKS_SINCE_CAP, Population
 from sim.params import SEGMENTS, Scenario
-from sim.population import RING, WEEKS_SINCE_CAP, Population
+from sim.rules.lifecycle import GENERAL, KEY, NONE, POTENTIAL, PROSPECT
 
 
 def weekly_hazard(annual: np.ndarray | float) -> np.ndarray:

@@ -18,7 +18,7 @@ import numpy as np
 from sim.params import MATERIALS
 
 if TYPE_CHECKING:
-    from sim.model import MarketModel
+    from sim.market.model import MarketModel
 
 
 class NonFiniteState(ArithmeticError):

@@ -13,7 +13,7 @@ Every variant runs on the same seeds (common random numbers) from the same start
 The two differ by the levers' interactions. For a bundle of two levers A and B, removal(A) +
 addition(B) is the bundle's difference exactly (the same runs telescope); with more levers the
 sums of the removals and of the additions bracket it when the levers are complements or
-substitutes. Figures per run (``sim.run.summarize``, focal supplier): pool health (last 52
+substitutes. Figures per run (``sim.runs.run.summarize``, focal supplier): pool health (last 52
 weeks), net profit, key-account revenue retained; 95 % t intervals over the seeds.
 """
 
@@ -25,7 +25,7 @@ import pandas as pd
 
 from analysis.intervals import mean_ci
 from sim.params import Scenario, Strategies, SupplierParams
-from sim.run import simulate, summarize
+from sim.runs.run import simulate, summarize
 
 FIGURES = ("pool_health", "net_profit", "key_revenue_retained")
 # focal settings that are no lever (who the supplier is)

@@ -1,12 +1,12 @@
 """The suppliers' weekly decisions, each written once, for one supplier or several at once.
 
-A decision is the seam's policy (``sim.policies``) followed by every strategy's hook in turn
-(``sim.strategies``); the result is written into the model's arrays. ``decide`` runs a
-decision for all suppliers in the model's step order: suppliers whose decision is the plain
-default policy with no strategy hooked in are decided together in one call of the same
-function on an index array of rows (each supplier writes only its own row or column and no
-random draws are made, so the order of suppliers does not matter); the others one by one, in
-supplier order.
+A decision is the seam's policy (``sim.strategies.policies``) followed by every strategy's hook
+in turn (``sim.strategies.library``); the result is written into the model's arrays.
+``decide`` runs a decision for all suppliers in the model's step order: suppliers whose
+decision is the plain default policy with no strategy hooked in are decided together in one
+call of the same function on an index array of rows (each supplier writes only its own row or
+column and no random draws are made, so the order of suppliers does not matter); the others one
+by one, in supplier order.
 """
 
 from __future__ import annotations
@@ -16,13 +16,13 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.policies import CostPlusPricing, OrderUpTo, SilentCommunication
-from sim.strategies import COST_KINDS, Strategy
+from sim.strategies.library import COST_KINDS, Strategy
+from sim.strategies.policies import CostPlusPricing, OrderUpTo, SilentCommunication
 
 if TYPE_CHECKING:
-    from sim.agents import Supplier
-    from sim.model import MarketModel
-    from sim.policies import Rows
+    from sim.market.agents import Supplier
+    from sim.market.model import MarketModel
+    from sim.strategies.policies import Rows
 
 
 def start_week(model: MarketModel, s: Rows, strategies: tuple, policy: object = None) -> None:

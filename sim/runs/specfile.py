@@ -3,7 +3,7 @@
 Owns the blocks a spec is made of (pydantic models: strict types, unknown keys refused), the
 factors built from ``[[parameters]]`` and every check of a part: a varied parameter's bounds or
 levels within the bounds declared in ``sim/params.py`` (and each extreme a valid scenario of a
-size that fits in memory), the design and the outcomes. ``sim.sweepspec`` reads a spec and puts
+size that fits in memory), the design and the outcomes. ``sim.runs.sweepspec`` reads a spec and puts
 the parts together; every problem is a ``(spec file, dotted key, message)`` triple.
 """
 
@@ -18,7 +18,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt
 
-from sim import outcomes, scenario, size
+from sim import scenario, size
+from sim.runs import outcomes
 from sim.scenario import InputError, set_dotted
 from sim.schema import ParamInfo
 

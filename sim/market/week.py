@@ -1,19 +1,19 @@
 """The customers' week in numpy: choice, fulfilment, books, adaptation and the lifecycle.
 
-``CustomerWeek`` is a mixin of ``MarketModel`` (``sim/model.py``) holding steps 7-11 of the
+``CustomerWeek`` is a mixin of ``MarketModel`` (``sim/market/model.py``) holding steps 7-11 of the
 weekly schedule (docs/ODD.md, section 3) as numpy over all customers at once, the one
 production path; ``sim/reference.py`` is the per-agent oracle it is tested against
 (tests/benchmarks/test_reference.py). These methods read and write the model's arrays
-(``self.pop`` and the supplier arrays) and call the pure kernels of ``sim.kernels``.
+(``self.pop`` and the supplier arrays) and call the pure kernels of ``sim.rules``.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from sim.kernels import adapt, choice, fulfil, lifecycle
-from sim.kernels.lifecycle import BUYING, KEY, NONE, POTENTIAL
-from sim.population import RING, WEEKS_SINCE_CAP
+from sim.market.population import RING, WEEKS_SINCE_CAP
+from sim.rules import adapt, choice, fulfil, lifecycle
+from sim.rules.lifecycle import BUYING, KEY, NONE, POTENTIAL
 from sim.tolerance import EPS
 
 

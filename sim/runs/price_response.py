@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from sim import scenario
-from sim.model import MarketModel
+from sim.market.model import MarketModel
 from sim.params import SEGMENTS
 
 YEARS = {1: (0, 52), 3: (104, 156)}  # year -> weeks [start, end)

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import json
 import math
+import re
 
 import numpy as np
 import pytest
+import solara
 
 from sim import scenario
 from sim.app import controls, labels, server
@@ -17,6 +19,7 @@ from sim.params import Shock
 from sim.schema import param_info
 
 BASELINE = controls.SCENARIO_DIR / "baseline.toml"
+_CJK = re.compile(r"[\u4e00-\u9fff]")
 PRICE_WAR = controls.SCENARIO_DIR / "price_war.toml"
 SHOCK = controls.SCENARIO_DIR / "price_shock_silent.toml"
 
@@ -74,14 +77,21 @@ def test_user_params_are_mesa_inputs(baseline):
 
 def test_model_builder_applies_overrides():
     m = AppModel(str(BASELINE), seed="7", focal_markup=0.12, focal_kam_managers=5,
-                 focal_price_war=True, beta_loyalty=2.5, shock_magnitude=0.4, customers=300,
+                 focal_price_war=True, beta_loyalty=2.5, shock_magnitude=0.4, market_size=0.3,
                  scenario=object(), rng=None)  # what Mesa adds on Reset is ignored
     focal = m.params.suppliers[m.params.focal_index]
-    assert focal.markup == 0.12 and focal.kam_managers == 5
+    # staff levers are set for the full market and scaled with it (sim/market/scale.py)
+    assert focal.markup == 0.12 and focal.kam_managers == round(5 * 0.3)
     assert focal.strategies.price_war is not None
     assert m.params.choice.beta_loyalty == 2.5
     assert [s.magnitude for s in m.params.shocks] == [0.4]
-    assert m.params.run.customers == 300 and m.pop.n == 300
+    # market size is run.scale: customers and the rest of the market scaled together
+    base = scenario.load(BASELINE)
+    assert m.params.run.scale == 0.3 and m.params.run.customers == 300 and m.pop.n == 300
+    assert m.params.segments["tier2"].entry_per_year == pytest.approx(
+        0.3 * base.segments["tier2"].entry_per_year)
+    assert m.params.suppliers[1].capacity.steel == pytest.approx(
+        0.3 * base.suppliers[1].capacity.steel)
     assert m.run_seed == 7 and m.params.run.seed == 7
     assert m.lever_values()["focal_markup"] == 0.12
     assert m.scenario_levers["focal_markup"] == scenario.load(BASELINE).suppliers[0].markup
@@ -109,7 +119,7 @@ def test_bad_seed_and_unknown_lever():
 
 
 def test_model_steps_records_history_and_stops():
-    m = AppModel(str(BASELINE), customers=150)
+    m = AppModel(str(BASELINE), market_size=0.15)
     weeks = 6
     m.params.run.weeks = weeks  # a short run for the test (recorder arrays are longer)
     for _ in range(weeks + 2):
@@ -122,30 +132,31 @@ def test_model_steps_records_history_and_stops():
 
 
 def test_charts_are_json_and_follow_the_model():
-    from sim.app import components as c
+    from sim.app import charts as c
+    from sim.app import customers as cu
 
-    m = AppModel(str(BASELINE), customers=200)
+    m = AppModel(str(BASELINE), market_size=0.2)
     before = c.shares_chart(m)
     for _ in range(5):
         m.step()
     after = c.shares_chart(m)
     assert before["datasets"]["shares"] == [] and len(after["datasets"]["shares"]) == 5 * m.n_sup
     specs = [f(m) for f in (c.shares_chart, c.prices_chart, c.pool_chart, c.abc_chart,
-                            c.distribution_chart, c.customer_map_chart)]
-    specs.append(c.profile_charts(m, 3))
+                            c.distribution_chart, cu.customer_map_chart)]
+    specs.append(cu.profile_charts(m, 3))
     for spec in specs:
         json.dumps(spec, allow_nan=False)
         assert spec["usermeta"]["embedOptions"]["actions"] is False  # no link to the web
-    dots = c.customer_map_chart(m, selected=3)["datasets"]
+    dots = cu.customer_map_chart(m, selected=3)["datasets"]
     assert len(dots["customers"]) == int(m.pop.active.sum()) and len(dots["selected"]) == 1
-    assert c.customer_map_frame(m)[0]["label"].str.startswith("customer #").all()
-    assert [k for k, _ in c.profile_facts(m, 3)][0] == "Segment"
+    assert cu.customer_map_frame(m)[0]["label"].str.startswith("customer #").all()
+    assert [k for k, _ in cu.profile_facts(m, 3)][0] == "Segment"
     h = c.pool_health(m)
     assert h is None  # fewer than 13 weeks
 
 
 def test_map_positions_are_stable():
-    from sim.app.components import _unit
+    from sim.app.customers import _unit
 
     rows = np.arange(1000)
     u = _unit(rows, 7)
@@ -174,10 +185,11 @@ def test_page_module_imports(monkeypatch):
     assert app.LANG == "zh" and app.START == PRICE_WAR
     assert callable(app.Page)
     assert {"baseline", "price_war", "wkh"} <= set(app.SCENARIOS)
-    mp = app.model_params(PRICE_WAR, scenario.load(PRICE_WAR))
-    assert mp["scenario_file"] == str(PRICE_WAR)
-    assert set(controls.LEVER_NAMES) <= set(mp) and mp["seed"]["type"] == "InputText"
+    mp = app.model_params(scenario.load(PRICE_WAR))
+    assert set(mp) == {"seed", *controls.LEVER_NAMES} and mp["seed"]["type"] == "InputText"
     assert mp["focal_price_war"]["value"] is True
+    for v in mp.values():  # every lever's label in Chinese
+        assert _CJK.search(v["label"]), v["label"]
 
 
 def test_cli_app_defaults_are_safe():
@@ -209,9 +221,9 @@ def test_nice_step():
 def test_app_and_report_colour_stages_and_suppliers_alike():
     from analysis import plotkit
     from sim import palette
-    from sim.app import components as c
+    from sim.app import charts as c
 
-    m = AppModel(str(BASELINE), customers=150)
+    m = AppModel(str(BASELINE), market_size=0.15)
     m.step()
     spec = c.pool_chart(m)
     stage_scale = spec["vconcat"][0]["encoding"]["color"]["scale"]["range"]
@@ -219,3 +231,45 @@ def test_app_and_report_colour_stages_and_suppliers_alike():
     shares = c.shares_chart(m)["encoding"]["color"]["scale"]["range"]
     assert shares == [plotkit.scenario_color(i) for i in range(len(m.supplier_names))]
     assert plotkit.STAGE_COLORS is palette.STAGE_COLORS
+
+
+@solara.component
+def _Sidebar(path, lang: str):
+    """The explorer's sidebar as the page builds it (the page puts it in the app layout)."""
+    import sim.app.app as app
+    from sim.app.components import RunStatus
+    from sim.app.player import Levers, Pacer, Player
+
+    params = scenario.load(path)
+    model = solara.use_memo(lambda: solara.reactive(AppModel(str(path))), [])
+    inputs = app.model_params(params)
+    values = solara.use_reactive({k: v["value"] for k, v in inputs.items()})
+    app.ScenarioPicker()
+    Player(model, lambda: AppModel(str(path)), Pacer(), lang)
+    Levers(inputs, values, lang)
+    RunStatus(model.value, lang)
+
+
+def test_every_control_label_in_chinese(monkeypatch):
+    """Every button, slider, switch, box and card title of the page, and its title, in zh."""
+    import importlib
+
+    import ipyvuetify as v
+
+    import sim.app.app as app
+
+    monkeypatch.setenv("KAMSIM_APP_LANG", "zh")
+    app = importlib.reload(app)
+    assert _CJK.search(labels.t("app.title", "zh"))
+    _, rc = solara.render(_Sidebar(BASELINE, "zh"), handle_error=False)
+    found = []
+    for cls, attr in ((v.Btn, "children"), (v.Slider, "label"), (v.Checkbox, "label"),
+                      (v.TextField, "label"), (v.Select, "label"), (v.CardTitle, "children")):
+        found += [" ".join(map(str, getattr(w, attr))) if isinstance(getattr(w, attr), list)
+                  else str(getattr(w, attr)) for w in rc.find(cls).widgets]
+    rc.close()
+    monkeypatch.setenv("KAMSIM_APP_LANG", "en")
+    importlib.reload(app)
+    # 3 buttons, the pause slider and every lever, the seed, the scenario picker, 4 cards
+    assert len(found) == 3 + 1 + len(controls.LEVERS) + 1 + 1 + 4, found
+    assert [f for f in found if not _CJK.search(f)] == []

@@ -1,6 +1,9 @@
-"""The browser explorer (``kamsim app``): a Mesa SolaraViz page for one scenario at a time.
+"""The browser explorer (``kamsim app``): a Solara page for one scenario at a time, with Mesa's
+visualisation inputs and update counter.
 
-``controls`` builds the sliders and switches from the parameter declaration, ``appmodel`` the
-model SolaraViz drives, ``components`` the live charts and the customer profile, ``app`` the
-page itself and ``server`` starts Solara on 127.0.0.1 with every asset served locally.
+``controls`` the levers (from the parameter declaration), ``appmodel`` the model the page
+steps, ``player`` Reset/Play/Step (Play paced by what the page has shown), ``charts`` the
+market charts, ``customers`` the customer map and profile, ``vega`` the chart specs and their
+in-place drawing, ``components`` the live parts of the page, ``app`` the page, ``labels`` en/zh,
+``server`` starting it offline.
 """

@@ -1,5 +1,5 @@
 """The model the explorer shows: a :class:`MarketModel` built from a scenario file, the lever
-values and a seed, keyword arguments only (what Mesa's SolaraViz re-instantiates on Reset).
+values and a seed, keyword arguments only (what the page's Reset builds from its inputs).
 
 It adds a light weekly history for the customer profile (satisfaction and loyalty toward each
 supplier, the focal supplier's stage, ABC counts) and stops (``running = False``) at the

@@ -32,7 +32,7 @@ Kind = Literal["slider", "switch", "shock"]
 
 @dataclass(frozen=True)
 class Lever:
-    name: str                 # keyword of AppModel / key in SolaraViz's model_params
+    name: str                 # keyword of AppModel / key of the page's inputs
     key: str                  # dotted parameter key; "{focal}" is the focal supplier's name
     label: str                # label key in sim.app.labels
     kind: Kind = "slider"
@@ -62,7 +62,9 @@ LEVERS: tuple[Lever, ...] = (
           span=(0, 0.1), step=0.001),
     Lever("shock_magnitude", "shocks[].magnitude", "lever.shock", kind="shock",
           span=(-0.5, 1.0), step=0.05),
-    Lever("customers", "run.customers", "lever.customers", span=(100, 3000), step=50),
+    # the whole market scaled (customers, entry, capacities, staff, fixed costs together):
+    # a raw run.customers override would change the market's balance (sim/market/scale.py)
+    Lever("market_size", "run.scale", "lever.market_size", span=(0.1, 3.0), step=0.05),
 )
 LEVER_NAMES = tuple(lv.name for lv in LEVERS)
 BY_NAME = {lv.name: lv for lv in LEVERS}

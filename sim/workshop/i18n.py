@@ -131,25 +131,51 @@ def words(lang: str) -> dict[str, str]:
     return ZH if lang == "zh" else EN
 
 
-# The refusals a team meets (pydantic's bound and type messages, the budget), in Chinese.
+# Every refusal the API gives, as a pattern matched against the whole English message, with
+# its Chinese. Pydantic's messages for the levers (bounds, types, choices, unknown keys), the
+# budget, and the shape of a request; tests/workshop/test_messages.py walks every path.
 MESSAGES_ZH: tuple[tuple[str, str], ...] = (
     (r"Input should be less than or equal to (\S+)", r"应小于或等于 \1"),
     (r"Input should be greater than or equal to (\S+)", r"应大于或等于 \1"),
+    (r"Input should be less than (\S+)", r"应小于 \1"),
+    (r"Input should be greater than (\S+)", r"应大于 \1"),
     (r"Input should be a finite number", "应为有限的数字"),
-    (r"Input should be a valid (number|integer|boolean).*", "应为有效的数值"),
-    (r"Input should be '(.+)'", r"应为以下之一：\1"),
+    (r"Input should be a valid number", "应为数字"),
+    (r"Input should be a valid integer", "应为整数"),
+    (r"Input should be a valid boolean", "应为是或否（true / false）"),
+    (r"Input should be a valid string", "应为文字"),
+    (r"Input should be a valid dictionary.*", "应为一个对象"),
+    (r"Input should be ('[^']*'(?:, '[^']*')*) or ('[^']*')", r"应为以下之一：\1 或 \2"),
+    (r"Input should be ('[^']*')", r"应为 \1"),
+    (r"Field required", "缺少此项"),
     (r"Extra inputs are not permitted", "不是可用的决策项"),
     (r"the levers cost (\S+) M CNY/year \((.*)\), over the budget of (\S+) M CNY/year",
      r"决策成本 \1 百万元/年（\2），超过预算 \3 百万元/年"),
+    (r"a decision must be an object of levers", "决策应为由各决策项组成的对象"),
+    (r'expected \{"levers": \{\.\.\.\}\} or \{"preset": NAME\}',
+     '应为 {"levers": {...}} 或 {"preset": 名称}'),
+    (r"expected an object", "应为一个 JSON 对象"),
+    (r"not JSON", "不是有效的 JSON"),
+    (r"too large", "请求过大"),
     (r"the game is over", "游戏已结束"),
+    (r"not a team of this workshop \(claim a seat first\)", "不是本次研讨的队伍（请先领取席位）"),
+    (r"unknown room code", "房间码不正确"),
 )
 
 
+def message_zh(message: str) -> str | None:
+    """The Chinese of an API refusal, or None if the catalogue has no pattern for it."""
+    for pattern, repl in MESSAGES_ZH:
+        if re.fullmatch(pattern, message):
+            return re.sub(pattern, repl, message)
+    return None
+
+
 def problem_text(key: str, message: str, lang: str) -> str:
-    """One refusal (the dotted key and message of an InputError) in ``lang``."""
+    """One refusal (the dotted key and message of an InputError) in ``lang``; the English
+    where the catalogue has no Chinese (a test keeps the catalogue complete)."""
     table = words(lang)
     if lang == "zh":
-        for pattern, repl in MESSAGES_ZH:
-            message = re.sub(pattern, repl, message)
+        message = message_zh(message) or message
     word = table.get(key, key)
     return f"{word}: {message}" if word else message

@@ -53,8 +53,8 @@ def _page(request: Request, name: str, **extra: Any) -> HTMLResponse:
 
 def _error(e: InputError | str, status: int = 400, lang: str = "en") -> JSONResponse:
     """A refusal; an InputError's problems in the asker's language, one per line."""
-    text = ("\n".join(problem_text(key, msg, lang) for _, key, msg in e.problems)
-            if isinstance(e, InputError) else e)
+    problems = e.problems if isinstance(e, InputError) else [("", "", e)]
+    text = "\n".join(problem_text(key, msg, lang) for _, key, msg in problems)
     return JSONResponse({"error": text}, status_code=status)
 
 
@@ -89,7 +89,8 @@ def build_app(folder: Path) -> Starlette:
         async def endpoint(request: Request) -> Response:
             team = team_of(request)
             if team is None:
-                return _error("not a team of this workshop (claim a seat first)", 401)
+                return _error("not a team of this workshop (claim a seat first)", 401,
+                              _lang(request))
             try:
                 return JSONResponse(await fn(request, team))
             except InputError as e:
@@ -120,9 +121,12 @@ def build_app(folder: Path) -> Starlette:
         return resp
 
     async def room_seats(request: Request) -> Response:
-        data = await _body(request) if request.method == "POST" else {}
+        try:
+            data = await _body(request) if request.method == "POST" else {}
+        except InputError as e:
+            return _error(e, lang=_lang(request))
         if not isinstance(data, dict) or data.get("room") != room.store.meta("room_code"):
-            return _error("unknown room code", 403)
+            return _error("unknown room code", 403, _lang(request))
         return JSONResponse({"seats": [{"team": t["id"], "link": f"/seat/{t['seat_code']}"}
                                        for t in room.store.teams() if not t["claimed"]]})
 

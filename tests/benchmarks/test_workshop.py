@@ -6,9 +6,14 @@ answers in place of the model."""
 
 from __future__ import annotations
 
+import http.client
 import itertools
+import json
+import os
+import statistics
+import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import pytest
 from workshop.helpers import BASELINE, Client, free_port, serve_process, small_scenario
@@ -55,36 +60,75 @@ def test_whatif_three_rounds(benchmark, baseline_room):
     benchmark.extra_info.update(rounds=3, weeks=39)
 
 
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU time of process ``pid`` so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def test_twenty_simultaneous_submissions(benchmark, tmp_path):
-    """Twenty teams submit at the same moment to a server in its own process; the slowest
-    acknowledgement is recorded."""
+    """Twenty teams submit at the same moment to a server in its own process; each burst
+    records the slowest acknowledgement (the 1 s target), the median, and the server's CPU
+    time per submission (what a burst costs with a core to itself, whatever the load).
+
+    Each team holds an open connection, as a browser does, and all are released together
+    by a barrier, so the time is the server's: receiving, checking the seat, validating,
+    committing (SQLite, fsync) and answering, with the queueing of twenty at once.
+    """
     folder = tmp_path / "ws"
     codes = new_workshop(small_scenario(tmp_path, customers=1000, extra_suppliers=14), 20,
                          folder, rounds=3, seed=5)
     port = free_port()
-    base = f"http://127.0.0.1:{port}"
     proc = serve_process(folder, port)
+    acks: list[list[float]] = []
+    cpu: list[float] = []
     try:
-        clients = []
+        cookies = []
         for code in codes["seats"].values():
-            c = Client(base)
+            c = Client(f"http://127.0.0.1:{port}")
             c.request(f"/seat/{code}")
-            clients.append(c)
-        slowest: list[float] = []
+            cookies.append("; ".join(f"{k}={v}" for k, v in c.cookies.items()))
 
-        def one(c: Client) -> float:
-            start = time.perf_counter()
-            status, _ = c.request("/api/team/decision", _fresh_margin())
-            assert status == 200
-            return time.perf_counter() - start
+        def burst():
+            conns = [http.client.HTTPConnection("127.0.0.1", port, timeout=60) for _ in cookies]
+            for conn in conns:
+                conn.connect()
+            start = threading.Barrier(len(conns))
+            times = [0.0] * len(conns)
 
-        def all_at_once():
-            with ThreadPoolExecutor(20) as pool:
-                slowest.append(max(pool.map(one, clients)))
+            def one(i: int) -> None:
+                body = json.dumps(_fresh_margin())
+                start.wait()
+                t0 = time.perf_counter()
+                conns[i].request("POST", "/api/team/decision", body,
+                                 {"Content-Type": "application/json", "Cookie": cookies[i]})
+                answer = conns[i].getresponse()
+                answer.read()
+                times[i] = time.perf_counter() - t0
+                assert answer.status == 200
 
-        benchmark.pedantic(all_at_once, rounds=5, iterations=1)
+            before = _cpu_seconds(proc.pid)
+            threads = [threading.Thread(target=one, args=(i,)) for i in range(len(conns))]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+            cpu.append((_cpu_seconds(proc.pid) - before) / len(conns))
+            acks.append(sorted(times))
+            for conn in conns:
+                conn.close()
+
+        load = os.getloadavg()[0]
+        benchmark.pedantic(burst, rounds=6, iterations=1, warmup_rounds=1)
+        load = max(load, os.getloadavg()[0])
     finally:
         proc.terminate()
         proc.wait(20)
-    benchmark.extra_info["slowest_ack_s"] = max(slowest)
-    assert max(slowest) < 5.0  # generous: the 1 s target is read from the benchmark JSON
+    slowest = [a[-1] for a in acks[1:]]  # the warm-up burst opens the server's connections
+    benchmark.extra_info.update(
+        load_average=round(load, 1),
+        slowest_ack_s=[round(x, 3) for x in slowest],
+        median_ack_s=round(statistics.median(a[len(a) // 2] for a in acks[1:]), 3),
+        server_cpu_ms_per_submission=round(1000 * statistics.median(cpu[1:]), 2),
+    )
+    assert statistics.median(slowest) < 5.0  # generous: the 1 s target is read from the JSON

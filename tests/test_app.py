@@ -273,3 +273,47 @@ def test_every_control_label_in_chinese(monkeypatch):
     # 3 buttons, the pause slider and every lever, the seed, the scenario picker, 4 cards
     assert len(found) == 3 + 1 + len(controls.LEVERS) + 1 + 1 + 4, found
     assert [f for f in found if not _CJK.search(f)] == []
+
+
+def test_play_waits_for_the_page_before_each_week():
+    """Play never runs ahead of the page: a week is stepped only once the page has shown
+    the redraw of the week before (a slow page slows Play, it does not starve it)."""
+    import threading
+    import time
+
+    from mesa.visualization.utils import update_counter
+
+    from sim.app.player import Pacer, play
+
+    m = AppModel(str(BASELINE), market_size=0.15)
+    pacer = Pacer()
+    unshown_at_step: list[int] = []
+    step = m.step
+
+    def watched_step():
+        unshown_at_step.append(update_counter.value - pacer.shown)
+        step()
+
+    m.step = watched_step
+    stop = threading.Event()
+
+    def slow_page():  # shows each redraw 30 ms after it is asked for
+        while not stop.is_set():
+            if update_counter.value > pacer.shown:
+                time.sleep(0.03)
+                pacer.show(update_counter.value)
+            time.sleep(0.005)
+
+    page = threading.Thread(target=slow_page, daemon=True)
+    page.start()
+    pacer.show(update_counter.value)  # the page as first drawn
+    t0 = time.monotonic()
+    played = play(m, pacer, lambda: 0.0, lambda: m.week < 5)
+    stop.set()
+    assert played == 5 and m.week == 5
+    assert unshown_at_step == [0] * 5          # every week shown before the next
+    assert time.monotonic() - t0 >= 5 * 0.03   # paced by the page
+    # a page that never answers: the wait ends (Play goes on), it does not hang
+    from sim.app.player import redraw_and_wait
+
+    assert redraw_and_wait(Pacer(), timeout=0.05) is False

@@ -6,9 +6,9 @@ after every step, whether or not the last redraw is done. The redraw (every char
 than a step plus the play interval, and then the render loop always finds a newer request
 before it finishes, so it renders again and never sends a frame: Play advanced 0 weeks on the
 page in 40 s at load 7-15 (and the render gave up after 50 passes). Here the player steps, asks
-for a redraw and waits until the page has drawn that week (an effect that runs after the
-render is sent, :class:`Pacer`) before the next week: Play goes as fast as the page can show,
-under load too. Labels are in the page's language (:mod:`sim.app.labels`).
+for a redraw and waits until the browser says it has taken that week in (``frameack.vue``
+after the charts, :class:`Pacer`) before the next week: Play goes as fast as the page can
+show, under load too. Labels are in the page's language (:mod:`sim.app.labels`).
 """
 
 from __future__ import annotations

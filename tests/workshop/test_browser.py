@@ -86,6 +86,9 @@ def test_facilitator_and_two_teams_play_a_round(tmp_path):
 
             fac.reload()
             fac.locator("#teams td", has_text="yes").nth(3).wait_for()  # claimed+submitted x2
+            fac.select_option("#target", "t2")  # a pick survives the page's 3-s refresh
+            fac.wait_for_timeout(3500)
+            assert fac.input_value("#target") == "t2"
             _shot(fac, "facilitator-en")
             fac.get_by_text("Close the round").click()
             fac.get_by_text("Round 2 of 3").wait_for()

@@ -202,10 +202,8 @@ class SegmentParams(Strict):
                           source="log-normal dispersion; heavy tail gives concentration")
     growth_mean: float = P(0.0, unit="1/year", ge=-0.9, le=3, source="segment demand growth")
     growth_sd: float = P(0.05, unit="1/year", ge=0, le=2, source="assumption")
-    price_sensitivity: float = P(3.0, unit="1/(relative price)", ge=0, le=200,
-                                 source="utility per unit relative price difference; "
-                                        "calibrated to published own-price elasticities "
-                                        "(docs/ODD.md 7.n)")
+    price_sensitivity: float = P(8.0, unit="1/(relative price)", ge=0, le=200,
+                                 source="utility per unit relative price difference")
     price_sensitivity_sd: float = P(0.3, unit="1", ge=0, le=3, source="log-normal dispersion")
     switching_cost: float = P(1.0, unit="utility", ge=0, le=50,
                               source="qualification & audit cost of a new supplier")
@@ -456,11 +454,8 @@ class AdaptationParams(Strict):
     w_price: float = P(0.2, unit="1", ge=0, le=1, source="price fairness against the market")
     w_warning: float = P(0.3, unit="1", ge=0, le=1,
                          source="satisfaction lost to an unannounced price rise (at most)")
-    fairness_slope: float = P(2.5, unit="1/(relative price)", ge=0, le=100,
-                              source="price-fairness score lost per 1 % above the market "
-                                     "price x 100; calibrated with the segments' price "
-                                     "sensitivity to published own-price elasticities "
-                                     "(docs/ODD.md 7.n)")
+    fairness_slope: float = P(5.0, unit="1/(relative price)", ge=0, le=100,
+                              source="satisfaction lost per 1 % above market price x 100")
     rise_window_weeks: int = P(4, unit="week", ge=1, le=52, source="assumption")
     rise_penalty: float = P(8.0, unit="1/(relative rise)", ge=0, le=100,
                             source="an unannounced 10 % rise halves the warning term")

@@ -1,5 +1,5 @@
 """sim/runs/price_response.py: the focal share after a list-price rise, paired with the baseline,
-and the baseline's own-price elasticity against the published estimates (docs/ODD.md 7.n)."""
+and the own-price elasticity against the published estimates (docs/ODD.md 7.n)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,9 @@ import pytest
 
 from sim.runs.price_response import markdown, price_response, summary
 
-BASELINE = Path(__file__).resolve().parents[1] / "scenarios" / "baseline.toml"
+SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
+BASELINE = SCENARIOS / "baseline.toml"
+CALIBRATED = SCENARIOS / "price_calibrated.toml"
 
 # Published mean own-price elasticities of one seller's sales: -1.76 (Tellis 1988) and -2.62
 # (Bijmolt, van Heerde & Pieters 2005). The band of docs/ODD.md 7.n: within a factor of two
@@ -41,11 +43,22 @@ def test_a_price_rise_loses_share_and_the_table_is_consistent():
     assert "| tier2, routine |" in table and "tier2, tender" not in table
 
 
-def test_routine_buyers_year_one_elasticity_near_published_estimates():
-    """Routine buyers' year-one arc elasticity after a 3 % list-price rise (the mean over three
-    paired seeds of a half-size copy of the baseline market) lies within a factor of two of
-    the published estimates. The calibration before docs/ODD.md 7.n gave about -11."""
-    df = price_response(BASELINE, rises=(0.03,), seeds=(1, 2, 3), scale=0.5, years=(1,))
-    routine = df[(df["segment"] == "all") & (df["mode"] == "routine")]
-    e = routine["elasticity"].mean()
+def routine_year_one_elasticity(path: Path) -> float:
+    """Routine buyers' year-one arc elasticity after a 3 % list-price rise: the mean over
+    three paired seeds of a half-size copy of the scenario's market."""
+    df = price_response(path, rises=(0.03,), seeds=(1, 2, 3), scale=0.5, years=(1,))
+    return df[(df["segment"] == "all") & (df["mode"] == "routine")]["elasticity"].mean()
+
+
+def test_calibrated_price_response_is_near_published_estimates():
+    """The proposed calibration (scenarios/price_calibrated.toml) answers within a factor of
+    two of the published estimates; the same measurement of the baseline gives about -9."""
+    e = routine_year_one_elasticity(CALIBRATED)
+    assert BAND[0] <= e <= BAND[1], f"year-one routine elasticity {e:.2f} outside {BAND}"
+
+
+@pytest.mark.xfail(strict=True, reason="docs/ODD.md 7.n: the baseline keeps a price response "
+                   "several times the published one, on which two validation patterns rest")
+def test_baseline_price_response_is_near_published_estimates():
+    e = routine_year_one_elasticity(BASELINE)
     assert BAND[0] <= e <= BAND[1], f"year-one routine elasticity {e:.2f} outside {BAND}"

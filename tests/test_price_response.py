@@ -62,3 +62,14 @@ def test_calibrated_price_response_is_near_published_estimates():
 def test_baseline_price_response_is_near_published_estimates():
     e = routine_year_one_elasticity(BASELINE)
     assert BAND[0] <= e <= BAND[1], f"year-one routine elasticity {e:.2f} outside {BAND}"
+
+
+def test_bad_input_is_one_line_and_exit_2(tmp_path, capsys):
+    from sim.runs.price_response import main
+
+    assert main([str(tmp_path / "missing.toml"), "--seeds", "1"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "missing.toml" in err[0] and "not found" in err[0]
+    with pytest.raises(SystemExit) as exc:
+        main(["--seeds", "0"])
+    assert exc.value.code == 2

@@ -15,6 +15,7 @@ docs/ODD.md 7.n (mean elasticity over the seeds, 95 % interval for the totals).
 from __future__ import annotations
 
 import argparse
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -23,6 +24,7 @@ import pandas as pd
 
 from analysis.stats import mean_ci
 from sim import scenario
+from sim.errors import InputError, format_problem
 from sim.market.model import MarketModel
 from sim.params import SEGMENTS
 
@@ -140,15 +142,28 @@ def _minus(x: float, fmt: str) -> str:
     return format(x, fmt).replace("-", "\u2212")
 
 
-def main(argv: Sequence[str] | None = None) -> None:
+def _seeds(text: str) -> int:
+    n = int(text) if text.strip().isdigit() else 0
+    if not 1 <= n <= 1000:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number from 1 to 1000")
+    return n
+
+
+def main(argv: Sequence[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("scenario", nargs="?", default="scenarios/baseline.toml")
-    ap.add_argument("--seeds", type=int, default=4)
+    ap.add_argument("--seeds", type=_seeds, default=4, help="paired seeds 1..N (1-1000)")
     ap.add_argument("--scale", type=float, default=1.0)
     a = ap.parse_args(argv)
-    df = price_response(a.scenario, seeds=range(1, a.seeds + 1), scale=a.scale)
+    try:
+        df = price_response(a.scenario, seeds=range(1, a.seeds + 1), scale=a.scale)
+    except InputError as exc:  # one line per problem, exit 2, as the kamsim command does
+        for problem in exc.problems:
+            print(format_problem(*problem), file=sys.stderr)
+        return 2
     print(markdown(summary(df)))
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

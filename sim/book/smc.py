@@ -43,7 +43,6 @@ class Posterior:
     generations: int
     evaluations: int             # particles simulated (each ``replications`` runs)
     epsilons: list[float]
-    seconds: float
 
 
 def population_size(evaluations: int) -> int:
@@ -100,7 +99,7 @@ def run(free: list[tuple[str, float, float]], simulate: Callable[[dict[str, floa
             pops = history.get_all_populations()
             pops = pops[pops["t"] >= 0]
             out = Posterior(posterior, int(len(pops)), calls[0],
-                            [float(e) for e in pops["epsilon"]], 0.0)
+                            [float(e) for e in pops["epsilon"]])
     finally:
         np.random.set_state(state)
     return out

@@ -145,6 +145,16 @@ def test_bad_calibration_blocks(tmp_path, observed, free, extra, key, message):
         exc.value.problems
 
 
+def test_a_budget_too_small_for_abc_smc_says_the_least(tmp_path, observed):
+    path = _scenario(tmp_path, FREE, budget=20, reps=2)
+    with pytest.raises(InputError) as exc:
+        calibrate.make_plan(path, observed=observed)
+    (problem,) = exc.value.problems
+    assert problem[1] == "calibration.budget" and "at least 48" in problem[2]
+    calibrate.make_plan(_scenario(tmp_path, FREE, budget=48, reps=2), observed=observed)
+    calibrate.make_plan(path, observed=observed, point=True)  # a point fit needs fewer
+
+
 def test_cli_calibrate_without_a_book_is_bad_input(tmp_path, capsys):
     assert main(["calibrate", str(_scenario(tmp_path, FREE))]) == 2
     assert "book.path: no book" in capsys.readouterr().err

@@ -12,7 +12,10 @@ from pathlib import Path
 
 from matplotlib import font_manager, rcParams
 
-__all__ = ["LANGS", "LABELS", "FontMissing", "label", "setup_cjk_font", "CJK_FONT_NAMES"]
+from analysis.labels_report import REPORT_EN, REPORT_ZH
+
+__all__ = ["LANGS", "LABELS", "FontMissing", "label", "name", "setup_cjk_font",
+           "CJK_FONT_NAMES"]
 
 LANGS = ("en", "zh")
 
@@ -79,7 +82,7 @@ _EN: dict[str, str] = {
     "dx.inconclusive": "Inconclusive: the runs do not separate a reservoir from a funnel — "
     "{health} won per one lost over the last year ({health_ci}); the customer base changed by "
     "{base} over the same year ({base_ci}). More replications may settle it.",
-    "dx.ci": "{level:.0f}% CI {lo} to {hi}", "dx.noci": "single run, no interval",
+    "dx.ci": "{level:.0f} % interval {lo} to {hi}", "dx.noci": "single run, no interval",
     "dx.refill": "The pool refilled in {k} of {n} replications ({p:.0%}).",
     "dx.settle": "About {reps} replications would settle it at the observed spread.",
     "report.rule": "Verdict rule",
@@ -138,13 +141,16 @@ _ZH: dict[str, str] = {
     "（{health_ci}）；同期客户总数变化{base}（{base_ci}）。",
     "dx.inconclusive": "无法判断：运行结果不足以区分蓄水池与漏斗——过去一年每流失1个客户新增"
     "{health}个（{health_ci}）；同期客户总数变化{base}（{base_ci}）。增加重复运行次数或可得出结论。",
-    "dx.ci": "{level:.0f}%置信区间 {lo} 至 {hi}", "dx.noci": "单次运行，无置信区间",
+    "dx.ci": "{level:.0f}%区间 {lo} 至 {hi}", "dx.noci": "单次运行，无置信区间",
     "dx.refill": "客户池在{n}次重复运行中有{k}次得到补充（{p:.0%}）。",
     "dx.settle": "按观测到的离散程度，约需{reps}次重复运行才能判定。",
     "report.rule": "判定规则",
 }
 
+_EN.update(REPORT_EN)
+_ZH.update(REPORT_ZH)
 LABELS: dict[str, dict[str, str]] = {"en": _EN, "zh": _ZH}
+NAME_KINDS = ("segment", "supplier", "material", "lever", "scenario", "method")
 
 # Family names as matplotlib reports them, most preferred first.
 CJK_FONT_NAMES = (
@@ -166,6 +172,20 @@ def label(key: str, lang: str = "en") -> str:
     if lang not in LABELS:
         raise ValueError(f"unknown language {lang!r}; use one of {LANGS}")
     return LABELS[lang].get(key, _EN.get(key, key))
+
+
+def name(kind: str, value: object, lang: str = "en") -> str:
+    """Display name of a `kind` ("segment", "supplier", "material", "lever", "scenario",
+    "method") called `value` in the tables: its label when there is one ("Rival X" →
+    "竞争对手X"), else the value itself (a user's own scenario or supplier name)."""
+    if kind not in NAME_KINDS:
+        raise ValueError(f"unknown kind of name {kind!r}; use one of {NAME_KINDS}")
+    text = str(value)
+    key = f"{kind}.{text}"
+    if key in _EN:
+        return label(key, lang)
+    rival = re.fullmatch(r"Rival (\w+)", text) if kind == "supplier" else None
+    return label("supplier.rival", lang).format(x=rival[1]) if rival else text
 
 
 def _installed_families() -> set[str]:

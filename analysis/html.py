@@ -139,8 +139,9 @@ def render_html(summary: dict, kpis: pd.DataFrame, figures: dict[str, tuple[str,
     """
     order = summary["scenarios"]
     sq = summary.get("status_quo")
-    head_names = [scen(s, lang) + (f" ({label('report.status_quo', lang)})" if s == sq else "")
-                  for s in order]
+    mark = label("report.status_quo", lang)
+    mark = f"（{mark}）" if lang == "zh" else f" ({mark})"
+    head_names = [scen(s, lang) + (mark if s == sq else "") for s in order]
     figs = dict(figures)
     lever_fig = figs.pop("levers.png", None)
     parts = [

@@ -222,9 +222,11 @@ def _compare(args: argparse.Namespace) -> int:
                              lang=args.lang, out=args.out, overrides=args.overrides)
     out = _claim(args, plan.out, "compare")
     summary = compare.write(plan, compare.run_all(plan, workers=args.workers), out)
-    for name in summary["scenarios"]:  # the answer, then where the report is (last line)
+    for name in summary["scenarios"]:  # each verdict, where the report is, the answer last
         print(f"{name}: {summary['by_scenario'][name]['diagnosis']}")
     print(out.path)
+    if summary.get("answer"):
+        print(summary["answer"])
     return EXIT_OK
 
 

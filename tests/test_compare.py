@@ -178,14 +178,17 @@ def test_retention_kpis_arithmetic():
     assert empty.loc["annual_retention", "n"] == 0
 
 
-def test_compare_prints_each_verdict_then_the_report_path(files, tmp_path, capsys):
+def test_compare_prints_each_verdict_the_report_path_then_the_answer(files, tmp_path, capsys):
     out = tmp_path / "printed"
     assert main(["compare", *map(str, files), "--reps", "2", "--steps", str(STEPS),
                  "--workers", "1", "--out", str(out)]) == 0
     lines = capsys.readouterr().out.strip().splitlines()
     summary = json.loads((out / "summary.json").read_text())
-    assert lines[-1] == str(out)
-    assert lines[:-1] == [f"{s}: {summary['by_scenario'][s]['diagnosis']}"
+    from analysis.answer import answer
+
+    assert lines[-1] == summary["answer"] == answer(summary, "en")
+    assert lines[-2] == str(out)
+    assert lines[:-2] == [f"{s}: {summary['by_scenario'][s]['diagnosis']}"
                           for s in ("calm", "cheap")]
     assert all(summary["by_scenario"][s]["verdict"] in ("reservoir", "funnel", "inconclusive")
                for s in ("calm", "cheap"))

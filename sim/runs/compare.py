@@ -231,12 +231,12 @@ def write(plan: Plan, tables: dict[str, pd.DataFrame], out: OutDir | None = None
         meta = {"files": [str(f) for f in plan.files], "root_seed": plan.root_seed,
                 "seeds": list(plan.seeds), "steps": plan.steps or "as in each scenario",
                 "overrides": dict(plan.overrides)}
+        sections = {"economics": economics_summary(plan, tables["runs"])}  # in the report
         summary = write_report(tmp, tables["runs"], tables["pool_runs"], tables["spells_runs"],
                                tables["customers_runs"], tables["market_runs"],
                                scenarios=list(plan.names), lang=plan.lang, meta=meta,
                                retention_runs=tables["retention_runs"],
-                               discount_rates=discount_rates(plan))
-        summary["economics"] = economics_summary(plan, tables["runs"])
+                               discount_rates=discount_rates(plan), sections=sections)
         write_json(tmp / "summary.json", summary)
     return summary
 

@@ -63,11 +63,7 @@ _EN: dict[str, str] = {
     "axis.week": "week", "axis.count": "customers", "axis.share": "share",
     # report
     "report.title": "kamsim report: key-account strategy scenarios",
-    "report.meta": "Run settings",
-    "report.kpis": "Key figures (mean and 95% CI across replications)",
-    "report.diffs": "Differences from the first scenario (paired by replication)",
-    "report.diagnosis": "Diagnosis", "report.figures": "Figures",
-    "report.scenario": "Scenario", "report.kpi": "Indicator", "report.baseline": "baseline",
+    "report.kpi": "Indicator",
     "report.reps": "replications",
     "verdict.reservoir": "reservoir", "verdict.funnel": "funnel",
     "verdict.inconclusive": "inconclusive",
@@ -85,7 +81,6 @@ _EN: dict[str, str] = {
     "dx.ci": "{level:.0f} % interval {lo} to {hi}", "dx.noci": "single run, no interval",
     "dx.refill": "The pool refilled in {k} of {n} replications ({p:.0%}).",
     "dx.settle": "About {reps} replications would settle it at the observed spread.",
-    "report.rule": "Verdict rule",
 }
 
 _ZH: dict[str, str] = {
@@ -128,10 +123,7 @@ _ZH: dict[str, str] = {
     "fig.dash.pool": "本公司各阶段客户池", "fig.dash.pareto": "帕累托曲线",
     "axis.week": "周", "axis.count": "客户数", "axis.share": "占比",
     "report.title": "kamsim 报告：大客户策略情景比较",
-    "report.meta": "运行设置", "report.kpis": "关键指标（各次重复运行的均值与95%置信区间）",
-    "report.diffs": "与第一个情景的差异（按重复运行配对）",
-    "report.diagnosis": "诊断", "report.figures": "图表",
-    "report.scenario": "情景", "report.kpi": "指标", "report.baseline": "基准",
+    "report.kpi": "指标",
     "report.reps": "重复次数",
     "verdict.reservoir": "蓄水池", "verdict.funnel": "漏斗", "verdict.inconclusive": "无法判断",
     "fig.perf.title": "本公司市场份额、利润与毛利率",
@@ -144,7 +136,6 @@ _ZH: dict[str, str] = {
     "dx.ci": "{level:.0f}%区间 {lo} 至 {hi}", "dx.noci": "单次运行，无置信区间",
     "dx.refill": "客户池在{n}次重复运行中有{k}次得到补充（{p:.0%}）。",
     "dx.settle": "按观测到的离散程度，约需{reps}次重复运行才能判定。",
-    "report.rule": "判定规则",
 }
 
 _EN.update(REPORT_EN)

@@ -94,7 +94,7 @@ REPORT_EN: dict[str, str] = {
     "col.lever": "Lever", "col.share_reservoir": "Markets: reservoir",
     "col.share_funnel": "Markets: funnel", "col.share_best": "Markets: best net profit",
     "col.assumption": "Uncertain assumption", "col.range": "Range",
-    "col.importance": "Importance", "col.figure": "Figure",
+    "col.importance": "Importance", "col.figure": "Figure", "text.importance": "importance",
     "report.status_quo": "status quo", "report.settled": "settled",
     # figures
     "fig.levers.title": "Which lever pays: difference from the status quo by lever",
@@ -234,7 +234,7 @@ REPORT_ZH: dict[str, str] = {
     "col.p_refill": "客户池得到补充的重复运行", "col.settle": "判定所需重复运行次数",
     "col.lever": "举措", "col.share_reservoir": "蓄水池的市场占比", "col.share_funnel": "漏斗的市场占比",
     "col.share_best": "净利润最高的市场占比", "col.assumption": "不确定假设", "col.range": "范围",
-    "col.importance": "重要性", "col.figure": "指标",
+    "col.importance": "重要性", "col.figure": "指标", "text.importance": "重要性",
     "report.status_quo": "现状", "report.settled": "已判定",
     "fig.levers.title": "哪项举措值得投入：各举措相对现状的差异",
     "fig.levers.bundle": "整个组合", "fig.ci": "95%区间",

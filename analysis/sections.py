@@ -233,7 +233,7 @@ def robustness_section(summary: dict, lang: str) -> str:
     flips = sorted(rob.get("flips") or [], key=lambda f: -(f.get("importance") or 0))
     if flips:
         items = "".join(
-            f"<li><code>{escape(f['key'])}</code> ({escape(label('col.importance', lang))} "
+            f"<li><code>{escape(f['key'])}</code> ({escape(label('text.importance', lang))} "
             f"{f.get('importance') or 0:.2f})"
             + (f": {escape(f['text'])}" if _in_lang(f.get("text"), lang) else "") + "</li>"
             for f in flips)

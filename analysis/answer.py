@@ -24,7 +24,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from analysis.fmt import econ_value, interval, missing, money, percent
-from analysis.i18n import label, name
+from analysis.i18n import label, name, ref_name
 
 __all__ = ["answer", "answer_parts", "choose"]
 
@@ -146,7 +146,7 @@ def _cost_part(summary: dict, best: str, lang: str) -> list[str]:
             d = {f: _row(eco, best, ref, f) for f in PAIRED}
     if d.get("net_profit") and not missing(d["net_profit"].get("mean")):
         text = label("ans.vs", lang).format(
-            ref=name("scenario", ref, lang), dspend=ms(d["spend"]["mean"]),
+            ref=ref_name(ref, lang), dspend=ms(d["spend"]["mean"]),
             dsci=_ci(d["spend"], ms, lang), dprofit=ms(d["net_profit"]["mean"]),
             dpci=_ci(d["net_profit"], ms, lang), dnpv=ms(d["npv"]["mean"]),
             dnci=_ci(d["npv"], ms, lang))
@@ -177,7 +177,8 @@ def _lever_part(summary: dict, best: str, lang: str) -> list[str]:
     figure = next((f for f in LEVER_FIGURES if any(r.get("figure") == f for r in rows)),
                   rows[0].get("figure"))
     methods = [r.get("method") for r in rows if r.get("figure") == figure]
-    method = "removal" if "removal" in methods else methods[0]
+    method = lev.get("method") if lev.get("method") in methods else (
+        "removal" if "removal" in methods else methods[0])
     chosen = sorted((r for r in rows if r.get("figure") == figure and r.get("method") == method
                      and not missing(r.get("mean"))), key=lambda r: -r["mean"])
     fmt = (lambda v: money(v, lang, signed=True)) if figure == "net_profit" else \
@@ -211,10 +212,10 @@ def _robust_part(summary: dict, best: str, lang: str) -> list[str]:
         n=rob.get("markets", "?"), source=label("rob." + str(rob.get("source")), lang),
         name=name("scenario", best, lang), res=percent(mine.get("share_reservoir")),
         best=percent(mine.get("share_best_net_profit")))]
-    flips = sorted(rob.get("flips") or [], key=lambda f: -(f.get("importance") or 0))[:2]
-    if flips:
-        out.append(label("ans.flips", lang).format(
-            keys=label("ans.and", lang).join(f["key"] for f in flips)))
+    flips = sorted(rob.get("flips") or [], key=lambda f: -(f.get("importance") or 0))
+    keys = list(dict.fromkeys(f["key"] for f in flips))[:2]
+    if keys:
+        out.append(label("ans.flips", lang).format(keys=label("ans.and", lang).join(keys)))
     return out
 
 
@@ -254,14 +255,14 @@ def answer_parts(summary: dict, lang: str = "en") -> list[str]:
     value = _npv(summary, best) or {}
     m = lambda v: money(v, lang, unit=True)  # noqa: E731
     parts = [label(reason, lang).format(
-        name=name("scenario", best, lang), sq=name("scenario", summary.get("status_quo"), lang),
+        name=name("scenario", best, lang), sq=ref_name(summary.get("status_quo"), lang),
         npv=m(value.get("mean")) if not missing(value.get("mean")) else "?",
         ci=_ci(value, m, lang))]
     if reason == "ans.sq_better":
         d = _row(summary.get("economics") or [], best, summary["status_quo"], "npv") or {}
         ms = lambda v: money(v, lang, signed=True, unit=True)  # noqa: E731
         parts[0] = label(reason, lang).format(name=name("scenario", best, lang),
-                                              sq=name("scenario", summary["status_quo"], lang),
+                                              sq=ref_name(summary["status_quo"], lang),
                                               npv=ms(d["mean"]), ci=_ci(d, ms, lang))
     richer = [s for s in summary["scenarios"] if s not in (best, summary.get("status_quo"))
               and summary["by_scenario"][s].get("verdict") == "funnel"

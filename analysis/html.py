@@ -17,10 +17,11 @@ import pandas as pd
 
 from analysis.answer import answer_parts
 from analysis.fmt import format_diff, format_value, missing
-from analysis.i18n import label
+from analysis.i18n import label, ref_name
 from analysis.kpi import KPIS
 from analysis.sections import (
     cell,
+    diff_title,
     economics_section,
     levers_section,
     robustness_section,
@@ -110,6 +111,10 @@ def _settings(summary: dict, lang: str) -> str:
             f"<table><tbody>{''.join(rows)}</tbody></table>")
 
 
+def _text(key: str, lang: str, **kw: str) -> str:
+    return f"<p class=text>{escape(label(key, lang).format(**kw))}</p>"
+
+
 def _answer_html(summary: dict, lang: str) -> str:
     """The answer paragraph, its first sentence (which strategy) in bold."""
     first, *rest = answer_parts(summary, lang)
@@ -163,8 +168,8 @@ def render_html(summary: dict, kpis: pd.DataFrame, figures: dict[str, tuple[str,
     if len(order) > 1:
         first = scen(order[0], lang)
         parts += [
-            f'<h2 id="diffs">{escape(label("sec.diffs", lang).format(name=first))}</h2>',
-            f"<p class=text>{escape(label('text.diff', lang).format(name=first))}</p>",
+            f'<h2 id="diffs">{escape(diff_title(summary, order[0], lang))}</h2>',
+            _text("text.diff", lang, name=ref_name(order[0], lang)),
             table([label("report.kpi", lang), *[f"{scen(s, lang)} − {first}"
                                                  for s in order[1:]]],
                   _kpi_rows(kpis, order, lang, True)),

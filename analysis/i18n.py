@@ -14,7 +14,7 @@ from matplotlib import font_manager, rcParams
 
 from analysis.labels_report import REPORT_EN, REPORT_ZH
 
-__all__ = ["LANGS", "LABELS", "FontMissing", "label", "name", "setup_cjk_font",
+__all__ = ["LANGS", "LABELS", "FontMissing", "label", "name", "ref_name", "setup_cjk_font",
            "CJK_FONT_NAMES"]
 
 LANGS = ("en", "zh")
@@ -177,6 +177,13 @@ def name(kind: str, value: object, lang: str = "en") -> str:
         return label(key, lang)
     rival = re.fullmatch(r"Rival (\w+)", text) if kind == "supplier" else None
     return label("supplier.rival", lang).format(x=rival[1]) if rival else text
+
+
+def ref_name(scenario: object, lang: str = "en") -> str:
+    """A reference scenario's name inside a sentence: "the status quo" for the status quo
+    `kamsim compare` adds, else its display name (`name`)."""
+    text = name("scenario", scenario, lang)
+    return f"the {text}" if lang == "en" and text == label("report.status_quo", lang) else text
 
 
 def _installed_families() -> set[str]:

@@ -37,6 +37,7 @@ REPORT_EN: dict[str, str] = {
     "lever.markup": "markup", "lever.service_level": "service level",
     "lever.kam_managers": "account managers", "lever.stock_cover_weeks": "stock cover",
     "lever.dev_staff": "development staff", "lever.capacity": "capacity",
+    "lever.other levers": "other levers",
     "method.removal": "removed from the bundle", "method.addition": "added to the status quo",
     "method.shapley": "Shapley value",
     "kpi.pool_health": "Pool health (won ÷ lost, 52 weeks)",
@@ -60,6 +61,7 @@ REPORT_EN: dict[str, str] = {
     "sec.economics": "Cost and return over the run",
     "sec.econ_vs": "Against {name}: extra cost and return (paired by replication)",
     "sec.diff_sq": "Differences from the status quo, {name} (paired by replication)",
+    "sec.diff_sq_plain": "Differences from the status quo (paired by replication)",
     "sec.levers": "Which lever pays", "sec.robustness": "Robust to the market?",
     "sec.kpis": "Key figures (mean and 95 % interval over replications)",
     "sec.diffs": "Differences from the first scenario, {name} (paired by replication)",
@@ -135,7 +137,7 @@ REPORT_EN: dict[str, str] = {
     "funnel).",
     "ans.all_funnel": "No strategy compared keeps its customer pool: every one is a funnel. "
     "The best on net present value is {name}, {npv} ({ci}).",
-    "ans.sq_better": "None of the strategies pays more than the status quo, {sq}: the best, "
+    "ans.sq_better": "None of the strategies pays more than {sq}: the best, "
     "{name}, changes the net present value by {npv} ({ci}).",
     "ans.sure": "How sure: its pool verdict is {verdict} — pool health {health} ({ci}); the "
     "pool refilled in {p} of {n} replications.",
@@ -195,6 +197,7 @@ REPORT_ZH: dict[str, str] = {
     "lever.development": "客户开发", "lever.lifecycle_care": "生命周期维护", "lever.poaching": "挖角",
     "lever.markup": "加价率", "lever.service_level": "服务水平", "lever.kam_managers": "客户经理",
     "lever.stock_cover_weeks": "库存覆盖", "lever.dev_staff": "开发人员", "lever.capacity": "产能",
+    "lever.other levers": "其他举措",
     "method.removal": "从组合中移除", "method.addition": "单独加入现状", "method.shapley": "Shapley值",
     "kpi.pool_health": "客户池健康度（52周新增÷流失）",
     "meta.files": "情景文件", "meta.root_seed": "根随机种子", "meta.seeds": "各次重复运行的随机种子",
@@ -210,6 +213,7 @@ REPORT_ZH: dict[str, str] = {
     "sec.economics": "运行期的投入与回报",
     "sec.econ_vs": "相对于{name}：增加的投入与回报（按重复运行配对）",
     "sec.diff_sq": "与现状（{name}）的差异（按重复运行配对）",
+    "sec.diff_sq_plain": "与现状的差异（按重复运行配对）",
     "sec.levers": "哪项举措值得投入", "sec.robustness": "对市场假设是否稳健？",
     "sec.kpis": "关键指标（各次重复运行的均值与95%区间）",
     "sec.diffs": "与第一个情景（{name}）的差异（按重复运行配对）",
@@ -260,7 +264,7 @@ REPORT_ZH: dict[str, str] = {
     "ans.fund": "建议投入{name}：在未被判定为漏斗的策略中，它的净利润净现值最高，为{npv}（{ci}）。",
     "ans.richer_funnel": "{name}赚得更多（{npv}，{ci}），但会使客户池流失（漏斗）。",
     "ans.all_funnel": "所比较的策略都无法保住客户池：全部是漏斗。净现值最高的是{name}，{npv}（{ci}）。",
-    "ans.sq_better": "没有哪个策略比现状（{sq}）更赚钱：最好的{name}使净现值变化{npv}（{ci}）。",
+    "ans.sq_better": "没有哪个策略比{sq}更赚钱：最好的{name}使净现值变化{npv}（{ci}）。",
     "ans.sure": "把握程度：其客户池判定为{verdict}——健康度{health}（{ci}）；客户池在{n}次重复运行中"
     "有{p}次得到补充。",
     "ans.settle": "约需{reps}次重复运行才能判定。",

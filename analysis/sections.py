@@ -12,10 +12,10 @@ from __future__ import annotations
 from html import escape
 
 from analysis.fmt import econ_value, format_diff, missing, percent
-from analysis.i18n import label, name
+from analysis.i18n import label, name, ref_name
 from sim import metrics
 
-__all__ = ["table", "cell", "scen", "verdict_section", "economics_section",
+__all__ = ["table", "cell", "scen", "diff_title", "verdict_section", "economics_section",
            "status_quo_section", "levers_section", "robustness_section"]
 
 LEVELS = ("staff", "discounts", "stock_carrying", "capacity", "service", "spend", "net_profit",
@@ -125,20 +125,27 @@ def economics_section(summary: dict, lang: str) -> str:
                 cells.append(cell(f(r.get("mean")) + extra, f(r.get("lo")), f(r.get("hi")),
                                   signed and _excludes_zero(r)))
             rows.append("<tr>" + "".join(cells) + "</tr>")
-        nm = scen(ref, lang)
-        out += [f"<h3>{escape(label('sec.econ_vs', lang).format(name=nm))}</h3>",
-                _p("text.econ_vs", lang, name=nm),
+        nm, within = scen(ref, lang), ref_name(ref, lang)
+        out += [f"<h3>{escape(label('sec.econ_vs', lang).format(name=within))}</h3>",
+                _p("text.econ_vs", lang, name=within),
                 table([label("col.figure", lang), *[f"{scen(s, lang)} − {nm}" for s in cols]],
                       rows)]
     return "\n".join(out)
 
 
 def status_quo_section(summary: dict, lang: str) -> str:
-    """The headline figures of every strategy minus the status quo (``differences``)."""
+    """The headline figures of every strategy minus each reference of ``differences`` (the
+    status quo first); a reference that is the first scenario is left to the full KPI
+    difference table of the page."""
     sq, diffs = summary.get("status_quo"), summary.get("differences") or []
-    mine = [r for r in diffs if sq and r.get("versus") == sq]
-    if not mine:
-        return ""
+    first = summary["scenarios"][0] if summary.get("scenarios") else None
+    refs = [v for v in dict.fromkeys(r.get("versus") for r in diffs) if v and v != first]
+    refs.sort(key=lambda v: v != sq)
+    return "\n".join(_differences(summary, diffs, ref, lang) for ref in refs)
+
+
+def _differences(summary: dict, diffs: list[dict], ref: str, lang: str) -> str:
+    mine = [r for r in diffs if r.get("versus") == ref]
     cols = list(dict.fromkeys(r["scenario"] for r in mine))
     figures = list(dict.fromkeys(r["figure"] for r in mine))
     idx = {(r["scenario"], r["figure"]): r for r in mine}
@@ -151,10 +158,22 @@ def status_quo_section(summary: dict, lang: str) -> str:
                               format_diff(fig, r.get("lo"), lang),
                               format_diff(fig, r.get("hi"), lang), _excludes_zero(r)))
         rows.append("<tr>" + "".join(cells) + "</tr>")
-    nm = scen(sq, lang)
-    return "\n".join([_h2("sec.diff_sq", lang, "status-quo", name=nm), _p("text.diff", lang,
-                      name=nm), table([label("report.kpi", lang),
-                                       *[f"{scen(s, lang)} − {nm}" for s in cols]], rows)])
+    nm = ref_name(ref, lang)
+    sid = "status-quo" if ref == summary.get("status_quo") else f"diffs-{ref}"
+    return "\n".join([f'<h2 id="{escape(sid)}">{escape(diff_title(summary, ref, lang))}</h2>',
+                      _p("text.diff", lang, name=nm),
+                      table([label("report.kpi", lang),
+                             *[f"{scen(s, lang)} − {scen(ref, lang)}" for s in cols]], rows)])
+
+
+def diff_title(summary: dict, ref: str, lang: str) -> str:
+    """Heading of the differences from `ref`: the status quo named as such (once)."""
+    nm = scen(ref, lang)
+    if ref != summary.get("status_quo"):
+        return label("sec.diffs", lang).format(name=nm)
+    if nm == label("report.status_quo", lang):
+        return label("sec.diff_sq_plain", lang)
+    return label("sec.diff_sq", lang).format(name=nm)
 
 
 def _lever_fmt(figure: str, v: float | None, lang: str) -> str:

@@ -138,7 +138,7 @@ def test_answer_with_every_section(full):
     assert "turns most on segments.tier2.entry_per_year, ev.adoption_speed" in text
     if best == "reservoir":
         assert "reservoir in 62% of them" in text and "best net profit in 81%" in text
-    for key in ("answer", "verdict", "economics", "status-quo", "levers", "robustness"):
+    for key in ("answer", "verdict", "economics", "diffs", "levers", "robustness"):
         assert f'id="{key}"' in html
     assert "levers.png" in summary["figures"] and 'id="levers.png"' in html
     assert "funnel refills above 70 entrants a year" in html
@@ -148,7 +148,9 @@ def test_status_quo_differences_are_shown_against_it(full, real_tables):
     summary, html = full
     assert "reservoir − baseline" in html and "funnel − baseline" in html
     assert "baseline (status quo)" in html and "(baseline)" not in html
-    section = html.split('id="status-quo"')[1].split("<h2")[0]
+    assert 'id="status-quo"' not in html  # the status quo is first: the full table is it
+    section = html.split('id="diffs"')[1].split("<h2")[0]
+    assert "Differences from the status quo, baseline (paired by replication)" in section
     row = next(r for r in summary["differences"]
                if (r["scenario"], r["figure"]) == ("funnel", "customers_end"))
     assert f"{row['mean']:+,.2f}" in section
@@ -226,8 +228,24 @@ def test_choice_rule():
     s = _toy({"sq": "reservoir", "a": "reservoir"}, {"sq": 9e6, "a": 5e6}, sq="sq",
              sq_diff=(-4e6, -5e6, -3e6))
     assert choose(s) == ("a", "ans.sq_better")
-    assert answer(s).startswith("None of the strategies pays more than the status quo, sq")
+    assert answer(s).startswith("None of the strategies pays more than sq: the best, a,")
     s = _toy({"sq": "reservoir", "a": "reservoir"}, {"sq": 9e6, "a": 5e6}, sq="sq",
              sq_diff=(-4e6, -9e6, 1e6))
     assert choose(s) == ("a", "ans.fund")
     assert answer({"scenarios": [], "by_scenario": {}}, "zh") == "没有可供回答的情景结果。"
+
+
+def test_differences_against_a_status_quo_not_first_and_another_reference(real_tables,
+                                                                          economics, tmp_path):
+    diffs = _differences(real_tables, "funnel") + _differences(real_tables, "baseline")
+    summary, html = _report(real_tables, tmp_path, status_quo="funnel", differences=diffs,
+                            economics=economics)
+    sq = html.split('id="status-quo"')[1].split("<h2")[0]
+    assert "Differences from the status quo, funnel" in sq
+    assert "reservoir − funnel" in sq and "baseline − funnel" in sq
+    row = next(r for r in diffs if (r["scenario"], r["versus"], r["figure"])
+               == ("reservoir", "funnel", "customers_end"))
+    assert f"{row['mean']:+,.2f}" in sq
+    assert 'id="diffs-baseline"' not in html  # the first scenario: the KPI table has it
+    assert html.index('id="status-quo"') < html.index('id="kpis"')
+    assert "funnel (status quo)" in html and "baseline" in summary["answer"]

@@ -63,9 +63,12 @@ def _dashboard_title(runs: pd.DataFrame, scenario: str, lang: str) -> str:
 
 
 def _figure_builders(runs, pool_runs, spells_runs, customers_runs, market_runs, order, lang,
-                     discount_rates) -> dict[str, tuple[str, Callable[[], Figure]]]:
-    """File name → (title, builder) for every figure the given tables allow."""
+                     discount_rates, status_quo=None) -> dict[str, tuple[str, Callable[[],
+                                                                            Figure]]]:
+    """File name → (title, builder) for every figure the given tables allow; the dashboard
+    draws a run of the first scenario that is not the status quo."""
     b: dict[str, tuple[str, Callable[[], Figure]]] = {}
+    focus = next((s for s in order if s != status_quo), order[0])
     if pool_runs is not None:
         b["pool_by_stage.png"] = ("fig.pool.title",
                                   lambda: plots.pool_by_stage(pool_runs, runs, order, lang))
@@ -83,10 +86,13 @@ def _figure_builders(runs, pool_runs, spells_runs, customers_runs, market_runs, 
                                lambda: plots.pareto_abc(customers_runs, order, lang))
         if pool_runs is not None:
             b["dashboard.png"] = ("fig.dash.title", lambda: plots.dashboard(
-                _one_run(runs, order[0]), _one_run(pool_runs, order[0]),
-                _one_run(market_runs, order[0]), _one_run(customers_runs, order[0]), lang,
-                title=_dashboard_title(runs, order[0], lang)))
-    return {k: (label(key, lang), build) for k, (key, build) in b.items()}
+                _one_run(runs, focus), _one_run(pool_runs, focus),
+                _one_run(market_runs, focus), _one_run(customers_runs, focus), lang,
+                title=_dashboard_title(runs, focus, lang)))
+    out = {k: (label(key, lang), build) for k, (key, build) in b.items()}
+    if "dashboard.png" in out:
+        out["dashboard.png"] = (_dashboard_title(runs, focus, lang), out["dashboard.png"][1])
+    return out
 
 
 def _scenario_summary(kpis: pd.DataFrame, per_run: pd.DataFrame, scen: str, lang: str) -> dict:
@@ -150,7 +156,7 @@ def write_report(
     by_scen = {s: _scenario_summary(kpis, per_run, s, lang) for s in order}
     extra = {k: v for k, v in (sections or {}).items() if k in SECTIONS}
     builders = _figure_builders(runs, pool_runs, spells_runs, customers_runs, market_runs,
-                                order, lang, discount_rates)
+                                order, lang, discount_rates, extra.get("status_quo"))
     if (extra.get("levers") or {}).get("rows"):
         builders["levers.png"] = (label("fig.levers.title", lang),
                                   lambda: levers_chart(extra["levers"], lang))

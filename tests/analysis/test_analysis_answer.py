@@ -141,6 +141,7 @@ def test_answer_with_every_section(full):
     for key in ("answer", "verdict", "economics", "diffs", "levers", "robustness"):
         assert f'id="{key}"' in html
     assert "levers.png" in summary["figures"] and 'id="levers.png"' in html
+    assert "<b>Single run dashboard: reservoir, replication 1 (seed" in html
     assert "funnel refills above 70 entrants a year" in html
 
 
@@ -249,3 +250,4 @@ def test_differences_against_a_status_quo_not_first_and_another_reference(real_t
     assert 'id="diffs-baseline"' not in html  # the first scenario: the KPI table has it
     assert html.index('id="status-quo"') < html.index('id="kpis"')
     assert "funnel (status quo)" in html and "baseline" in summary["answer"]
+    assert "<b>Single run dashboard: baseline, replication 1 (seed" in html  # not the sq

@@ -99,8 +99,9 @@ REPORT_EN: dict[str, str] = {
     "col.importance": "Importance", "col.figure": "Figure", "text.importance": "importance",
     "report.status_quo": "status quo", "report.settled": "settled",
     # figures
-    "fig.levers.title": "Which lever pays: difference from the status quo by lever",
-    "fig.levers.bundle": "whole bundle", "fig.ci": "95 % interval",
+    "fig.levers.title": "Which lever pays: difference from the status quo by lever, with 95 % "
+    "intervals",
+    "fig.levers.bundle": "whole bundle",
     "fig.dash.which": "Single run dashboard: {scenario}, replication {rep} (seed {seed})",
     "cap.pool_by_stage.png": "Top: the focal supplier's customers by lifecycle stage, mean "
     "over replications; a reservoir keeps its key and general accounts, a funnel thins from "
@@ -240,8 +241,8 @@ REPORT_ZH: dict[str, str] = {
     "col.share_best": "净利润最高的市场占比", "col.assumption": "不确定假设", "col.range": "范围",
     "col.importance": "重要性", "col.figure": "指标", "text.importance": "重要性",
     "report.status_quo": "现状", "report.settled": "已判定",
-    "fig.levers.title": "哪项举措值得投入：各举措相对现状的差异",
-    "fig.levers.bundle": "整个组合", "fig.ci": "95%区间",
+    "fig.levers.title": "哪项举措值得投入：各举措相对现状的差异及95%区间",
+    "fig.levers.bundle": "整个组合",
     "fig.dash.which": "单次运行总览：{scenario}，第{rep}次重复运行（随机种子{seed}）",
     "cap.pool_by_stage.png": "上：本公司各生命周期阶段的客户数（各次重复运行的均值）；蓄水池保住大客户与"
     "一般客户，漏斗从上层变薄。下：每季度新增客户（向上）与流失或退出市场的客户（向下）：绿色与红色相当时"

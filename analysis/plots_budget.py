@@ -69,6 +69,8 @@ def levers_chart(levers: dict, lang: str = "en") -> Figure:
     axes[0, 0].set_yticks(ys)
     axes[0, 0].set_yticklabels([*(name("lever", n, lang) for n in names),
                                 label("fig.levers.bundle", lang)])
-    axes[0, -1].legend(fontsize=8, loc="lower right")
-    fig.suptitle(f"{label('fig.levers.title', lang)} ({label('fig.ci', lang)})")
+    handles, names_ = axes[0, 0].get_legend_handles_labels()
+    if handles:
+        fig.legend(handles, names_, loc="outside lower center", ncol=len(handles), fontsize=8)
+    fig.suptitle(label("fig.levers.title", lang))
     return fig

@@ -254,7 +254,9 @@ def answer_parts(summary: dict, lang: str = "en") -> list[str]:
         return [label(reason, lang)]
     value = _npv(summary, best) or {}
     m = lambda v: money(v, lang, unit=True)  # noqa: E731
+    has_npv = _row(summary.get("economics") or [], best, "", "npv") is not None
     parts = [label(reason, lang).format(
+        what=label("ans.what_npv" if has_npv else "ans.what_np", lang),
         name=name("scenario", best, lang), sq=ref_name(summary.get("status_quo"), lang),
         npv=m(value.get("mean")) if not missing(value.get("mean")) else "?",
         ci=_ci(value, m, lang))]

@@ -132,12 +132,13 @@ REPORT_EN: dict[str, str] = {
     "quo; whiskers are 95 % intervals, the grey bar the whole bundle. Bars right of zero "
     "pay.",
     # the answer
-    "ans.fund": "Fund {name}: of the strategies not judged a funnel it has the highest net "
-    "present value of net profit, {npv} ({ci}).",
+    "ans.fund": "Fund {name}: of the strategies not judged a funnel it has the highest "
+    "{what}, {npv} ({ci}).",
+    "ans.what_npv": "net present value of net profit", "ans.what_np": "net profit over the run",
     "ans.richer_funnel": "{name} earns more, {npv} ({ci}), but drains its customer pool (a "
     "funnel).",
     "ans.all_funnel": "No strategy compared keeps its customer pool: every one is a funnel. "
-    "The best on net present value is {name}, {npv} ({ci}).",
+    "The best on {what} is {name}, {npv} ({ci}).",
     "ans.sq_better": "None of the strategies pays more than {sq}: the best, "
     "{name}, changes the net present value by {npv} ({ci}).",
     "ans.sure": "How sure: its pool verdict is {verdict} — pool health {health} ({ci}); the "
@@ -262,9 +263,10 @@ REPORT_ZH: dict[str, str] = {
     "各供应商市场份额、本公司各阶段客户池及其帕累托曲线。单次运行只显示一条路径而非结论：区间见其他图表。",
     "cap.levers.png": "每根柱：一项举措对组合相对现状差异的贡献；误差线为95%区间，灰色柱为整个组合。"
     "柱在零右侧的举措值得投入。",
-    "ans.fund": "建议投入{name}：在未被判定为漏斗的策略中，它的净利润净现值最高，为{npv}（{ci}）。",
+    "ans.fund": "建议投入{name}：在未被判定为漏斗的策略中，它的{what}最高，为{npv}（{ci}）。",
+    "ans.what_npv": "净利润净现值", "ans.what_np": "运行期净利润",
     "ans.richer_funnel": "{name}赚得更多（{npv}，{ci}），但会使客户池流失（漏斗）。",
-    "ans.all_funnel": "所比较的策略都无法保住客户池：全部是漏斗。净现值最高的是{name}，{npv}（{ci}）。",
+    "ans.all_funnel": "所比较的策略都无法保住客户池：全部是漏斗。{what}最高的是{name}，{npv}（{ci}）。",
     "ans.sq_better": "没有哪个策略比{sq}更赚钱：最好的{name}使净现值变化{npv}（{ci}）。",
     "ans.sure": "把握程度：其客户池判定为{verdict}——健康度{health}（{ci}）；客户池在{n}次重复运行中"
     "有{p}次得到补充。",

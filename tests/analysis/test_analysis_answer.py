@@ -251,3 +251,13 @@ def test_differences_against_a_status_quo_not_first_and_another_reference(real_t
     assert html.index('id="status-quo"') < html.index('id="kpis"')
     assert "funnel (status quo)" in html and "baseline" in summary["answer"]
     assert "<b>Single run dashboard: baseline, replication 1 (seed" in html  # not the sq
+
+
+def test_answer_without_economics_reads_net_profit():
+    s = _toy({"a": "reservoir", "b": "reservoir"}, {})
+    s["economics"] = []
+    for scen, v in (("a", 3e6), ("b", 7e6)):
+        s["by_scenario"][scen]["kpis"] = {"net_profit": {"mean": v, "lo": v - 1e6,
+                                                          "hi": v + 1e6}}
+    assert answer(s).startswith("Fund b: of the strategies not judged a funnel it has the "
+                                "highest net profit over the run, 7.0M CNY")

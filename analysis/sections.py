@@ -78,7 +78,8 @@ def verdict_section(summary: dict, lang: str) -> str:
             f"<td>{escape(settle)}</td></tr>")
     head = [label(k, lang) for k in ("col.scenario", "col.verdict", "col.health",
                                      "col.p_refill", "col.settle")]
-    diagnoses = "".join(f"<li><b>{escape(scen(s, lang))}</b>: "
+    colon = "：" if lang == "zh" else ": "
+    diagnoses = "".join(f"<li><b>{escape(scen(s, lang))}</b>{colon}"
                         f"{escape(summary['by_scenario'][s].get('diagnosis', ''))}</li>"
                         for s in summary["scenarios"])
     return (_h2("sec.verdict", lang, "verdict") + table(head, rows)

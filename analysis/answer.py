@@ -29,6 +29,7 @@ from analysis.i18n import label, name, ref_name
 __all__ = ["answer", "answer_parts", "choose"]
 
 MAIN_KINDS = ("staff", "discounts", "stock_carrying", "capacity", "service")
+MAX_RANGES = 4  # uncertain assumptions named in the answer (the report's table has them all)
 PAIRED = ("spend", "net_profit", "npv", "return_on_spend", "payback_week")
 LEVER_FIGURES = ("net_profit", "pool_health", "pool_health_end", "key_revenue_retained")
 
@@ -185,8 +186,9 @@ def _lever_part(summary: dict, best: str, lang: str) -> list[str]:
         (lambda v: f"{v:+.2f}")
 
     def item(r: dict) -> str:
-        return (f"{name('lever', r['lever'], lang)} {fmt(r['mean'])} "
-                f"({interval(r.get('lo'), r.get('hi'), fmt, lang)})")
+        ci = interval(r.get("lo"), r.get("hi"), fmt, lang)
+        return f"{name('lever', r['lever'], lang)} {fmt(r['mean'])} " + (
+            f"（{ci}）" if lang == "zh" else f"({ci})")
 
     good = [item(r) for r in chosen if not missing(r.get("lo")) and r["lo"] > 0]
     bad = [item(r) for r in chosen if not missing(r.get("hi")) and r["hi"] < 0]
@@ -211,7 +213,7 @@ def _robust_part(summary: dict, best: str, lang: str) -> list[str]:
     out = [label("ans.robust", lang).format(
         n=rob.get("markets", "?"), source=label("rob." + str(rob.get("source")), lang),
         name=name("scenario", best, lang), res=percent(mine.get("share_reservoir")),
-        best=percent(mine.get("share_best_net_profit")))]
+        fun=percent(mine.get("share_funnel")), best=percent(mine.get("share_best_net_profit")))]
     flips = sorted(rob.get("flips") or [], key=lambda f: -(f.get("importance") or 0))
     keys = list(dict.fromkeys(f["key"] for f in flips))[:2]
     if keys:
@@ -232,10 +234,17 @@ def _assumption_part(summary: dict, best: str, lang: str) -> list[str]:
     out = [label("ans.assume", lang).format(
         reps=summary["by_scenario"][best].get("reps", "?"), seed=meta.get("root_seed", "?"),
         weeks=weeks, overrides=overrides)]
-    ranges = (summary.get("robustness") or {}).get("assumptions") or []
+    rob = summary.get("robustness") or {}
+    flips = [f["key"] for f in sorted(rob.get("flips") or [],
+                                      key=lambda f: -(f.get("importance") or 0))]
+    ranges = sorted(rob.get("assumptions") or [], key=lambda a: (
+        flips.index(a["key"]) if a["key"] in flips else len(flips)))  # those that flip first
     if ranges:
-        out.append(label("ans.assume_ranges", lang).format(ranges=label("ans.sep", lang).join(
-            f"{a['key']} {a['lo']:g}–{a['hi']:g}" for a in ranges)))
+        shown = [f"{a['key']} {a['lo']:g}–{a['hi']:g}" for a in ranges[:MAX_RANGES]]
+        if len(ranges) > MAX_RANGES:
+            shown.append(label("ans.more", lang).format(k=len(ranges) - MAX_RANGES))
+        out.append(label("ans.assume_ranges", lang).format(
+            ranges=label("ans.sep", lang).join(shown)))
     return out
 
 

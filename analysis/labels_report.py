@@ -165,7 +165,8 @@ REPORT_EN: dict[str, str] = {
     "ans.no_levers": "Which of its levers pay is not measured here; a lever decomposition "
     "(kamsim compare --levers) would settle it.",
     "ans.robust": "Across {n} plausible markets ({source}), {name} leaves a reservoir in "
-    "{res} of them and has the best net profit in {best}.",
+    "{res} of them and a funnel in {fun}, and has the best net profit in {best}.",
+    "ans.more": "and {k} more",
     "ans.flips": "The ranking turns most on {keys}.",
     "ans.no_robust": "Whether the verdict holds in other plausible markets is not measured "
     "here; sampling them (kamsim compare --robustness N) would settle it.",
@@ -286,8 +287,9 @@ REPORT_ZH: dict[str, str] = {
     "ans.levers_cost": "得不偿失的举措：{bad}。",
     "ans.levers_none": "在当前重复运行次数下，没有哪项举措的贡献可与零区分。",
     "ans.no_levers": "本次未衡量哪些举措值得投入；举措分解（kamsim compare --levers）即可回答。",
-    "ans.robust": "在{n}个可能的市场中（{source}），{name}在{res}的市场中成为蓄水池，在{best}的市场中"
-    "净利润最高。",
+    "ans.robust": "在{n}个可能的市场中（{source}），{name}在{res}的市场中成为蓄水池，在{fun}的市场中"
+    "成为漏斗，在{best}的市场中净利润最高。",
+    "ans.more": "另有{k}项",
     "ans.flips": "排序最受{keys}影响。",
     "ans.no_robust": "本次未衡量判定在其他可能市场中是否成立；对市场抽样（kamsim compare --robustness N）"
     "即可回答。",

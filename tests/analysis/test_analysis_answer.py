@@ -137,7 +137,8 @@ def test_answer_with_every_section(full):
     assert "segments.tier2.entry_per_year 20–100" in text
     assert "turns most on segments.tier2.entry_per_year, ev.adoption_speed" in text
     if best == "reservoir":
-        assert "reservoir in 62% of them" in text and "best net profit in 81%" in text
+        assert "reservoir in 62% of them and a funnel in 12%" in text
+        assert "best net profit in 81%" in text
     for key in ("answer", "verdict", "economics", "diffs", "levers", "robustness"):
         assert f'id="{key}"' in html
     assert "levers.png" in summary["figures"] and 'id="levers.png"' in html

@@ -4,6 +4,7 @@ Re-makes docs/img/report-first-screen-en.png and -zh.png from the current code:
 
     .venv/bin/python scripts/screens_report.py            # runs the two comparisons first
     .venv/bin/python scripts/screens_report.py --reports results/a results/b   # en, zh dirs
+    .venv/bin/python scripts/screens_report.py --compare-args '--levers --robustness 16'
 
 Without --reports it runs `kamsim compare scenarios/reservoir.toml scenarios/funnel.toml
 --reps REPS --lang en|zh` into results/screens-report-en and -zh (replacing earlier
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import io
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -30,12 +32,12 @@ MAX_BYTES = 200_000
 SCENARIOS = ("scenarios/reservoir.toml", "scenarios/funnel.toml")
 
 
-def run_compare(lang: str, reps: int) -> Path:
+def run_compare(lang: str, reps: int, extra: list[str]) -> Path:
     """Run the comparison in `lang` into results/screens-report-<lang>; its directory."""
     out = ROOT / "results" / f"screens-report-{lang}"
     kamsim = Path(sys.executable).with_name("kamsim")
     subprocess.run([str(kamsim), "compare", *SCENARIOS, "--reps", str(reps), "--lang", lang,
-                    "--out", str(out), "--force"], cwd=ROOT, check=True)
+                    *extra, "--out", str(out), "--force"], cwd=ROOT, check=True)
     return out
 
 
@@ -71,12 +73,15 @@ def main(argv: list[str] | None = None) -> int:
                     help="existing compare results (English, Chinese) instead of new runs")
     ap.add_argument("--reps", type=int, default=8, help="replications of the new runs")
     ap.add_argument("--out", type=Path, default=ROOT / "docs" / "img")
+    ap.add_argument("--compare-args", default="", metavar="'ARGS'",
+                    help="more options of the new runs, e.g. '--levers --robustness 16'")
     args = ap.parse_args(argv)
     if find_chromium() is None:
         print("screens_report: no Chromium found (scripts/install_chromium.sh)",
               file=sys.stderr)
         return 2
-    dirs = args.reports or [run_compare(lang, args.reps) for lang in ("en", "zh")]
+    extra = shlex.split(args.compare_args)
+    dirs = args.reports or [run_compare(lang, args.reps, extra) for lang in ("en", "zh")]
     for lang, d in zip(("en", "zh"), dirs, strict=True):
         target = args.out / f"report-first-screen-{lang}.png"
         size = shoot(Path(d), target)

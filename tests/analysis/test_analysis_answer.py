@@ -262,3 +262,26 @@ def test_answer_without_economics_reads_net_profit():
                                                           "hi": v + 1e6}}
     assert answer(s).startswith("Fund b: of the strategies not judged a funnel it has the "
                                 "highest net profit over the run, 7.0M CNY")
+
+
+SECTION_IDS = {"economics": "economics", "differences": "status-quo", "levers": "levers",
+               "robustness": "robustness"}
+
+
+@pytest.mark.parametrize("key", list(SECTION_IDS))
+def test_each_section_is_rendered_exactly_when_its_key_is_present(full, real_tables, key):
+    from analysis.html import render_html
+    from analysis.kpi import kpi_summary
+
+    summary = dict(full[0], status_quo="funnel",
+                   differences=_differences(real_tables, "funnel"))
+    kpis = kpi_summary(run_kpis(real_tables["runs"], real_tables["customers_runs"],
+                                real_tables["retention_runs"]), ORDER)
+    only = {k: v for k, v in summary.items() if k not in SECTION_IDS or k == key}
+    html = render_html(only, kpis, {}, "en")
+    for other, sid in SECTION_IDS.items():
+        assert (f'id="{sid}"' in html) == (other == key), other
+    without = {k: v for k, v in summary.items() if k != key}
+    html = render_html(without, kpis, {}, "en")
+    for other, sid in SECTION_IDS.items():
+        assert (f'id="{sid}"' in html) == (other != key), other

@@ -11,6 +11,7 @@ no scripts, no external fonts, styles or images.
 from __future__ import annotations
 
 import base64
+import re
 from html import escape
 
 import pandas as pd
@@ -33,6 +34,7 @@ from analysis.sections import (
 
 __all__ = ["format_value", "format_diff", "render_html"]
 
+NAV_SLOT = "<!--nav-->"
 CSS = """
 body{font-family:"Noto Sans CJK SC","Source Han Sans SC","WenQuanYi Zen Hei","PingFang SC",
 "Microsoft YaHei",system-ui,sans-serif;margin:1.2em auto;max-width:1200px;color:#222;
@@ -52,7 +54,7 @@ td.sig{font-weight:bold}
 .reservoir{background:#2e7d32}.funnel{background:#c62828}.inconclusive{background:#757575}
 figure{margin:1.2em 0}figure img{max-width:100%;border:1px solid #eee}
 figcaption{color:#333;font-size:.92em;max-width:75em}figcaption b{display:block}
-code{font-size:.9em}
+code{font-size:.9em}nav{font-size:.9em;color:#555;margin:-.3em 0 .4em}nav a{color:#1f5fa8}
 """
 
 
@@ -155,6 +157,7 @@ def render_html(summary: dict, kpis: pd.DataFrame, figures: dict[str, tuple[str,
         f"<title>{escape(label('report.title', lang))}</title><style>{CSS}</style></head><body>",
         f"<h1>{escape(label('report.title', lang))}</h1>",
         _answer_html(summary, lang),
+        NAV_SLOT,
         verdict_section(summary, lang),
         economics_section(summary, lang),
         status_quo_section(summary, lang),
@@ -177,4 +180,12 @@ def render_html(summary: dict, kpis: pd.DataFrame, figures: dict[str, tuple[str,
     parts.append(f'<h2 id="figures">{escape(label("sec.figures", lang))}</h2>')
     parts += [_figure(n, title, png, lang) for n, (title, png) in figs.items()]
     parts += [_settings(summary, lang), "</body></html>"]
-    return "\n".join(p for p in parts if p) + "\n"
+    page = "\n".join(p for p in parts if p) + "\n"
+    return page.replace(NAV_SLOT, _nav(page), 1)
+
+
+def _nav(page: str) -> str:
+    """Links to the page's sections (its h2 headings, in order)."""
+    links = re.findall(r'<h2 id="([^"]+)">([^<]*)</h2>', page)
+    short = [(i, re.sub(r"\s*[(（][^(（]*[)）]$", "", t)) for i, t in links]  # without a note
+    return "<nav>" + " · ".join(f'<a href="#{i}">{t}</a>' for i, t in short) + "</nav>"

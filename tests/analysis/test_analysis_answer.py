@@ -144,6 +144,8 @@ def test_answer_with_every_section(full):
     assert "levers.png" in summary["figures"] and 'id="levers.png"' in html
     assert "<b>Single run dashboard: reservoir, replication 1 (seed" in html
     assert "funnel refills above 70 entrants a year" in html
+    nav = html.split("<nav>")[1].split("</nav>")[0]  # links to every section, in order
+    assert re.findall(r'href="#([^"]+)"', nav) == re.findall(r'<h2 id="([^"]+)"', html)
 
 
 def test_status_quo_differences_are_shown_against_it(full, real_tables):

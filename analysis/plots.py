@@ -291,7 +291,9 @@ def dashboard(suppliers: pd.DataFrame, pool: pd.DataFrame, market: pd.DataFrame 
     if market is not None and len(market):
         for k, (mat, g) in enumerate(market.sort_values("step").groupby("material")):
             ca.plot(g["step"], g["cost_index"], ls="--", lw=1.0, color=f"C{(k + 5) % 10}",
-                    label=f"{name('material', mat, lang)} ({label('fig.dash.cost', lang)})")
+                    label=name("material", mat, lang) + (
+                        f"（{label('fig.dash.cost', lang)}）" if lang == "zh"
+                        else f" ({label('fig.dash.cost', lang)})"))
     ca.set_ylabel(label("fig.dash.cost", lang))
     h1, l1 = pa.get_legend_handles_labels()
     h2, l2 = ca.get_legend_handles_labels()

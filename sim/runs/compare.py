@@ -84,8 +84,7 @@ class Plan:
     @property
     def first(self) -> str:
         """The first scenario given (not the status quo, unless it was given first)."""
-        return next((n for n, d in zip(self.names, self.is_derived, strict=True) if not d),
-                    self.names[0])
+        return next((n for n in self.names if n != self.status_quo), self.names[0])
 
     @property
     def is_derived(self) -> tuple[bool, ...]:

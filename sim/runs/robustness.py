@@ -129,14 +129,17 @@ def tasks(scenarios: Sequence[tuple[str, Callable[[dict], Any]]], markets: Marke
     """Every (market, rep, scenario) run, market by market. ``scenarios``: (name, function of
     a draw -> the validated scenario in that market); the first problem of a draw (a key no
     scenario has, a value outside its bounds) raises :class:`InputError` before any run."""
+    from sim.runs.pool import Progress
     from sim.runs.sweep import run_seed
 
     out = []
-    for m, draw in enumerate(markets.draws):
-        built = [(name, load(draw)) for name, load in scenarios]
-        for r in range(reps):
-            seed = run_seed(root_seed, m, r, common=False)
-            out += [Task(name, m, r, seed, params) for name, params in built]
+    with Progress(len(markets), "markets", "markets") as bar:
+        for m, draw in enumerate(markets.draws):
+            built = [(name, load(draw)) for name, load in scenarios]
+            for r in range(reps):
+                seed = run_seed(root_seed, m, r, common=False)
+                out += [Task(name, m, r, seed, params) for name, params in built]
+            bar.update()
     return out
 
 

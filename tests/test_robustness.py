@@ -120,6 +120,7 @@ def test_shares_and_the_assumption_that_flips_them():
     assert all(0 < f["importance"] <= 1 for f in s["flips"])
     texts = " ".join(f["text"] for f in s["flips"])
     assert "not the best on net profit" in texts and "Y is not a reservoir" in texts
+    assert "the best there: X" in texts
 
 
 def test_posterior_draws_take_the_same_path(monkeypatch, tmp_path):

@@ -212,7 +212,8 @@ def summarize(table: pd.DataFrame, markets: Markets, names: Sequence[str]) -> di
     flips = []
     if best.notna().any():
         top = best.value_counts().index[0]
-        flips += _flips(x, (best != top).to_numpy(), f"{top} is not the best on net profit")
+        flips += _flips(x, (best != top).to_numpy(), f"{top} is not the best on net profit",
+                        best.reset_index(drop=True))
     for s in names:
         v = pd.Series(kinds[s]).reindex(range(n))
         usual = v.value_counts().index[0]
@@ -223,9 +224,11 @@ def summarize(table: pd.DataFrame, markets: Markets, names: Sequence[str]) -> di
             "by_scenario": by, "flips": flips}
 
 
-def _flips(x: pd.DataFrame, y: np.ndarray, what: str) -> list[dict]:
+def _flips(x: pd.DataFrame, y: np.ndarray, what: str,
+           winners: pd.Series | None = None) -> list[dict]:
     """``{key, importance, text}`` per assumption that the discovery tree of ``y`` (the
-    markets where ``what`` holds) splits on, most important first."""
+    markets where ``what`` holds) splits on, most important first; with ``winners`` (the
+    best scenario of each market) the text names the most frequent one in the box."""
     from analysis.sensitivity import tree_of
 
     hits = int(y.sum())
@@ -244,9 +247,13 @@ def _flips(x: pd.DataFrame, y: np.ndarray, what: str) -> list[dict]:
                                      float(x[k].min()), float(x[k].max()))
                              for k in x.columns
                              if b[f"{k} min"] > x[k].min() or b[f"{k} max"] < x[k].max())
+        there = ""
+        if winners is not None:
+            inside = winners[tree.apply(x) == b["leaf"]].value_counts()
+            there = f"; the best there: {inside.index[0]} in {int(inside.iloc[0])}"
         out.append({"key": key, "importance": float(imp),
                     "text": f"{what} in {int(b['funnel'])} of the {int(b['runs'])} markets "
-                            f"where {where} ({hits} of {len(y)} markets in all)"})
+                            f"where {where} ({hits} of {len(y)} markets in all{there})"})
     return out
 
 

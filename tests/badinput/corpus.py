@@ -339,7 +339,7 @@ def compare_cases() -> Iterator[Case]:
              None),
             ("reference and no status quo", res, ("--reference", base, "--no-status-quo"),
              "--reference", base)):
-        yield Case(f"compare {name}", "compare_option", target, "error", key, blamed,
+        yield Case(f"compare:{name}", "compare_option", target, "error", key, blamed,
                    args=args, command="compare")
 
 

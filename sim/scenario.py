@@ -9,11 +9,9 @@ Merge rules for ``extends``: tables merge key by key; ``[[suppliers]]`` entries 
 ``name`` (a child entry with a parent's name overrides that supplier's keys, a new name adds a
 supplier); other arrays (``shocks``) are replaced whole.
 
-A scenario may declare uncertain market assumptions, ``[uncertainties]``: dotted parameter key
--> ``[lo, hi]`` (``"segments.tier2.entry_per_year" = [30.0, 90.0]``), merged along the chain
-like any table; :func:`uncertainties` reads them (``kamsim compare --robustness``,
-``sim/runs/robustness.py``), :func:`load` checks each key and range against the parameter's
-declaration and leaves the table out of the :class:`Scenario`.
+``[uncertainties]`` (uncertain market assumptions, ``sim/uncertainties.py``) merges like any
+table; :func:`load` checks it and leaves it out of the :class:`Scenario`, :func:`uncertainties`
+reads it.
 
 The status quo of a scenario (docs/ODD.md section 5): its own market (every table but the
 suppliers, with every override) under the supplier settings of the root of its ``extends``

@@ -239,6 +239,9 @@ def _compare(args: argparse.Namespace) -> int:
     if args.no_status_quo and args.reference is not None:
         raise InputError([(str(args.reference), "--reference", "names the status quo; drop "
                            "--no-status-quo")])
+    if args.dask and args.robustness is None and args.posterior is None:
+        raise InputError([(str(args.files[0]), "--dask", "runs the markets of --robustness "
+                           "or --posterior; give one of them")])
     levers = None if args.levers is None else [x.strip() for x in args.levers.split(",")
                                                 if x.strip()]
     plan = compare.make_plan(args.files, reps=args.reps, seed=args.seed, steps=args.steps,

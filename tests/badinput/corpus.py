@@ -335,6 +335,7 @@ def compare_cases() -> Iterator[Case]:
             ("robustness and posterior", res, ("--robustness", "2", "--posterior",
                                                "scenarios"), "--robustness", None),
             ("draws without posterior", res, ("--draws", "5"), "--draws", None),
+            ("dask without markets", res, ("--dask", "local"), "--dask", None),
             ("no uncertainties", "scenarios/wkh.toml", ("--robustness", "2"), "uncertainties",
              None),
             ("reference and no status quo", res, ("--reference", base, "--no-status-quo"),

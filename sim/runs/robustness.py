@@ -224,45 +224,58 @@ def summarize(table: pd.DataFrame, markets: Markets, names: Sequence[str]) -> di
             "by_scenario": by, "flips": flips}
 
 
+MIN_FLIPS = 3
+"""Fewer markets than this on either side of a split say nothing about an assumption."""
+
+
 def _flips(x: pd.DataFrame, y: np.ndarray, what: str,
            winners: pd.Series | None = None) -> list[dict]:
     """``{key, importance, text}`` per assumption that the discovery tree of ``y`` (the
-    markets where ``what`` holds) splits on, most important first; with ``winners`` (the
-    best scenario of each market) the text names the most frequent one in the box."""
+    markets where ``what`` holds) splits on, most important first. The text reads the split
+    nearest the tree's root on that assumption: how often ``what`` holds below and above it
+    (with ``winners``, the best scenario of each market, the most frequent one where it
+    holds more often). Nothing when ``what`` holds, or fails, in fewer than ``MIN_FLIPS``
+    markets."""
     from analysis.sensitivity import tree_of
 
     hits = int(y.sum())
-    if hits == 0 or hits == len(y) or x.empty:
+    if min(hits, len(y) - hits) < max(MIN_FLIPS, int(0.05 * len(y))) or x.empty:
         return []
-    tree, _, boxes = tree_of(x, y, max_depth=3, classes=("usual", "flipped"))
+    tree, _, _ = tree_of(x, y, max_depth=3, classes=("usual", "flipped"))
+    cut = _first_splits(tree.tree_)
     out = []
-    for key, imp in sorted(zip(x.columns, tree.feature_importances_, strict=True),
-                           key=lambda kv: -kv[1]):
-        if imp <= 0:
+    for j, (key, imp) in sorted(enumerate(zip(x.columns, tree.feature_importances_,
+                                               strict=True)), key=lambda kv: -kv[1][1]):
+        if imp <= 0 or j not in cut:
             continue
-        lo, hi = float(x[key].min()), float(x[key].max())
-        mine = boxes[(boxes[f"{key} min"] > lo) | (boxes[f"{key} max"] < hi)]
-        b = mine.sort_values(["density", "coverage"], ascending=False).iloc[0]
-        where = " and ".join(_limits(k, float(b[f"{k} min"]), float(b[f"{k} max"]),
-                                     float(x[k].min()), float(x[k].max()))
-                             for k in x.columns
-                             if b[f"{k} min"] > x[k].min() or b[f"{k} max"] < x[k].max())
+        below = (x[key] <= cut[j]).to_numpy()
+        a, na, b, nb = int(y[below].sum()), int(below.sum()), int(y[~below].sum()), \
+            int((~below).sum())
         there = ""
         if winners is not None:
-            inside = winners[tree.apply(x) == b["leaf"]].value_counts()
-            there = f"; the best there: {inside.index[0]} in {int(inside.iloc[0])}"
+            side = below if a / max(na, 1) >= b / max(nb, 1) else ~below
+            top = winners[side & y].value_counts()
+            if len(top):
+                there = f"; there the best is mostly {top.index[0]}"
         out.append({"key": key, "importance": float(imp),
-                    "text": f"{what} in {int(b['funnel'])} of the {int(b['runs'])} markets "
-                            f"where {where} ({hits} of {len(y)} markets in all{there})"})
+                    "text": f"{what} in {a} of {na} markets with {key} ≤ {cut[j]:.4g} and "
+                            f"in {b} of {nb} with it above{there}"})
     return out
 
 
-def _limits(key: str, lo: float, hi: float, full_lo: float, full_hi: float) -> str:
-    if lo <= full_lo:
-        return f"{key} ≤ {hi:.4g}"
-    if hi >= full_hi:
-        return f"{key} > {lo:.4g}"
-    return f"{lo:.4g} < {key} ≤ {hi:.4g}"
+def _first_splits(t) -> dict[int, float]:
+    """Feature index -> threshold of its split nearest the root of tree ``t``."""
+    out: dict[int, float] = {}
+    level = [0]
+    while level:
+        nxt = []
+        for node in level:
+            if t.children_left[node] == -1:
+                continue
+            out.setdefault(int(t.feature[node]), float(t.threshold[node]))
+            nxt += [t.children_left[node], t.children_right[node]]
+        level = nxt
+    return out
 
 
 def shares_line(entry: dict, name: str) -> str:

@@ -27,7 +27,7 @@ class CustomerWeek:
         incumbent = pop.weeks_since < c.incumbent_weeks
         return choice.base_utility(
             pop.loyalty, c.beta_loyalty, service, c.beta_service, kam, c.beta_kam,
-            pop.novelty[:, None] * self.portfolio[None, :], c.beta_fit_new,
+            pop.novelty[:, None] * self.supply.portfolio[None, :], c.beta_fit_new,
             (~incumbent).astype(float), pop.switching if c.use_switching_cost else None)
 
     def _routine_shares(self) -> list[np.ndarray]:
@@ -38,9 +38,9 @@ class CustomerWeek:
         for m in range(self.n_mat):
             u = base
             if c.use_price:
-                rel = self.rel_price[None, :, m] * (1.0 - pop.discount)
+                rel = self.supply.rel_price[None, :, m] * (1.0 - pop.discount)
                 u = base + choice.price_utility(pop.ps, rel)
-            allowed = pop.aware & (self.carries[None, :, m] > 0)
+            allowed = pop.aware & (self.supply.carries[None, :, m] > 0)
             out.append(choice.logit_shares(u, allowed, c.min_share))
         return out
 
@@ -57,7 +57,7 @@ class CustomerWeek:
         for m in range(self.n_mat):
             shares = routine[m]
             if has.any():
-                carries = np.where(has, self.carries[np.maximum(winner, 0), m], 0.0)
+                carries = np.where(has, self.supply.carries[np.maximum(winner, 0), m], 0.0)
                 carries = carries * pop.aware[np.arange(pop.n), np.maximum(winner, 0)]
                 shares = choice.contract_split(shares, onehot, self.params.tender.contract_share,
                                                carries)
@@ -70,22 +70,22 @@ class CustomerWeek:
                 routine: list[np.ndarray]) -> tuple[list[np.ndarray], np.ndarray]:
         pop = self.pop
         priority = None
-        if self.key_first.any():
-            priority = ((pop.stage == KEY) | pop.kam) & self.key_first[None, :]
+        if self.supply.key_first.any():
+            priority = ((pop.stage == KEY) | pop.kam) & self.supply.key_first[None, :]
         delivered, first_ordered, first_delivered = [], 0.0, 0.0
-        self.orders_by_mat = np.zeros((self.n_sup, self.n_mat))
-        self.first_delivered = np.zeros((self.n_sup, self.n_mat))
+        self.supply.orders_by_mat = np.zeros((self.n_sup, self.n_mat))
+        self.supply.first_delivered = np.zeros((self.n_sup, self.n_mat))
         for m in range(self.n_mat):
-            avail = np.minimum(self.stock[:, m], self.capacity[:, m])
+            avail = np.minimum(self.supply.stock[:, m], self.supply.capacity[:, m])
             d1 = fulfil.ration(orders[m], avail, priority)
-            self.first_delivered[:, m] = d1.sum(axis=0)
-            spare = avail - self.first_delivered[:, m]
+            self.supply.first_delivered[:, m] = d1.sum(axis=0)
+            spare = avail - self.supply.first_delivered[:, m]
             unfilled = orders[m].sum(axis=1) - d1.sum(axis=1)
             d2 = fulfil.ration(fulfil.spill_orders(unfilled, routine[m], spare), spare, priority)
             d = d1 + d2
             delivered.append(d)
-            self.stock[:, m] = np.maximum(self.stock[:, m] - d.sum(axis=0), 0.0)
-            self.orders_by_mat[:, m] = orders[m].sum(axis=0)
+            self.supply.stock[:, m] = np.maximum(self.supply.stock[:, m] - d.sum(axis=0), 0.0)
+            self.supply.orders_by_mat[:, m] = orders[m].sum(axis=0)
             first_ordered = first_ordered + orders[m]
             first_delivered = first_delivered + d1
         self.ordered = first_ordered  # N x S tonnes ordered in the first round
@@ -102,8 +102,8 @@ class CustomerWeek:
         by_mat = np.zeros((self.n_sup, self.n_mat))
         for m, d in enumerate(delivered):
             vol += d
-            rev += d * self.price[:, m] * keep
-            cost += d * (self.avg_cost[:, m] + self.processing_cost[m])
+            rev += d * self.supply.price[:, m] * keep
+            cost += d * (self.supply.avg_cost[:, m] + self.market.processing_cost[m])
             by_mat[:, m] = d.sum(axis=0)
         return {"vol": vol, "rev": rev, "cost": cost, "bought": vol > EPS,
                 **self._supplier_books(by_mat, rev.sum(0), bad_debt)}
@@ -114,14 +114,14 @@ class CustomerWeek:
         vol = books["vol"]
         ordered = self.ordered > EPS
         service = self.service_experienced()
-        rel = self.supplier_rel_price()[None, :] * (1.0 - pop.discount)
+        rel = self.supply.avg_rel_price()[None, :] * (1.0 - pop.discount)
         target = adapt.satisfaction_target(
             fill, service, adapt.price_fairness(rel, a.fairness_slope),
-            adapt.warning_term(self.price_rise(), pop.warned.astype(float), a.rise_penalty),
+            adapt.warning_term(self.supply.price_rise(), pop.warned.astype(float), a.rise_penalty),
             a.w_fill, a.w_service, a.w_price, a.w_warning)
         covered = pop.kam | pop.dedicated
         rate = a.satisfaction_rate * np.where(covered & (target > pop.satisfaction),
-                                              self.care_recovery[None, :], 1.0)
+                                              self.supply.care_recovery[None, :], 1.0)
         pop.satisfaction[:] = adapt.update_satisfaction(pop.satisfaction, target, ordered, rate)
         wallet = pop.demand.sum(axis=1, keepdims=True)
         visit = np.divide(vol, wallet, out=np.zeros_like(vol), where=wallet > EPS)
@@ -171,7 +171,8 @@ class CustomerWeek:
         rivals = np.where(pop.aware, rel, np.inf)
         rivals[rows, main] = np.inf
         undercut = has & (rivals.min(axis=1) < rel_main * (1.0 - a.ps_cut_threshold))
-        thin = np.where(has, 1.0 - np.minimum(pop.loyalty[rows, main] / self.j_ref, 1.0), 1.0)
+        j_ref = self.market.j_ref
+        thin = np.where(has, 1.0 - np.minimum(pop.loyalty[rows, main] / j_ref, 1.0), 1.0)
         tenure = np.where(has, np.minimum(pop.tenure[rows, main] / a.ps_tenure_weeks, 1.0), 0.0)
         care = has & pop.kam[rows, main]
         target = adapt.price_sensitivity_target(

@@ -104,7 +104,7 @@ class Plan:
         from sim.runs import run
 
         params = load_scenario(self.files[i], {**dict(self.overrides), **(draw or {})},
-                               self.is_derived[i])
+                               self.is_derived[i], quiet=True)
         return run.with_overrides(params, steps=self.steps)
 
 
@@ -119,12 +119,18 @@ def default_out(names: Sequence[str]) -> Path:
     return OUTPUT_ROOT / safe_name("compare-" + "-vs-".join(safe_name(n) for n in names))
 
 
-def load_scenario(path: str | Path, overrides: dict[str, Any], derived: bool = False):
+def load_scenario(path: str | Path, overrides: dict[str, Any], derived: bool = False,
+                  quiet: bool = False):
     """The scenario of ``path`` with ``overrides``; with ``derived`` its status quo, named
-    ``STATUS_QUO``."""
+    ``STATUS_QUO``. ``quiet``: without the warnings of loading (said once, by the plan)."""
+    import warnings
+
     from sim import scenario
 
-    params = scenario.load(path, overrides=overrides)
+    with warnings.catch_warnings():
+        if quiet:
+            warnings.simplefilter("ignore")
+        params = scenario.load(path, overrides=overrides)
     return params.status_quo().model_copy(update={"name": STATUS_QUO}) if derived else params
 
 
@@ -237,7 +243,7 @@ def run_one(path: str, rep: int, seed: int, steps: int | None,
     (with ``derived``, of the file's status quo)."""
     from sim.runs.run import simulate
 
-    params = load_scenario(path, dict(overrides), derived)
+    params = load_scenario(path, dict(overrides), derived, quiet=True)
     model, t = simulate(params, seed=seed, steps=steps)
     return keyed_tables(model, t, params.name, rep, seed)
 

@@ -201,3 +201,19 @@ def test_same_markets_whatever_the_backend():
     dask = robustness.run(todo, plan.markets, steps=10, workers=2, dask="local",
                           progress=False)
     pd.testing.assert_frame_equal(one, dask)
+
+
+def test_posterior_of_a_calibration_folder(tmp_path):
+    """The book's ``sim.book.posterior.draws`` on a calibration folder: weighted draws of
+    its particles become the markets."""
+    pd.DataFrame({"segments.tier2.entry_per_year": [35.0, 80.0], "ev.width_years": [2.0, 3.0],
+                  "distance": [1.0, 2.0], "weight": [0.5, 0.5]}).to_parquet(
+        tmp_path / "posterior.parquet")
+    plan = compare.make_plan([SCENARIOS / "reservoir.toml"], reps=1, overrides=SMALL,
+                             posterior=tmp_path, draws=20, steps=5)
+    m = plan.markets
+    assert m.source == "posterior" and len(m) == 20
+    pairs = {(d["segments.tier2.entry_per_year"], d["ev.width_years"]) for d in m.draws}
+    assert pairs == {(35.0, 2.0), (80.0, 3.0)}  # whole particles, both drawn
+    with pytest.raises(InputError):
+        compare.make_plan([SCENARIOS / "reservoir.toml"], reps=1, posterior=tmp_path / "no")

@@ -228,8 +228,9 @@ def test_compare_prints_each_verdict_the_report_path_then_the_answer(files, tmp_
 def _no_figures(monkeypatch):
     import analysis.report
 
-    def no_figures(out_dir, runs, *args, scenarios=None, **kw):
-        return {"scenarios": scenarios, "by_scenario": {s: {"diagnosis": "-"} for s in scenarios}}
+    def no_figures(out_dir, runs, *args, scenarios=None, sections=None, **kw):
+        return {"scenarios": scenarios, "by_scenario": {s: {"diagnosis": "-"} for s in scenarios},
+                **(sections or {})}  # write_report returns the sections in its summary
 
     monkeypatch.setattr(analysis.report, "write_report", no_figures)
 

@@ -65,7 +65,7 @@ class Supplier(mesa.Agent):
         rows = self.policies["prospecting"].prospects(m, s)
         for st in self.strategies:
             rows = st.prospects(m, s, rows)
-        m.pop.aware[rows, s] = True
+        m.pop.make_aware(rows, s)
 
     def welcome(self, rows: slice) -> None:
         for st in self.strategies:
@@ -76,7 +76,7 @@ class Supplier(mesa.Agent):
         covered = self.policies["kam_allocation"].allocate(m, s)
         for st in self.strategies:
             covered = st.allocate(m, s, covered)
-        m.pop.kam[:, s] = covered & m.pop.active
+        m.pop.cover(s, covered)
 
     @property
     def stock_t(self) -> float:

@@ -450,7 +450,7 @@ class MarketModel(CustomerWeek, mesa.Model):
             if kept is not None:  # carry the running state over, with the new parameters
                 st.__dict__.update({k: v for k, v in kept.__dict__.items() if k != "p"})
         if not any(isinstance(st, DedicatedTeamStrategy) for st in sup.strategies):
-            self.pop.dedicated[:, s] = False
+            self.pop.assign_dedicated(s, False)
         self.__dict__.pop("_plain_rows", None)  # decisions.plain_rows' cache: rebuilt on use
         sup.allocate_key_accounts()
 

@@ -3,12 +3,15 @@
 Every module in ``sim/`` has a docstring, at most 400 lines and no function with more than 12
 parameters; nothing in ``sim/rules/`` imports Mesa, the file or output helpers or the command
 line; strategies and the decisions that run them change the model's state only through the
-documented seams (methods of ``model.supply`` and ``model.pop``), never by writing an array.
+documented seams (methods of ``model.supply`` and ``model.pop``), never by writing an array;
+and the light commands (``--help``, ``params``, ``validate``) import only what they use.
 """
 
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -123,3 +126,22 @@ def test_the_seam_check_finds_a_write() -> None:
            "    self.model.pop.kam[:, s] = False\n")
     fn = ast.parse(src).body[0]
     assert [w.split(":")[0] for w in _state_writes(fn)] == ["line 4", "line 5", "line 7"]
+
+
+# what a command must not import: the model's framework, tables and figures it does not use
+@pytest.mark.parametrize("argv, unused", [
+    (["--help"], ("numpy", "pydantic", "mesa", "pandas", "matplotlib", "scipy")),
+    (["params"], ("mesa", "pandas", "matplotlib", "scipy", "numba")),
+    (["validate", "scenarios/baseline.toml", "scenarios/sweeps/switching_cost.toml"],
+     ("mesa", "pandas", "matplotlib", "scipy", "numba", "pyarrow")),
+], ids=lambda v: " ".join(v) if isinstance(v, list) else None)
+def test_commands_import_only_what_they_use(argv: list[str], unused: tuple[str, ...]) -> None:
+    code = ("import contextlib, io, sys\nfrom sim.cli import main\n"
+            f"with contextlib.redirect_stdout(io.StringIO()), contextlib.suppress(SystemExit):\n"
+            f"    rc = main({argv!r})\n"
+            "print(' '.join(sorted({m.split('.')[0] for m in sys.modules})))")
+    done = subprocess.run([sys.executable, "-c", code], cwd=SIM.parent, capture_output=True,
+                          text=True, timeout=120, check=True)
+    loaded = set(done.stdout.split())
+    assert "sim" in loaded
+    assert not loaded & set(unused), f"kamsim {' '.join(argv)} imports {loaded & set(unused)}"

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 import mesa
 
+from sim.market.population import ABC_NAMES
 from sim.params import MATERIALS, SEGMENTS, SupplierParams
 from sim.rules.lifecycle import STAGE_NAMES
 from sim.strategies import decisions
@@ -21,7 +22,6 @@ from sim.strategies.policies import build_policies
 if TYPE_CHECKING:
     from sim.market.model import MarketModel
 
-ABC_NAMES = ("-", "A", "B", "C")
 
 
 class Supplier(mesa.Agent):

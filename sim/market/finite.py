@@ -15,14 +15,13 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sim.errors import NonFiniteState
 from sim.params import MATERIALS
+
+__all__ = ["NonFiniteState", "check_week"]
 
 if TYPE_CHECKING:
     from sim.market.model import MarketModel
-
-
-class NonFiniteState(ArithmeticError):
-    """A run's state turned NaN or infinite; the message names the week and the quantity."""
 
 
 # ``model.supply`` array -> what it is (supplier x material arrays)

@@ -1,13 +1,13 @@
-"""MarketModel: set-up and the weekly step order, written out.
+"""MarketModel: the weekly step order, written out.
 
 The model holds the market's state in three named parts (``sim/market/state.py``):
-``self.market`` (costs, EV share, market prices), ``self.supply`` (the suppliers' S x M
-arrays) and ``self.pop`` (customers and relationships); besides them only its clock
-(``week``), parameters, random streams and this week's working values. It calls the pure
-rules (``sim.rules``) in a fixed order each week, written out in :meth:`MarketModel.step`;
-set-up and the seams of round-based play are in ``sim/market/setup.py``, the suppliers' steps
-(tenders, books, quarterly review) in ``sim/market/supplier_week.py`` and the customers' part of
-the week (choice to lifecycle) in ``sim/market/week.py``. No Python loop runs over customers; loops over
+``self.market`` (costs, EV share, market prices), ``self.supply`` (the suppliers' S x M arrays)
+and ``self.pop`` (customers and relationships); besides them only its clock (``week``),
+parameters, random streams and this week's working values. It calls the pure rules
+(``sim.rules``) in a fixed order each week, written out in :meth:`MarketModel.step`; set-up and
+the seams of round-based play are in ``sim/market/setup.py``, the suppliers' steps (tenders,
+books, quarterly review) in ``sim/market/supplier_week.py`` and the customers' part of the week
+(choice to lifecycle) in ``sim/market/week.py``. No Python loop runs over customers; loops over
 suppliers (a handful) and materials (three) are plain Python. One ``numpy.random.Generator``
 (``self.rng``, from ``Model(rng=seed)``) is the source of all randomness: a child stream per
 stochastic process is spawned from it (``self.streams``, ``sim/market/streams.py``), so

@@ -19,6 +19,7 @@ import numpy as np
 from sim.rules.lifecycle import NONE
 
 RING = 52
+ABC_NAMES = ("-", "A", "B", "C")  # labels of the ABC class codes in ``abc`` (0 none, 1 A .. 3 C)
 WEEKS_SINCE_CAP = 10_000  # weeks since the last purchase are counted up to this (structural)
 
 # name -> (dtype, per "c"ustomer / "cm" customer x material / "r"elationship / "ring", fill)

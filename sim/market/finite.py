@@ -1,6 +1,6 @@
 """The run-time check that a run's state stays finite.
 
-Bounds in ``sim/params.py`` keep each value sensible, but some combinations (fast growth over a
+Bounds in ``sim/params/`` keep each value sensible, but some combinations (fast growth over a
 long run, say) can still overflow. Once a week :func:`check_week` looks at the few aggregate
 arrays every result is built from (supplier prices, costs, stocks, capacities, forecasts and
 books, the market's cost indices and prices, customers' total demand and loyalty) and stops the

@@ -3,7 +3,7 @@
 Owns the spec format (docs/SWEEPS.md) and its validation. Every problem becomes an
 :class:`~sim.scenario.InputError` triple ``(spec file, dotted key, message)``: unknown keys and
 outcome names get the nearest valid one suggested, and a varied parameter's bounds or levels
-must lie within the bounds declared for it in ``sim/params.py`` (and each extreme must give a
+must lie within the bounds declared for it in ``sim/params/`` (and each extreme must give a
 valid scenario that fits in memory; the parts and their checks are in ``sim/runs/specfile.py``).
 Also owns the design: the full factorial of levels, or points sampled by SALib
 (Latin hypercube, Sobol/Saltelli, Morris).

@@ -80,6 +80,10 @@ class PoolBackend:
     def submit(self, ctx: RunContext, task: RunTask):
         return self.pool.submit(execute, ctx, task)
 
+    def call(self, fn, *args):
+        """``fn(*args)`` on a worker (``compare --robustness``); a future."""
+        return self.pool.submit(fn, *args)
+
     def wait(self, futures):
         return self.pool.wait(futures), None
 
@@ -115,6 +119,10 @@ class DaskBackend:
         if self._ctx is None:
             self._ctx = self.client.scatter(ctx, broadcast=True)
         return self.client.submit(execute, self._ctx, task, pure=False)
+
+    def call(self, fn, *args):
+        """``fn(*args)`` on a worker (``compare --robustness``); a future."""
+        return self.client.submit(fn, *args, pure=False)
 
     def wait(self, futures):
         from distributed import wait

@@ -14,11 +14,13 @@ import sys
 import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from sim.io import OutDir, claim_out, say
-from sim.market.finite import NonFiniteState
+from sim.errors import InputError, NonFiniteState, format_problem
 from sim.runs.pool import Progress, Terminated, stop_on_signals, stop_processes
-from sim.scenario import InputError, format_problem
+
+if TYPE_CHECKING:
+    from sim.io import OutDir
 
 EXIT_OK, EXIT_INTERNAL, EXIT_INPUT, EXIT_SIGINT, EXIT_SIGTERM = 0, 1, 2, 130, 143
 FORCE_HELP = "replace an earlier kamsim result in --out (default: write NAME-2, NAME-3, ...)"
@@ -299,6 +301,8 @@ def _analyze(args: argparse.Namespace) -> int:
 
 def _claim(args: argparse.Namespace, default: Path, kind: str) -> OutDir:
     """Where this command's result goes (:func:`sim.io.claim_out`); says so if not --out."""
+    from sim.io import claim_out, say
+
     out = claim_out(args.out, default, kind, force=args.force)
     _check_writable(out.path)
     say(out.note)

@@ -3,7 +3,7 @@
 Owns its format and checks: dotted parameter key -> ``[low, high]`` (quoted keys,
 ``"segments.tier2.entry_per_year" = [30.0, 90.0]``, or nested tables,
 ``[uncertainties.segments.tier2]``), each key a numeric parameter of the scenario and each
-range within the bounds ``sim/params.py`` declares for it. ``sim.scenario.load`` checks the
+range within the bounds ``sim/params/`` declares for it. ``sim.scenario.load`` checks the
 table and leaves it out of the :class:`~sim.params.Scenario`; ``kamsim compare --robustness``
 samples markets within the ranges (``sim/runs/robustness.py``). Problems are ``InputError``
 lines naming the file that declared the key and ``uncertainties.<key>``.

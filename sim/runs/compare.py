@@ -138,17 +138,15 @@ def make_plan(files: Sequence[str | Path], *, reps: int = DEFAULT_REPS,
               seed: int = DEFAULT_ROOT_SEED, steps: int | None = None, lang: str = "en",
               out: str | Path | None = None,
               overrides: Sequence[tuple[str, Any]] = (), status_quo: bool = True,
-              reference: str | Path | None = None, levers: Sequence[str] | None = None,
-              robustness: int | None = None, posterior: str | Path | None = None,
-              draws: int | None = None) -> Plan:
+              reference: str | Path | None = None, **options: Any) -> Plan:
     """Load and check every scenario (and the font for ``lang="zh"``) before anything runs.
 
     ``overrides``: (dotted key, value) pairs applied to every scenario after its file (the
     same market assumption under every strategy, e.g. ``segments.tier2.entry_per_year``).
-    ``status_quo``: add the status quo (``reference``, else the first file's); ``levers``:
-    decompose the one bundle (``[]``: every lever); ``robustness``: that many Latin markets
-    within the first file's ``[uncertainties]``; ``posterior``: ``draws`` markets from a
-    calibration's posterior instead.
+    ``status_quo``: add the status quo (``reference``, else the first file's). ``options``,
+    checked by :func:`sim.runs.compare_options.check`: ``levers`` (decompose the one bundle;
+    ``[]``: every lever), ``robustness`` (that many Latin markets within the first file's
+    ``[uncertainties]``), ``posterior`` and ``draws`` (markets from a calibration's posterior).
     Raises :class:`InputError` listing every problem: invalid files or overrides, duplicate
     scenario names, ``reps`` < 1, ``steps`` < 1, a missing CJK font, bad new options
     (``sim.runs.compare_options.check``).
@@ -199,10 +197,9 @@ def make_plan(files: Sequence[str | Path], *, reps: int = DEFAULT_REPS,
                 overrides=tuple(overrides))
     if status_quo:
         plan = _with_status_quo(plan, reference)
-    from sim.runs import compare_options as options
+    from sim.runs import compare_options
 
-    return options.check(plan, levers=levers, robustness=robustness, posterior=posterior,
-                         draws=draws)
+    return compare_options.check(plan, **options)
 
 
 def _with_status_quo(plan: Plan, reference: str | Path | None) -> Plan:

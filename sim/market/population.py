@@ -15,10 +15,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from sim.rules.books import WEEKS_SINCE_CAP  # noqa: F401  (read here by the model's users)
 from sim.rules.lifecycle import NONE
 
 RING = 52
-WEEKS_SINCE_CAP = 10_000  # weeks since the last purchase are counted up to this (structural)
 
 # name -> (dtype, per "c"ustomer / "cm" customer x material / "r"elationship / "ring", fill)
 SPEC: dict[str, tuple[type, str, float]] = {

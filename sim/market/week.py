@@ -10,6 +10,7 @@ oracle the week is tested against (tests/benchmarks/test_reference.py).
 
 from __future__ import annotations
 
+import math
 from typing import NamedTuple
 
 import numpy as np
@@ -39,7 +40,7 @@ class WorkArrays:
         self._flat: dict[str, np.ndarray] = {}
 
     def get(self, name: str, shape: tuple[int, ...]) -> np.ndarray:
-        size = int(np.prod(shape))
+        size = math.prod(shape)
         buf = self._flat.get(name)
         if buf is None or buf.size < size:
             buf = self._flat[name] = np.empty(size + size // 8 + 64)

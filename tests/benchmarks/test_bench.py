@@ -188,7 +188,6 @@ def _sweep_spec(runs: int):
                                name=f"bench-{runs}")
 
 
-@pytest.mark.skipif(not (ROOT / "sim" / "sweep.py").exists(), reason="kamsim sweep not there")
 @pytest.mark.parametrize("workers", [1, 2])
 def test_sweep_throughput(benchmark, tmp_path, workers):
     """Runs per minute of smoke-sized runs (200 customers, 52 weeks) on 1 and 2 workers:

@@ -92,9 +92,9 @@ class Recorder:
         key-account coverage; the week's flows are zero (no week has run) and fill rate 1."""
         pop, n_sup = model.pop, model.n_sup
         counts = lc.stage_counts(pop.stage, pop.active)
-        expected = model.forecast.sum(1)  # the settled expected tonnes a week (ODD 5)
+        expected = model.supply.forecast.sum(1)  # the settled expected tonnes a week (ODD 5)
         out = {k: np.zeros(n_sup) for k in (*BOOKS, *COSTS, *FLOWS)}
-        out.update(price=model.avg_list_price(), stock_t=model.stock.sum(1),
+        out.update(price=model.supply.avg_list_price(), stock_t=model.supply.stock.sum(1),
                    market_share=expected / max(expected.sum(), 1e-12),
                    fill_rate=np.ones(n_sup),
                    customers=counts[:, lc.POTENTIAL:lc.SUNSET + 1].sum(1),
@@ -115,8 +115,8 @@ class Recorder:
         for k in FLOWS:
             self.sup[k][t] = stats[k]
         counts = stats["counts"]
-        self.sup["price"][t] = model.avg_list_price()
-        self.sup["stock_t"][t] = model.stock.sum(1)
+        self.sup["price"][t] = model.supply.avg_list_price()
+        self.sup["stock_t"][t] = model.supply.stock.sum(1)
         self.sup["customers"][t] = counts[:, lc.POTENTIAL:lc.SUNSET + 1].sum(1)
         self.sup["key_accounts"][t] = counts[:, lc.KEY]
         # a count as a product of 0/1 floats (exact), much faster than a boolean column sum
@@ -124,11 +124,11 @@ class Recorder:
         self.pool["count"][t], self.pool["inflow"][t], self.pool["outflow"][t] = (
             counts, stats["inflow"], stats["outflow"])
         mk = self.market
-        mk["cost_index"][t] = model.cost_index
-        mk["market_price"][t] = model.market_price
+        mk["cost_index"][t] = model.market.cost_index
+        mk["market_price"][t] = model.market.market_price
         mk["demand_t"][t] = pop.demand.sum(0)
-        mk["delivered_t"][t] = model.last_delivered.sum(0)
-        mk["ev_share"][t] = model.ev
+        mk["delivered_t"][t] = model.supply.last_delivered.sum(0)
+        mk["ev_share"][t] = model.market.ev
         self._transitions(t, *stats["changes"], transitions["exits"], pop.n)
         if (t + 1) % 13 == 0 or t + 1 == len(self.sup["price"]):  # quarter ends, run's end
             self.snapshots.append(self._snapshot(model))

@@ -125,7 +125,7 @@ def test_datacollector_with_callable_reporters(small_loader):
     model = new_model(params)
     dc = mesa.DataCollector(
         model_reporters={"active": lambda m: int(m.pop.active.sum()),
-                         "focal_share": lambda m: float(m.last_share[m.focal])},
+                         "focal_share": lambda m: float(m.supply.last_share[m.focal])},
         agent_reporters={"kind": lambda a: type(a).__name__},
         agenttype_reporters={Customer: {"demand": lambda a: a.demand_t, "stage": "stage",
                                         "row": lambda a: a.row}})

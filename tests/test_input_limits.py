@@ -126,7 +126,7 @@ def test_non_finite_state_stops_the_run_naming_week_and_quantity(capsys, monkeyp
 def test_check_week_names_a_supplier_quantity(small_params):
     model = MarketModel(small_params, customer_agents=False)
     check_week(model)  # a fresh market is finite
-    model.stock[1, 2] = np.nan
+    model.supply.stock[1, 2] = np.nan
     with pytest.raises(NonFiniteState, match=r"week 0: stock of .+ \(aluminium\) is nan"):
         check_week(model)
 

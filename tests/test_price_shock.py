@@ -78,13 +78,13 @@ def test_buyers_warned_before_the_rise_pay_the_pre_shock_price_on_pre_stocked_we
         m.step()
         if m.week > shock.start_week - shock.foresight_weeks:
             agreed = np.pad(agreed, (0, m.pop.n - agreed.size)) | m.pop.warned[:, f]
-            pre = float(m.price_history[-1][f]) if pre is None else pre
+            pre = float(m.supply.price_history[-1][f]) if pre is None else pre
     assert agreed.any()
     while m.week < shock.start_week + shock.ramp_weeks + 1:
         m.step()
     disc = m.pop.discount[:, f]
     agreed = np.pad(agreed, (0, disc.size - agreed.size))
-    now = float(m.price_history[-2][f])  # the price the discount was set from
+    now = float(m.supply.price_history[-2][f])  # the price the discount was set from
     cover = 3.0 / span  # prestock_weeks of the scenario spread over ramp and hold
     expected = cover * (1.0 - pre / now)
     assert expected > 0.005

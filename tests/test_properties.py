@@ -213,7 +213,7 @@ def run_instrumented(params, weeks: int):
     original = model._fulfil
 
     def fulfil_hook(orders, routine):
-        log["stock"] = model.stock.copy()
+        log["stock"] = model.supply.stock.copy()
         log["orders"] = [o.copy() for o in orders]
         delivered, fill = original(orders, routine)
         log["delivered"] = [d.copy() for d in delivered]
@@ -227,8 +227,8 @@ def run_instrumented(params, weeks: int):
         pop = model.pop
         weekly.append({**log, "demand": pop.demand.copy(), "aware": pop.aware.copy(),
                        "active": pop.active.copy(), "contract": pop.contract_supplier.copy(),
-                       "share": pop.share.copy(), "stock_after": model.stock.copy(),
-                       "last_delivered": model.last_delivered.copy()})
+                       "share": pop.share.copy(), "stock_after": model.supply.stock.copy(),
+                       "last_delivered": model.supply.last_delivered.copy()})
     return model, weekly, model.recorder.tables(model), initial_counts
 
 
@@ -239,11 +239,11 @@ def test_market_tonnes_conserved_and_stock_never_negative(small_loader, ov):
     model, weekly, tables, _ = run_instrumented(params, 25)
     assert len(weekly) == 25 and all("orders" in w for w in weekly)
     market = tables["market"]
-    carries = model.carries
+    carries = model.supply.carries
     sample = params.choice.mode == "sample"
     cs = params.tender.contract_share
     for t, w in enumerate(weekly):
-        avail = np.minimum(w["stock"], model.capacity)
+        avail = np.minimum(w["stock"], model.supply.capacity)
         for m in range(model.n_mat):
             o, d, dem = w["orders"][m], w["delivered"][m], w["demand"][:, m]
             tol = 1e-9 * max(1.0, dem.sum())

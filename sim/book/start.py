@@ -83,11 +83,11 @@ class BookStart:
                                     pop.growth[rows])
         tonnes = a[[f"tonnes_12m_{m}" for m in MATERIALS]].to_numpy(dtype=float)
         other = 1.0 - tonnes[:, 0] / tonnes.sum(axis=1)
-        ice, ev = 1.0 - model.mix_ice[0], 1.0 - model.mix_ev[0]
+        ice, ev = 1.0 - model.market.mix_ice[0], 1.0 - model.market.mix_ev[0]
         weight = np.clip((other - ice) / (ev - ice), 0.0, 1.0) if ev != ice else 0.0
         native = pop.ev_native[rows]
         pop.exposure[rows] = np.where(native, pop.exposure[rows],
-                                      np.clip(weight / max(model.ev, 1e-9), 0.0, 1.0))
+                                      np.clip(weight / max(model.market.ev, 1e-9), 0.0, 1.0))
         pop.aware[rows, f] = True
         others_rows = slice(self.n, pop.n)  # the book lists every customer the focal has
         pop.aware[others_rows, f] = False
@@ -95,7 +95,7 @@ class BookStart:
         sow = self._share_of_wallet(model.params)
         others = np.delete(pop.loyalty[rows], f, axis=1).sum(axis=1)
         pop.loyalty[rows, f] = np.where(others > 0, others * sow / np.maximum(1 - sow, 1e-6),
-                                        model.j_ref * sow)
+                                        model.market.j_ref * sow)
         self.provenance.update({
             "growth": f"book trend for {int(has.sum())}, segment distribution for "
                       f"{int((~has).sum())}",

@@ -80,11 +80,11 @@ class Supplier(mesa.Agent):
 
     @property
     def stock_t(self) -> float:
-        return float(self.model.stock[self.index].sum())
+        return float(self.model.supply.stock[self.index].sum())
 
     @property
     def market_share(self) -> float:
-        return float(self.model.last_share[self.index])
+        return float(self.model.supply.last_share[self.index])
 
 
 class Customer(mesa.Agent):

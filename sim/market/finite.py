@@ -25,9 +25,10 @@ class NonFiniteState(ArithmeticError):
     """A run's state turned NaN or infinite; the message names the week and the quantity."""
 
 
-# model attribute -> what it is (supplier x material arrays)
+# ``model.supply`` array -> what it is (supplier x material arrays)
 SUPPLIER_MATERIAL = {"price": "list price", "avg_cost": "average cost of stock",
                      "stock": "stock", "capacity": "capacity", "forecast": "order forecast"}
+# ``model.market`` array -> what it is (per material)
 MARKET = {"cost_index": "cost index", "market_price": "market price"}
 
 
@@ -35,9 +36,10 @@ def check_week(model: MarketModel, books: dict[str, np.ndarray] | None = None) -
     """Raise :class:`NonFiniteState` if this week's aggregate state is not finite."""
     where = f"{model.params.name}: week {model.week}"
     for attr, what in MARKET.items():
-        _check_vector(getattr(model, attr), where, lambda m, w=what: f"{w} of {MATERIALS[m]}")
+        _check_vector(getattr(model.market, attr), where,
+                      lambda m, w=what: f"{w} of {MATERIALS[m]}")
     for attr, what in SUPPLIER_MATERIAL.items():
-        values = getattr(model, attr)
+        values = getattr(model.supply, attr)
         if not np.isfinite(values).all():
             s, m = np.argwhere(~np.isfinite(values))[0]
             raise NonFiniteState(f"{where}: {what} of {model.supplier_names[s]} "

@@ -1,13 +1,15 @@
 """MarketModel: set-up and the weekly step order, written out.
 
-The model owns the market's state (``self.pop`` for customers and relationships, small S x M
-arrays for suppliers) and calls pure kernels (``sim.rules``) in a fixed order each week; the
-customers' part of the week (choice to lifecycle) is in ``sim/market/week.py``. No
-Python loop runs over customers; loops over suppliers (a handful) and materials (three) are
-plain Python. One ``numpy.random.Generator`` (``self.rng``, from ``Model(rng=seed)``) is the
-source of all randomness: a child stream per stochastic process is spawned from it
-(``self.streams``, ``sim/market/streams.py``),
-so strategies compared on one seed see the same draws.
+The model holds the market's state in three named parts (``sim/market/state.py``):
+``self.market`` (costs, EV share, market prices), ``self.supply`` (the suppliers' S x M
+arrays) and ``self.pop`` (customers and relationships); besides them only its clock
+(``week``), parameters, random streams and this week's working values. It calls the pure
+rules (``sim.rules``) in a fixed order each week; the customers' part of the week (choice to
+lifecycle) is in ``sim/market/week.py``. No Python loop runs over customers; loops over
+suppliers (a handful) and materials (three) are plain Python. One ``numpy.random.Generator``
+(``self.rng``, from ``Model(rng=seed)``) is the source of all randomness: a child stream per
+stochastic process is spawned from it (``self.streams``, ``sim/market/streams.py``), so
+strategies compared on one seed see the same draws.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from sim.market.initialise import (
     seed_history,
 )
 from sim.market.population import RING, Population
+from sim.market.state import COST_KINDS, MarketState, SupplyState, shock_tuple
 from sim.market.streams import spawn_streams
 from sim.market.week import CustomerWeek
 from sim.params import MATERIALS, SEGMENTS, Scenario, Shock, SupplierParams
@@ -37,7 +40,7 @@ from sim.record import Recorder
 from sim.rules import adapt, costs, demand, lifecycle, tender
 from sim.rules.lifecycle import KEY, POTENTIAL, StageRules
 from sim.strategies import decisions
-from sim.strategies.library import COST_KINDS, DedicatedTeamStrategy, build_strategies
+from sim.strategies.library import DedicatedTeamStrategy, build_strategies
 from sim.strategies.policies import build_policies
 from sim.tolerance import EPS
 
@@ -73,73 +76,23 @@ class MarketModel(CustomerWeek, mesa.Model):
     # ----------------------------------------------------------------- set-up
     def _init_market(self) -> None:
         p = self.params
-        mats = [p.materials[m] for m in MATERIALS]
-        self.base_cost = np.array([m.base_cost for m in mats])
-        self.volatility = np.array([m.volatility for m in mats])
-        self.reversion = np.array([m.reversion for m in mats])
-        self.processing_cost = np.array([m.processing_cost for m in mats])
-        self.shocks = [(MATERIALS.index(s.material), s.start_week, s.magnitude, s.ramp_weeks,
-                        s.hold_weeks, s.ease_weeks) for s in p.shocks]
-        self.log_dev = np.zeros(self.n_mat)
-        self.cost_index = np.ones(self.n_mat)
-        self.cost_now = self.base_cost.copy()
-        self.ev = costs.ev_share(0.0, p.ev.share_start, p.ev.width_years)
-        self.mix_ice = np.array(p.ev.mix_ice.as_tuple())
-        self.mix_ev = np.array(p.ev.mix_ev.as_tuple())
+        a = p.adaptation
+        self.market = MarketState.from_params(
+            p, j_ref=a.payoff / a.gamma if a.gamma > 0 else a.payoff * RING,
+            ev=costs.ev_share(0.0, p.ev.share_start, p.ev.width_years))
         self.segments = SegmentTable.from_params(p)
         self._entry_per_week = (self.segments["entry_per_year"] / 52.0).tolist()
-        a = p.adaptation
-        self.j_ref = a.payoff / a.gamma if a.gamma > 0 else a.payoff * RING
         self.rules = StageRules(**p.lifecycle.model_dump(exclude={
             "key_max_default_per_year", "initial_tenure_weeks", "max_initial_tenure_weeks"}))
 
     def _init_suppliers(self) -> None:
         self.suppliers = [Supplier(self, s, i) for i, s in enumerate(self.params.suppliers)]
-        self.price = np.zeros((self.n_sup, self.n_mat))
-        self.stock = np.zeros((self.n_sup, self.n_mat))
-        self.avg_cost = np.tile(self.base_cost, (self.n_sup, 1))
-        self.forecast = np.zeros((self.n_sup, self.n_mat))
-        self.last_delivered = np.zeros((self.n_sup, self.n_mat))
-        self.last_share = np.zeros(self.n_sup)
-        self.extra_cost = np.zeros(self.n_sup)
-        self.cost_kinds = np.zeros((self.n_sup, len(COST_KINDS)))  # extra_cost by kind
-        self._supplier_arrays()
-        self.market_price = np.full(self.n_mat, np.inf)  # none observed before week 0
-        window = self.params.adaptation.rise_window_weeks
-        self.price_history = np.zeros((window + 1, self.n_sup))
-        decisions.decide(self, "set_prices")
-        self._update_market_price()
-        self.price_history[:] = self.avg_list_price()[None, :]
-
-    def _supplier_arrays(self) -> None:
-        """The suppliers' standing settings as S x M / S arrays, then their strategies' set-up."""
-        sp = self.params.suppliers
-        self.capacity = np.array([s.capacity.as_tuple() for s in sp])
-        self.expanded = np.zeros_like(self.capacity)  # added by reactive expansion, t/week
-        self.quarter_orders = np.zeros_like(self.capacity)
-        self.carries = (self.capacity > 0).astype(float)
-        self.service = np.array([s.service_level for s in sp])
-        self.presence = np.array([s.presence for s in sp]) * (self.carries.sum(1) > 0)
-        self.portfolio = self.carries[:, 1:].mean(axis=1)  # share of new EV materials carried
-        self.key_first = np.array([s.rationing == "key_first" for s in sp])
-        self.markup = np.array([s.markup for s in sp], dtype=float)
-        self.stock_cover = np.array([s.stock_cover_weeks for s in sp], dtype=float)
-        self.forecast_alpha = np.array([s.forecast_alpha for s in sp])[:, None]
-        self.line_cost = np.array([s.capacity_cost_per_t_week_year for s in sp])
-        self.staff_cost = np.array([(s.kam_managers * s.manager_cost_per_year
-                                     + s.dev_staff * s.dev_cost_per_year) / 52.0 for s in sp])
-        # standing effects that strategies set (docs/ODD.md 7.l); defaults: plain KAM team
-        self.care_service = np.full(self.n_sup, self.params.adaptation.kam_service_boost)
-        self.care_payoff = np.ones(self.n_sup)
-        self.care_recovery = np.ones(self.n_sup)
-        self.dedicated_service = np.zeros(self.n_sup)
-        self.dedicated_payoff = np.ones(self.n_sup)
-        self.dedicated_tender = np.zeros(self.n_sup)
-        self.cultivation = np.zeros(self.n_sup)
-        self.forecast_quality = np.zeros(self.n_sup)
-        self.safety_weeks = np.zeros(self.n_sup)
+        self.supply = SupplyState.from_params(self.params, self.market.base_cost)
         for sup in self.suppliers:
             sup.setup_strategies()
+        decisions.decide(self, "set_prices")
+        self._update_market_price()
+        self.supply.price_history[:] = self.supply.avg_list_price()[None, :]
 
     def _adopt(self, params: Scenario) -> None:
         """Before week 0: the suppliers take the scenario's own settings and strategies in
@@ -150,7 +103,9 @@ class MarketModel(CustomerWeek, mesa.Model):
         for sup, sp in zip(self.suppliers, params.suppliers, strict=True):
             sup.adopt(sp)
         self.__dict__.pop("_plain_rows", None)  # sim/strategies/decisions.py's per-run cache
-        self._supplier_arrays()
+        self.supply.take_settings(params)
+        for sup in self.suppliers:
+            sup.setup_strategies()
         for sup in self.suppliers:
             sup.allocate_key_accounts()
 
@@ -168,7 +123,7 @@ class MarketModel(CustomerWeek, mesa.Model):
         self._ready = False
         settle = p.adaptation.initial_loyalty == "settled"
         if settle:
-            pop.loyalty[:] = initial_loyalty(pop.aware, self.presence, self.j_ref,
+            pop.loyalty[:] = initial_loyalty(pop.aware, self.supply.presence, self.market.j_ref,
                                              self.streams.setup,
                                              p.adaptation.initial_loyalty_shape)
         if book is not None:
@@ -182,8 +137,8 @@ class MarketModel(CustomerWeek, mesa.Model):
         for m in range(self.n_mat):
             v = expected[:, m:m + 1] * shares[m]
             vol += v
-            rev += v * self.price[:, m]
-            cost += v * (self.base_cost[m] + self.processing_cost[m])
+            rev += v * self.supply.price[:, m]
+            cost += v * (self.market.base_cost[m] + self.market.processing_cost[m])
         seed_history(pop, vol, rev, cost, self.streams.setup,
                      (p.lifecycle.initial_tenure_weeks, p.lifecycle.max_initial_tenure_weeks))
         if book is not None:
@@ -199,11 +154,11 @@ class MarketModel(CustomerWeek, mesa.Model):
         f = self.focal
         pop.spell_start[:] = -pop.tenure[:, f]
         pop.spell_key[:] = pop.stage[:, f] == KEY
-        self.forecast = np.stack([(expected[:, m:m + 1] * shares[m]).sum(0)
+        self.supply.forecast = np.stack([(expected[:, m:m + 1] * shares[m]).sum(0)
                                   for m in range(self.n_mat)], 1)
         cover = np.array([s.stock_cover_weeks for s in p.suppliers])
-        self.stock = self.forecast * cover[:, None] * self.carries
-        self.last_delivered = self.forecast.copy()
+        self.supply.stock = self.supply.forecast * cover[:, None] * self.supply.carries
+        self.supply.last_delivered = self.supply.forecast.copy()
         self._quarterly_review()
         self._ready = True
 
@@ -228,8 +183,8 @@ class MarketModel(CustomerWeek, mesa.Model):
     def _add_customers(self, seg: np.ndarray, rng: np.random.Generator) -> slice:
         rows = self.pop.add_rows(seg.size)
         self.pop.satisfaction[rows] = self.params.adaptation.initial_satisfaction
-        draw_customers(self.pop, rows, seg, self.week, self.segments, rng, self.presence)
-        self.pop.delivery[rows] = self.service  # no track record yet: the supplier's reputation
+        draw_customers(self.pop, rows, seg, self.week, self.segments, rng, self.supply.presence)
+        self.pop.delivery[rows] = self.supply.service  # no track record yet: its reputation
         if self.customer_agents:
             self._agent_of_row.extend(Customer(self, r) for r in range(rows.start, rows.stop))
         if getattr(self, "_ready", False):
@@ -244,7 +199,7 @@ class MarketModel(CustomerWeek, mesa.Model):
         self._market()                       # cost indices, EV share
         decisions.decide(self, "set_prices")
         self._update_market_price()
-        self._push_price_history()
+        self.supply.push_price_history()
         bad_debt = self._demography()        # exits (defaults cost receivables), entries
         self._demand()                       # tonnes per customer and material
         decisions.decide(self, "replenish")
@@ -267,20 +222,17 @@ class MarketModel(CustomerWeek, mesa.Model):
 
     def _market(self) -> None:
         z = self.streams.market.standard_normal(self.n_mat)
-        self.log_dev = costs.ou_log_step(self.log_dev, self.reversion, self.volatility, z)
-        shock = costs.shock_multipliers(self.week, self.shocks, self.n_mat)
-        self.cost_index = np.exp(self.log_dev) * shock
-        self.cost_now = self.base_cost * self.cost_index
+        mk = self.market
+        mk.log_dev = costs.ou_log_step(mk.log_dev, mk.reversion, mk.volatility, z)
+        shock = costs.shock_multipliers(self.week, mk.shocks, self.n_mat)
+        mk.cost_index = np.exp(mk.log_dev) * shock
+        mk.cost_now = mk.base_cost * mk.cost_index
         ev = self.params.ev
-        self.ev = costs.ev_share(self.week / 52, ev.share_start, ev.width_years)
+        mk.ev = costs.ev_share(self.week / 52, ev.share_start, ev.width_years)
 
     def _update_market_price(self) -> None:
-        w = self.last_delivered * self.carries
-        w = np.where(w.sum(0) > 0, w, self.carries)
-        self.market_price = (self.price * w).sum(0) / np.maximum(w.sum(0), EPS)
-        carried = self.carries > 0
-        self.rel_price = np.ones_like(self.price)
-        self.rel_price[carried] = (self.price / np.maximum(self.market_price, EPS))[carried]
+        self.market.market_price = self.supply.market_price()
+        self.supply.relate_prices(self.market.market_price)
 
     def _demography(self) -> np.ndarray:
         pop = self.pop
@@ -321,8 +273,8 @@ class MarketModel(CustomerWeek, mesa.Model):
         pop = self.pop
         taper = self.ev_growth_taper()
         pop.size[:] *= np.exp(pop.growth * np.where(pop.ev_native, taper, 1.0))
-        mix = demand.material_mix(self.ev, pop.exposure, pop.ev_native, self.mix_ice,
-                                  self.mix_ev)
+        mix = demand.material_mix(self.market.ev, pop.exposure, pop.ev_native, self.market.mix_ice,
+                                  self.market.mix_ev)
         season = demand.seasonal_factor(self.week, pop.season_amp)
         noise = demand.lognormal_noise(self.streams.demand.standard_normal(pop.n), pop.noise_sd)
         pop.demand[:] = demand.weekly_demand(pop.size * pop.active, season, noise, mix)
@@ -331,7 +283,7 @@ class MarketModel(CustomerWeek, mesa.Model):
     def ev_growth_taper(self) -> float:
         """This week's factor on EV-native buyers' growth (1 without tapering)."""
         ev = self.params.ev
-        return costs.growth_taper(self.ev, ev.share_start) if ev.growth_taper else 1.0
+        return costs.growth_taper(self.market.ev, ev.share_start) if ev.growth_taper else 1.0
 
     def _prospect(self) -> None:
         """Each supplier's prospecting, in supplier order (the draws are sequential).
@@ -354,16 +306,16 @@ class MarketModel(CustomerWeek, mesa.Model):
         mix = self.mix[due]
         disc = np.array([s.policies["pricing"].tender_discount(self, s.index)
                          for s in self.suppliers])
-        bid = (mix @ (self.price * self.carries).T) * (1.0 - disc)[None, :]
-        reference = mix @ self.market_price
-        coverage = mix @ self.carries.T
+        bid = (mix @ (self.supply.price * self.supply.carries).T) * (1.0 - disc)[None, :]
+        reference = mix @ self.market.market_price
+        coverage = mix @ self.supply.carries.T
         eligible = pop.aware[due] & (coverage >= t.min_coverage)
         noise = self.streams.tenders.standard_normal((due.size, self.n_sup)) * t.noise_sd
         scores = tender.tender_scores(
-            bid / reference[:, None], pop.delivery[due], pop.loyalty[due] / self.j_ref,
+            bid / reference[:, None], pop.delivery[due], pop.loyalty[due] / self.market.j_ref,
             pop.kam[due].astype(float), eligible, w_price=t.w_price, w_delivery=t.w_delivery,
             w_loyalty=t.w_loyalty, w_kam=t.w_kam,
-            noise=noise + pop.dedicated[due] * self.dedicated_tender[None, :])
+            noise=noise + pop.dedicated[due] * self.supply.dedicated_tender[None, :])
         pop.contract_supplier[due] = tender.award(scores)
         pop.contract_end[due] = self.week + t.period_weeks
 
@@ -389,38 +341,39 @@ class MarketModel(CustomerWeek, mesa.Model):
     def _supplier_books(self, by_mat: np.ndarray, revenue: np.ndarray,
                         bad_debt: np.ndarray) -> dict[str, np.ndarray]:
         """The week's books per supplier from tonnes delivered (S x M) and revenue (S)."""
-        self.last_delivered = by_mat
+        sup = self.supply
+        sup.last_delivered = by_mat
         kinds = self._cost_kinds(by_mat, revenue)
         total = by_mat.sum()
-        self.last_share = by_mat.sum(1) / total if total > 0 else np.zeros(self.n_sup)
-        material_cost = (by_mat * self.avg_cost).sum(1)
-        processing = (by_mat @ self.processing_cost + kinds["holding_cost"]
+        sup.last_share = by_mat.sum(1) / total if total > 0 else np.zeros(self.n_sup)
+        material_cost = (by_mat * sup.avg_cost).sum(1)
+        processing = (by_mat @ self.market.processing_cost + kinds["holding_cost"]
                       + kinds["capacity_cost"])
-        self.quarter_orders += self.orders_by_mat
+        sup.quarter_orders += sup.orders_by_mat
         gross = revenue - material_cost - processing
-        staff = self.staff_cost + self.extra_cost
-        orders = self.orders_by_mat.sum(1)
-        alpha = self.forecast_alpha
-        self.forecast = alpha * self.orders_by_mat + (1.0 - alpha) * self.forecast
+        staff = sup.staff_cost + sup.extra_cost
+        orders = sup.orders_by_mat.sum(1)
+        alpha = sup.forecast_alpha
+        sup.forecast = alpha * sup.orders_by_mat + (1.0 - alpha) * sup.forecast
         return {"volume_t": by_mat.sum(1), "revenue": revenue, "material_cost": material_cost,
-                "processing_cost": processing, "staff_cost": self.staff_cost.copy(),
-                "strategy_cost": self.extra_cost.copy(), "bad_debt": bad_debt,
+                "processing_cost": processing, "staff_cost": sup.staff_cost.copy(),
+                "strategy_cost": sup.extra_cost.copy(), "bad_debt": bad_debt,
                 "gross_profit": gross, "net_profit": gross - staff - bad_debt,
-                "market_share": self.last_share.copy(),
+                "market_share": sup.last_share.copy(),
                 # own customers' first-round orders filled (spill-overs taken in excluded)
-                "fill_rate": np.divide(self.first_delivered.sum(1), orders,
+                "fill_rate": np.divide(sup.first_delivered.sum(1), orders,
                                        out=np.ones_like(orders), where=orders > EPS), **kinds}
 
     def _cost_kinds(self, by_mat: np.ndarray, revenue: np.ndarray) -> dict[str, np.ndarray]:
         """The week's costs by kind (S each; docs/TABLES.md): revenue given away in discounts
         (list price of what was delivered minus revenue), stock carrying and reactive capacity
         (both inside processing cost), and strategy cost by what it pays for."""
-        out = {"discount_cost": (by_mat * self.price).sum(1) - revenue,
-               "holding_cost": (self.stock * self.avg_cost).sum(1) * (
+        out = {"discount_cost": (by_mat * self.supply.price).sum(1) - revenue,
+               "holding_cost": (self.supply.stock * self.supply.avg_cost).sum(1) * (
                    self.params.finance.holding_cost_per_year / 52.0),
-               "capacity_cost": self.expanded.sum(1) * self.line_cost / 52.0}
+               "capacity_cost": self.supply.expanded.sum(1) * self.supply.line_cost / 52.0}
         for k, kind in enumerate(COST_KINDS):
-            out[f"strategy_{kind}_cost"] = self.cost_kinds[:, k].copy()
+            out[f"strategy_{kind}_cost"] = self.supply.cost_kinds[:, k].copy()
         return out
 
     def _quarterly_review(self) -> None:
@@ -438,35 +391,19 @@ class MarketModel(CustomerWeek, mesa.Model):
         for sup in self.suppliers:
             sup.allocate_key_accounts()
 
-    def service_experienced(self) -> np.ndarray:
-        """Service level each customer gets from each supplier (N x S), with care effects."""
-        pop = self.pop
-        boost = ((pop.kam | pop.dedicated) * self.care_service
-                 + pop.dedicated * self.dedicated_service)
-        return np.minimum(self.service[None, :] + boost, 1.0)
-
-    def _payoff_multiplier(self) -> np.ndarray | float:
-        pop = self.pop
-        if not (np.any(self.care_payoff != 1) or np.any(self.dedicated_payoff != 1)
-                or np.any(self.cultivation)):
-            return 1.0
-        mult = np.where(pop.kam | pop.dedicated, self.care_payoff, 1.0)
-        mult = mult * np.where(pop.dedicated, self.dedicated_payoff, 1.0)
-        growing = (pop.stage == POTENTIAL) | (pop.stage == lifecycle.GENERAL)
-        return mult * np.where(growing, 1.0 + self.cultivation, 1.0)
-
     def _expand_capacity(self) -> None:
         """Reactive expansion: a material whose orders last quarter exceeded
         ``expand_utilisation`` of capacity gets ``expand_step`` more capacity."""
         sp = self.params.suppliers
         util = np.array([s.expand_utilisation for s in sp])[:, None]
         step = np.array([s.expand_step for s in sp])[:, None]
-        busy = (self.quarter_orders / QUARTER > util * self.capacity) & (self.carries > 0)
+        sup = self.supply
+        busy = (sup.quarter_orders / QUARTER > util * sup.capacity) & (sup.carries > 0)
         if busy.any():
-            add = np.where(busy, self.capacity * step, 0.0)
-            self.expanded += add
-            self.capacity += add
-        self.quarter_orders[:] = 0.0
+            add = np.where(busy, self.supply.capacity * step, 0.0)
+            self.supply.expanded += add
+            self.supply.capacity += add
+        self.supply.quarter_orders[:] = 0.0
 
     # ------------------------------------------------ seams for round-based play
     def set_supplier(self, s: int, params: SupplierParams) -> None:
@@ -489,16 +426,7 @@ class MarketModel(CustomerWeek, mesa.Model):
         sup.params = params
         sup.policies = build_policies(params)
         sup.strategies = build_strategies(params.strategies)
-        self.markup[s] = params.markup
-        self.stock_cover[s] = params.stock_cover_weeks
-        self.staff_cost[s] = (params.kam_managers * params.manager_cost_per_year
-                              + params.dev_staff * params.dev_cost_per_year) / 52.0
-        self.key_first[s] = params.rationing == "key_first"
-        self.care_service[s] = self.params.adaptation.kam_service_boost
-        self.care_payoff[s] = self.care_recovery[s] = 1.0
-        self.dedicated_service[s] = self.dedicated_tender[s] = 0.0
-        self.dedicated_payoff[s] = 1.0
-        self.cultivation[s] = self.forecast_quality[s] = self.safety_weeks[s] = 0.0
+        self.supply.reset_settings(s, params, self.params.adaptation.kam_service_boost)
         for st in sup.strategies:
             st.setup(self, s)
             kept = old.get(type(st))
@@ -512,8 +440,7 @@ class MarketModel(CustomerWeek, mesa.Model):
     def add_shock(self, shock: Shock) -> None:
         """Schedule one more raw-material cost shock (a facilitator's event)."""
         self.params = self.params.model_copy(update={"shocks": [*self.params.shocks, shock]})
-        self.shocks.append((MATERIALS.index(shock.material), shock.start_week, shock.magnitude,
-                            shock.ramp_weeks, shock.hold_weeks, shock.ease_weeks))
+        self.market.shocks.append(shock_tuple(shock))
 
     def enter_customers(self, segment: str, count: int, rng: np.random.Generator,
                         size_multiple: float = 1.0) -> None:
@@ -528,17 +455,6 @@ class MarketModel(CustomerWeek, mesa.Model):
     def material_index(self, name: str) -> int:
         return MATERIALS.index(name)
 
-    def add_cost(self, s: int, amount: float) -> None:
-        """Charge a strategy's service cost (a warning, a visit) to supplier ``s`` this week."""
-        self.extra_cost[s] += amount
-        self.cost_kinds[s, COST_KINDS.index("service")] += amount
-
-    def set_capacity(self, s: int, capacity: np.ndarray) -> None:
-        """Change supplier ``s``'s weekly capacity (and so what it carries)."""
-        self.capacity[s] = capacity
-        self.carries[s] = capacity > 0
-        self.portfolio[s] = self.carries[s, 1:].mean()
-
     def _credit_ok(self) -> np.ndarray:
         limit = self.params.lifecycle.key_max_default_per_year
         return self.pop.default_hazard <= 1.0 - (1.0 - limit) ** (1.0 / 52.0)
@@ -549,26 +465,6 @@ class MarketModel(CustomerWeek, mesa.Model):
                            where=pop.rev52 > EPS)
         return ((pop.vol52 >= r.key_volume_t) & (pop.act13 >= r.continuity_weeks)
                 & (margin >= r.key_margin_floor) & self._credit_ok()[:, None])
-
-    def avg_list_price(self) -> np.ndarray:
-        """Each supplier's list price averaged over its materials, weighted by market volume."""
-        w = self.last_delivered.sum(0) + EPS
-        return (self.price * self.carries * w).sum(1) / np.maximum((self.carries * w).sum(1), EPS)
-
-    def supplier_rel_price(self) -> np.ndarray:
-        """Each supplier's price relative to the market, averaged like ``avg_list_price``."""
-        w = self.last_delivered.sum(0) + EPS
-        return (self.rel_price * self.carries * w).sum(1) / np.maximum(
-            (self.carries * w).sum(1), EPS)
-
-    def _push_price_history(self) -> None:
-        self.price_history[:-1] = self.price_history[1:].copy()  # np.roll by one, in place
-        self.price_history[-1] = self.avg_list_price()
-
-    def price_rise(self) -> np.ndarray:
-        """Relative rise of each supplier's average price over the rise window (>= 0)."""
-        then = np.maximum(self.price_history[0], EPS)
-        return np.maximum(self.price_history[-1] / then - 1.0, 0.0)
 
     def shock_weeks(self) -> list[tuple[Any, int, int]]:
         """Each scheduled cost rise as (shock, material index, weeks since its start; negative
@@ -594,18 +490,9 @@ class MarketModel(CustomerWeek, mesa.Model):
         rising = self.shock_rising()
         if not rising.any():  # nothing foreseen: no breach (the product below is all 0.0)
             return np.zeros(self.n_sup)
-        foreseen = (self.carries[:, rising] > 0).any(axis=1)
-        return adapt.breach(self.price_rise(), a.breach_threshold,
+        foreseen = (self.supply.carries[:, rising] > 0).any(axis=1)
+        return adapt.breach(self.supply.price_rise(), a.breach_threshold,
                             a.breach_loyalty_loss) * foreseen
-
-    def receive_stock(self, s: int, tonnes: np.ndarray) -> None:
-        """Buy ``tonnes`` per material at today's cost; update the average cost of stock."""
-        tonnes = np.maximum(tonnes, 0.0) * self.carries[s]
-        held = self.stock[s]
-        total = held + tonnes
-        value = held * self.avg_cost[s] + tonnes * self.cost_now
-        self.avg_cost[s] = np.where(total > EPS, value / np.maximum(total, EPS), self.cost_now)
-        self.stock[s] = total
 
     def draw_unaware(self, s: int, expected: float,
                      weight: np.ndarray | None = None) -> np.ndarray:

@@ -12,6 +12,7 @@ Shapes: customer arrays ``(cap,)`` or ``(cap, M)``; relationship arrays ``(cap, 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -70,6 +71,9 @@ SPEC: dict[str, tuple[type, str, float]] = {
     "ring_cost": (np.float32, "ring", 0),
 }
 
+# the rows in use of every array as one value a compiled (numba) function takes
+PopulationArrays = NamedTuple("PopulationArrays", [(name, Any) for name in SPEC])
+
 
 @dataclass
 class Population:
@@ -127,6 +131,10 @@ class Population:
         self.n += k
         self._refresh_views()
         return rows
+
+    def as_tuple(self) -> tuple:
+        """The rows in use of every array (views, ``SPEC`` order) as a ``PopulationArrays``."""
+        return PopulationArrays(*(self.__dict__[name] for name in SPEC))
 
     def nbytes(self) -> int:
         """Bytes held by all arrays (capacity, not only rows in use)."""

@@ -71,20 +71,21 @@ class CustomerWeek:
         if cached is None or cached[0] is not self.params:
             p = self.params
             cached = (p, WeekRules(choice.ChoiceRules.of(p.choice, p.tender),
-                                   adapt.AdaptRules.of(p.adaptation, self.j_ref)))
+                                   adapt.AdaptRules.of(p.adaptation, self.market.j_ref)))
             self._week_rules_of = cached
         return cached[1]
 
     def _offer(self) -> Offer:
         """What the suppliers offer this week, as the rules read it."""
+        sup = self.supply
         return Offer(
-            service=_f64(self.service), care_service=_f64(self.care_service),
-            dedicated_service=_f64(self.dedicated_service), portfolio=_f64(self.portfolio),
-            carries=_f64(self.carries), rel_price=_f64(self.rel_price), price=_f64(self.price),
-            unit_cost=_f64(self.avg_cost + self.processing_cost[None, :]),
-            care_recovery=_f64(self.care_recovery), care_payoff=_f64(self.care_payoff),
-            dedicated_payoff=_f64(self.dedicated_payoff), cultivation=_f64(self.cultivation),
-            rise=_f64(self.price_rise()))
+            service=_f64(sup.service), care_service=_f64(sup.care_service),
+            dedicated_service=_f64(sup.dedicated_service), portfolio=_f64(sup.portfolio),
+            carries=_f64(sup.carries), rel_price=_f64(sup.rel_price), price=_f64(sup.price),
+            unit_cost=_f64(sup.avg_cost + self.market.processing_cost[None, :]),
+            care_recovery=_f64(sup.care_recovery), care_payoff=_f64(sup.care_payoff),
+            dedicated_payoff=_f64(sup.dedicated_payoff), cultivation=_f64(sup.cultivation),
+            rise=_f64(sup.price_rise()))
 
     def _routine_shares(self) -> np.ndarray:
         """Routine (logit) shares of every material, M x N x S (the settling of initial
@@ -114,20 +115,21 @@ class CustomerWeek:
     def _fulfil(self, orders: np.ndarray,
                 routine: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Deliveries in both rounds and in the first alone, M x N x S (docs/ODD.md 7.g)."""
-        pop = self.pop
-        if self.key_first.any():
-            priority = ((pop.stage == KEY) | pop.kam) & self.key_first[None, :]
+        pop, sup = self.pop, self.supply
+        if sup.key_first.any():
+            priority = ((pop.stage == KEY) | pop.kam) & sup.key_first[None, :]
         else:
             priority = np.zeros(pop.kam.shape, dtype=np.bool_)
-        available = _f64(np.minimum(self.stock, self.capacity).T)
+        available = _f64(np.minimum(sup.stock, sup.capacity).T)
         delivered, first = self._work.get("delivered", orders.shape), self._work.get(
             "first", orders.shape)
         ordered, shipped, shipped_first = fulfil.fulfil(
             orders, routine, available, priority, delivered, first,
             self._work.get("spill", orders.shape[1:]))
-        self.orders_by_mat, self.first_delivered = ordered.T, shipped_first.T  # S x M
+        sup.orders_by_mat = np.ascontiguousarray(ordered.T)  # S x M
+        sup.first_delivered = np.ascontiguousarray(shipped_first.T)
         self._shipped = np.ascontiguousarray(shipped.T)
-        self.stock[:] = np.maximum(self.stock - self._shipped, 0.0)
+        sup.stock[:] = np.maximum(sup.stock - self._shipped, 0.0)
         return delivered, first
 
     def _books(self, delivered: np.ndarray, bad_debt: np.ndarray) -> dict[str, np.ndarray]:
@@ -144,7 +146,7 @@ class CustomerWeek:
         it runs with the lifecycle, in one pass over the buyers (``sim/rules/close.py``)."""
         self._outcome_now = WeekOutcome(
             orders=self._orders_now, first=first, vol=week_books["vol"], rev=week_books["rev"],
-            cost=week_books["cost"], relative_price=_f64(self.supplier_rel_price()),
+            cost=week_books["cost"], relative_price=_f64(self.supply.avg_rel_price()),
             breach=_f64(breach), credit_ok=self._credit_ok())
 
     def _lifecycle(self, bought: np.ndarray) -> dict[str, np.ndarray]:

@@ -16,21 +16,22 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.strategies.library import COST_KINDS, Strategy
+from sim.market.state import COST_KINDS
+from sim.strategies.library import Strategy
 from sim.strategies.policies import CostPlusPricing, OrderUpTo, SilentCommunication
 
 if TYPE_CHECKING:
     from sim.market.agents import Supplier
     from sim.market.model import MarketModel
-    from sim.strategies.policies import Rows
+    from sim.market.state import Rows
 
 
 def start_week(model: MarketModel, s: Rows, strategies: tuple, policy: object = None) -> None:
     """Strategy costs of the week, in total and by kind (and each strategy's weekly care and
     capacity moves)."""
     costs = [(st.cost_kind, st.start_week(model, s)) for st in strategies]
-    model.extra_cost[s] = sum(c for _, c in costs)
-    model.cost_kinds[s] = [sum(c for k, c in costs if k == kind) for kind in COST_KINDS]
+    model.supply.extra_cost[s] = sum(c for _, c in costs)
+    model.supply.cost_kinds[s] = [sum(c for k, c in costs if k == kind) for kind in COST_KINDS]
 
 
 def set_prices(model: MarketModel, s: Rows, strategies: tuple, policy: CostPlusPricing) -> None:
@@ -42,7 +43,7 @@ def set_prices(model: MarketModel, s: Rows, strategies: tuple, policy: CostPlusP
     for st in strategies:
         prices = st.adjust_prices(model, s, prices)
         disc = st.discounts(model, s, disc)
-    model.price[s] = prices
+    model.supply.price[s] = prices
     model.pop.discount[:, s] = 0.0 if disc is None else disc
 
 
@@ -51,7 +52,7 @@ def replenish(model: MarketModel, s: Rows, strategies: tuple, policy: OrderUpTo)
     order = policy.order(model, s)
     for st in strategies:
         order = st.adjust_order(model, s, order)
-    model.receive_stock(s, order)
+    model.supply.receive_stock(s, order, model.market.cost_now)
 
 
 def communicate(model: MarketModel, s: Rows, strategies: tuple,

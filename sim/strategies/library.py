@@ -33,8 +33,6 @@ from sim.strategies.policies import top_k_mask
 if TYPE_CHECKING:
     from sim.market.model import MarketModel
 
-# what a strategy's cost pays for (columns strategy_<kind>_cost of the suppliers table)
-COST_KINDS = ("staff", "capacity", "service")
 
 
 class Strategy:
@@ -85,8 +83,9 @@ class PriceWarStrategy(Strategy):
     def adjust_prices(self, model, s, prices):
         if not self.active(model.week):
             return prices
-        floor = (model.cost_now + model.processing_cost) * (1.0 + self.p.floor_markup)
-        return np.maximum(np.minimum(prices, model.market_price * (1.0 - self.p.undercut)), floor)
+        mk = model.market
+        floor = (mk.cost_now + mk.processing_cost) * (1.0 + self.p.floor_markup)
+        return np.maximum(np.minimum(prices, mk.market_price * (1.0 - self.p.undercut)), floor)
 
 
 class KamCentreStrategy(Strategy):
@@ -95,9 +94,9 @@ class KamCentreStrategy(Strategy):
     p: KamCentre
 
     def setup(self, model, s):
-        model.care_service[s] += self.p.service_boost
-        model.care_payoff[s] += self.p.payoff_boost
-        model.care_recovery[s] = max(model.care_recovery[s], self.p.recovery)
+        model.supply.care_service[s] += self.p.service_boost
+        model.supply.care_payoff[s] += self.p.payoff_boost
+        model.supply.care_recovery[s] = max(model.supply.care_recovery[s], self.p.recovery)
 
     def start_week(self, model, s):
         return (self.p.managers * self.p.manager_cost_per_year
@@ -118,10 +117,10 @@ class DedicatedTeamStrategy(Strategy):
     p: DedicatedTeam
 
     def setup(self, model, s):
-        model.dedicated_service[s] = self.p.service_boost
-        model.dedicated_payoff[s] = 1.0 + self.p.payoff_boost
-        model.dedicated_tender[s] = self.p.tender_bonus
-        model.key_first[s] = True
+        model.supply.dedicated_service[s] = self.p.service_boost
+        model.supply.dedicated_payoff[s] = 1.0 + self.p.payoff_boost
+        model.supply.dedicated_tender[s] = self.p.tender_bonus
+        model.supply.key_first[s] = True
 
     def start_week(self, model, s):
         if model.week % 13 == 0:
@@ -132,7 +131,7 @@ class DedicatedTeamStrategy(Strategy):
         pop = model.pop
         mine = pop.dedicated[:, s]
         known = pop.demand[mine].T @ pop.share[mine, s]
-        return order + known * model.carries[s]
+        return order + known * model.supply.carries[s]
 
 
 def _padded(mask: np.ndarray, n: int) -> np.ndarray:
@@ -159,7 +158,7 @@ class PriceCommunicationStrategy(Strategy):
         ahead = np.zeros(model.n_mat, dtype=bool)
         for sh, m, k in model.shock_weeks():
             ahead[m] |= -sh.foresight_weeks <= k < 0
-        return ahead & (model.carries[s] > 0)
+        return ahead & (model.supply.carries[s] > 0)
 
     @staticmethod
     def _passing_span(model, s) -> int:
@@ -167,12 +166,12 @@ class PriceCommunicationStrategy(Strategy):
         pre-stocking agreement's weeks are spread; else 0."""
         for sh, m, k in model.shock_weeks():
             span = sh.ramp_weeks + sh.hold_weeks
-            if model.carries[s, m] > 0 and 0 <= k < span:
+            if model.supply.carries[s, m] > 0 and 0 <= k < span:
                 return span
         return 0
 
     def warn(self, model, s, warned):
-        if not (model.shock_rising() & (model.carries[s] > 0)).any():
+        if not (model.shock_rising() & (model.supply.carries[s] > 0)).any():
             return warned
         pop = model.pop
         if self.p.coverage == "covered":
@@ -182,10 +181,10 @@ class PriceCommunicationStrategy(Strategy):
         else:
             who = (pop.stage[:, s] >= POTENTIAL) & (pop.stage[:, s] <= SUNSET)
         new = who & ~warned
-        model.add_cost(s, self.p.cost_per_warning * float(new.sum()))
+        model.supply.add_cost(s, self.p.cost_per_warning * float(new.sum()))
         if self._ahead(model, s).any():
             if self.pre_price is None:
-                self.pre_price = float(model.price_history[-1][s])
+                self.pre_price = float(model.supply.price_history[-1][s])
             self.agreed = _padded(self.agreed, pop.n) | who
         return warned | who
 
@@ -199,7 +198,7 @@ class PriceCommunicationStrategy(Strategy):
             if not self._ahead(model, s).any():  # the shock has passed: agreements done
                 self.agreed, self.pre_price = np.zeros(0, dtype=bool), None
             return disc
-        now = float(model.price_history[-1][s])
+        now = float(model.supply.price_history[-1][s])
         gap = max(0.0, 1.0 - self.pre_price / now) if now > 0 else 0.0
         cover = min(self.p.prestock_weeks / span, 1.0)
         agreed = _padded(self.agreed, model.pop.n)
@@ -208,7 +207,8 @@ class PriceCommunicationStrategy(Strategy):
     def adjust_order(self, model, s, order):
         # order-up-to keeps stock at target + extra during the window, then draws it down
         ahead = self._ahead(model, s)
-        return order + self.p.prestock_weeks * model.forecast[s] * ahead * model.carries[s]
+        sup = model.supply
+        return order + self.p.prestock_weeks * sup.forecast[s] * ahead * sup.carries[s]
 
 
 class SupplyAssuranceStrategy(Strategy):
@@ -217,8 +217,8 @@ class SupplyAssuranceStrategy(Strategy):
     p: SupplyAssurance
 
     def setup(self, model, s):
-        model.safety_weeks[s] += self.p.safety_weeks
-        model.key_first[s] = model.key_first[s] or self.p.key_first
+        model.supply.safety_weeks[s] += self.p.safety_weeks
+        model.supply.key_first[s] = model.supply.key_first[s] or self.p.key_first
 
 
 class DemandForecastingStrategy(Strategy):
@@ -227,7 +227,7 @@ class DemandForecastingStrategy(Strategy):
     p: DemandForecasting
 
     def setup(self, model, s):
-        model.forecast_quality[s] = max(model.forecast_quality[s], self.p.quality)
+        model.supply.forecast_quality[s] = max(model.supply.forecast_quality[s], self.p.quality)
 
     def start_week(self, model, s):
         return self.p.cost_per_year / WEEKS_PER_YEAR
@@ -247,7 +247,7 @@ class NewMaterialsStrategy(Strategy):
         frac = 0.0 if k < 0 else min(1.0, (k + 1) / self.p.ramp_weeks)
         target = np.array([0.0, self.p.hdg_ahss_add, self.p.aluminium_add]) * frac
         if np.any(target > self.added):
-            model.set_capacity(s, model.capacity[s] + target - self.added)
+            model.supply.set_capacity(s, model.supply.capacity[s] + target - self.added)
             self.added = target
         # the lines cost what reactive expansion costs (supplier's capacity cost)
         return self.added.sum() * model.params.suppliers[s].capacity_cost_per_t_week_year / (
@@ -261,7 +261,7 @@ class DevelopmentStrategy(Strategy):
     p: Development
 
     def setup(self, model, s):
-        model.cultivation[s] += self.p.cultivation
+        model.supply.cultivation[s] += self.p.cultivation
 
     def start_week(self, model, s):
         return self.p.extra_staff * self.p.staff_cost_per_year / WEEKS_PER_YEAR
@@ -290,7 +290,7 @@ class DevelopmentStrategy(Strategy):
         engaged = idx[model.streams.supplier[s].random(idx.size) < self.p.early_engagement]
         pop.aware[engaged, s] = True
         pop.loyalty[engaged, s] = np.maximum(pop.loyalty[engaged, s],
-                                             self.p.head_start * model.j_ref)
+                                             self.p.head_start * model.market.j_ref)
 
 
 class LifecycleCareStrategy(Strategy):
@@ -309,7 +309,7 @@ class LifecycleCareStrategy(Strategy):
         if idx.size > self.p.max_per_week:
             idx = idx[np.argsort(sat[idx], kind="stable")[: self.p.max_per_week]]
         pop.satisfaction[idx, s] = np.minimum(sat[idx] + self.p.recovery, 1.0)
-        pop.loyalty[idx, s] += self.p.loyalty_boost * model.j_ref
+        pop.loyalty[idx, s] += self.p.loyalty_boost * model.market.j_ref
         return self.p.cost_per_intervention * idx.size
 
 

@@ -17,8 +17,8 @@ import numpy as np
 
 if TYPE_CHECKING:
     from sim.market.model import MarketModel
+    from sim.market.state import Rows
 
-Rows = int | np.ndarray  # one supplier's index, or an index array of suppliers
 
 
 class CostPlusPricing:
@@ -26,7 +26,8 @@ class CostPlusPricing:
 
     def list_prices(self, model: MarketModel, s: Rows) -> np.ndarray:
         """Price per material, (M,) for one supplier or (k, M) for k suppliers."""
-        return (model.cost_now + model.processing_cost) * (1.0 + model.markup[s])[..., None]
+        mk = model.market
+        return (mk.cost_now + mk.processing_cost) * (1.0 + model.supply.markup[s])[..., None]
 
     def discounts(self, model: MarketModel, s: Rows) -> np.ndarray | None:
         """Targeted discounts off list price per customer (None: leave unchanged)."""
@@ -63,15 +64,15 @@ class OrderUpTo:
 
     def order(self, model: MarketModel, s: Rows) -> np.ndarray:
         """Tonnes to order per material, (M,) for one supplier or (k, M) for k suppliers."""
-        cover = (model.stock_cover[s] + model.safety_weeks[s])[..., None]
-        forecast = model.forecast[s].copy()
+        cover = (model.supply.stock_cover[s] + model.supply.safety_weeks[s])[..., None]
+        forecast = model.supply.forecast[s].copy()
         for i, sup in np.ndenumerate(np.asarray(s)):  # a handful of suppliers at most
-            q = model.forecast_quality[sup]
+            q = model.supply.forecast_quality[sup]
             if q > 0:
                 expected = model.pop.demand.T @ model.pop.share[:, sup]
                 forecast[i] = (1.0 - q) * forecast[i] + q * expected
         target = forecast * (cover + 1.0)
-        return np.maximum(target - model.stock[s], 0.0) * model.carries[s]
+        return np.maximum(target - model.supply.stock[s], 0.0) * model.supply.carries[s]
 
 
 class RandomProspecting:

@@ -59,9 +59,11 @@ def state_digest(model: MarketModel) -> str:
     for name in sorted(pop.arrays):
         a = pop.arrays[name]
         h.update(np.ascontiguousarray(a[:, : pop.n] if a.ndim == 3 else a[: pop.n]).tobytes())
-    for name in ("price", "stock", "avg_cost", "forecast", "capacity", "log_dev",
-                 "last_share", "price_history"):
-        h.update(np.ascontiguousarray(getattr(model, name)).tobytes())
+    for name in ("price", "stock", "avg_cost", "forecast", "capacity"):
+        h.update(np.ascontiguousarray(getattr(model.supply, name)).tobytes())
+    h.update(np.ascontiguousarray(model.market.log_dev).tobytes())
+    for name in ("last_share", "price_history"):
+        h.update(np.ascontiguousarray(getattr(model.supply, name)).tobytes())
     h.update(str(model.week).encode())
     return h.hexdigest()
 

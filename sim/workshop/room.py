@@ -262,7 +262,7 @@ def book(model, s: int) -> dict:
             "customer": r, "segment": SEGMENTS[int(pop.segment[r])],
             "stage": STAGE_NAMES[int(stage[r])], "abc": ABC[int(pop.abc[r, s])],
             "revenue_52w": float(pop.rev52[r, s]), "share": float(pop.share[r, s]),
-            "satisfaction": sat, "loyalty": float(pop.loyalty[r, s] / model.j_ref),
+            "satisfaction": sat, "loyalty": float(pop.loyalty[r, s] / model.market.j_ref),
             "kam": bool(pop.kam[r, s]), "dedicated": bool(pop.dedicated[r, s]),
             "tender": bool(pop.tender[r]),
             "main_supplier": model.supplier_names[main] if main >= 0 else "",

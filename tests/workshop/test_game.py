@@ -64,12 +64,12 @@ def test_events_act_on_the_market(tmp_path):
         {"kind": "poaching", "rival": "Rival E", "target": "t1"},
         {"kind": "price_shock", "material": "steel", "magnitude": 0.5}]}]
     plain, _ = room.game.play(base_inputs)
-    plain_n, plain_cost = plain.pop.n, plain.cost_index[0]
+    plain_n, plain_cost = plain.pop.n, plain.market.cost_index[0]
     model, _ = room.game.play(with_events)
     assert model.pop.n >= plain_n + 2  # the mega OEMs entered (plus the same entrants)
     rival = model.supplier_names.index("Rival E")
     assert model.params.suppliers[rival].strategies.poaching.target == "Focal"
-    assert model.cost_index[0] > plain_cost * 1.2  # the shock ramped in within the round
+    assert model.market.cost_index[0] > plain_cost * 1.2  # the shock ramped in within the round
     ev_oem = model.pop.segment[: model.pop.n] == 0
     assert model.pop.size[: model.pop.n][ev_oem].max() > plain.pop.size[: plain_n][
         plain.pop.segment[: plain_n] == 0].max()
@@ -121,7 +121,7 @@ def test_whatif_same_random_numbers(tmp_path):
     assert alt_results[0] == room.store.results()[0]
     actual_model, _ = room.game.play(inputs)
     alt_model, _ = room.game.play(alt_inputs)
-    np.testing.assert_array_equal(actual_model.cost_index, alt_model.cost_index)
+    np.testing.assert_array_equal(actual_model.market.cost_index, alt_model.market.cost_index)
     assert score_table(room.game, alt_results)["t1"] == alt["alternative"]["t1"]
 
 

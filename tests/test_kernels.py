@@ -257,11 +257,11 @@ def test_fulfil_spills_what_the_first_round_left_to_spare_stock():
     orders = np.array([[[4.0, 0.0], [4.0, 2.0]]])
     routine = np.array([[[1.0, 0.0], [0.5, 0.5]]])
     available = np.array([[6.0, 10.0]])
-    delivered, first = np.empty_like(orders), np.empty_like(orders)
+    delivered, first = np.empty_like(orders), np.full((2, 2), np.nan)
     ordered, shipped, shipped_first = fulfil.fulfil(
         orders, routine, available, np.zeros((2, 2), bool), delivered, first,
         np.empty((2, 2)))
-    assert_allclose(first[0], [[3.0, 0.0], [3.0, 2.0]])
+    assert_allclose(first, [[3.0, 0.0], [3.0, 2.0]])
     # Buyer 0's 1 t unfilled knows no other supplier by its routine shares (0 for supplier
     # 1): lost. Buyer 1's 1 t goes by its shares to the supplier with spare stock (1).
     assert_allclose(delivered[0], [[3.0, 0.0], [3.0, 3.0]])
@@ -510,8 +510,8 @@ def test_advance_moves_every_relationship_and_restarts_tenure():
     pop.weeks_since[:] = [[0, 1, 26], [1, 1, 1]]
     pop.tenure[:] = 104
     vol = np.array([[5.0, 0.0, 0.0], [0.0, 0.0, 0.0]])
-    week = WeekOutcome(*(np.zeros((3, 2, 3)),) * 2, vol, vol, vol, np.ones(3), np.zeros(3),
-                       np.array([True, True]))
+    week = WeekOutcome(np.zeros((3, 2, 3)), np.zeros((2, 3)), vol, vol, vol, np.ones(3),
+                       np.zeros(3), np.array([True, True]))
     old = lifecycle.advance(b, RULES, week)
     assert_array_equal(old, [[PROSPECT, GENERAL, KEY], [GENERAL, KEY, PROSPECT]])
     assert_array_equal(pop.stage, [[POTENTIAL, KEY, LOST], [NONE, NONE, NONE]])

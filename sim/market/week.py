@@ -32,19 +32,25 @@ class WeekRules(NamedTuple):
 class WorkArrays:
     """The large arrays the week's rules write into (orders, deliveries, books: M x N x S or
     N x S), kept from week to week: a fresh allocation each week would cost page faults
-    (fresh memory) worth a tenth of the step. Each is a view of a flat buffer that grows
-    (with headroom for entrants) when the market outgrows it; ``deepcopy`` (the workshop's
-    rounds) starts an empty set."""
+    (fresh memory) worth a tenth of the step. Each buffer has room for the population's
+    capacity of rows and is reallocated only when the population grows past it; ``deepcopy``
+    (the workshop's rounds) starts an empty set."""
+
+    PER_MATERIAL = ("routine", "orders", "delivered")
 
     def __init__(self) -> None:
-        self._flat: dict[str, np.ndarray] = {}
+        self._buf: dict[str, np.ndarray] = {}
 
-    def get(self, name: str, shape: tuple[int, ...]) -> np.ndarray:
-        size = math.prod(shape)
-        buf = self._flat.get(name)
+    def get(self, name: str, pop) -> np.ndarray:
+        """``name``'s array for the population's rows in use: N x S, or M x N x S for the
+        per-material arrays; C-ordered (the first elements of the buffer, not a slice of
+        rows, which would not be contiguous)."""
+        outer = (pop.n_materials,) if name in self.PER_MATERIAL else ()
+        size = math.prod(outer) * pop.n * pop.n_suppliers
+        buf = self._buf.get(name)
         if buf is None or buf.size < size:
-            buf = self._flat[name] = np.empty(size + size // 8 + 64)
-        return buf[:size].reshape(shape)
+            buf = self._buf[name] = np.empty(math.prod(outer) * pop.cap * pop.n_suppliers)
+        return buf[:size].reshape(outer + (pop.n, pop.n_suppliers))
 
     def __deepcopy__(self, memo: dict) -> WorkArrays:
         return WorkArrays()
@@ -106,26 +112,25 @@ class CustomerWeek:
 
     def _choose_into(self, rules: choice.ChoiceRules,
                      draws: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        shape = (self.n_mat, self.pop.n, self.n_sup)
-        routine, orders = self._work.get("routine", shape), self._work.get("orders", shape)
+        routine, orders = self._work.get("routine", self.pop), self._work.get("orders", self.pop)
         choice.choose(self._buyers_now, self._offer_now, rules, draws, routine, orders)
         self._orders_now = orders
         return orders, routine
 
     def _fulfil(self, orders: np.ndarray,
                 routine: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Deliveries in both rounds and in the first alone, M x N x S (docs/ODD.md 7.g)."""
+        """Deliveries in both rounds (M x N x S) and in the first, all materials together
+        (N x S) (docs/ODD.md 7.g)."""
         pop, sup = self.pop, self.supply
         if sup.key_first.any():
             priority = ((pop.stage == KEY) | pop.kam) & sup.key_first[None, :]
         else:
             priority = np.zeros(pop.kam.shape, dtype=np.bool_)
         available = _f64(np.minimum(sup.stock, sup.capacity).T)
-        delivered, first = self._work.get("delivered", orders.shape), self._work.get(
-            "first", orders.shape)
+        work = self._work
+        delivered, first = work.get("delivered", pop), work.get("first", pop)
         ordered, shipped, shipped_first = fulfil.fulfil(
-            orders, routine, available, priority, delivered, first,
-            self._work.get("spill", orders.shape[1:]))
+            orders, routine, available, priority, delivered, first, work.get("spill", pop))
         sup.orders_by_mat = np.ascontiguousarray(ordered.T)  # S x M
         sup.first_delivered = np.ascontiguousarray(shipped_first.T)
         self._shipped = np.ascontiguousarray(shipped.T)
@@ -134,8 +139,8 @@ class CustomerWeek:
 
     def _books(self, delivered: np.ndarray, bad_debt: np.ndarray) -> dict[str, np.ndarray]:
         """The week's books: per relationship (N x S) and per supplier."""
-        o, shape = self._offer_now, delivered.shape[1:]
-        vol, rev, cost = (self._work.get(k, shape) for k in ("vol", "rev", "cost"))
+        o = self._offer_now
+        vol, rev, cost = (self._work.get(k, self.pop) for k in ("vol", "rev", "cost"))
         books.week_books(delivered, o.price, self.pop.discount, o.unit_cost, vol, rev, cost)
         return {"vol": vol, "rev": rev, "cost": cost, "bought": vol > EPS,
                 **self._supplier_books(self._shipped, rev.sum(0), bad_debt)}
@@ -143,7 +148,7 @@ class CustomerWeek:
     def _adapt(self, delivered: np.ndarray, first: np.ndarray,
                week_books: dict[str, np.ndarray], breach: np.ndarray) -> None:
         """Keep what the close of the week needs (``first``: the first round's deliveries):
-        it runs with the lifecycle, in one pass over the buyers (``sim/rules/close.py``)."""
+        it runs with the lifecycle, in one compiled call (``sim/rules/close.py``)."""
         self._outcome_now = WeekOutcome(
             orders=self._orders_now, first=first, vol=week_books["vol"], rev=week_books["rev"],
             cost=week_books["cost"], relative_price=_f64(self.supply.avg_rel_price()),

@@ -133,10 +133,9 @@ def adapt(b: Buyers, o: Offer, r: AdaptRules, week: WeekOutcome) -> None:
         for m in range(n_mat):
             wallet += b.demand[i, m]
         for s in range(n_sup):
-            ordered_t, first_t = 0.0, 0.0
+            ordered_t, first_t = 0.0, week.first[i, s]
             for m in range(n_mat):
                 ordered_t += week.orders[m, i, s]
-                first_t += week.first[m, i, s]
             ordered = ordered_t > EPS
             fill = first_t / ordered_t if ordered else 1.0
             kam, ded, warned = b.kam[i, s], b.dedicated[i, s], b.warned[i, s]

@@ -21,7 +21,7 @@ from sim.rules.state import Buyers, Offer, RingSlots, WeekOutcome
 
 #: every kernel the model calls from Python (their callees are compiled with them)
 KERNELS = (choice.choose, fulfil.fulfil, books.week_books, close.close_week,
-           lifecycle.stage_counts, adapt.loyalty_payoff)
+           lifecycle.stage_counts, lifecycle.flows, adapt.loyalty_payoff)
 
 
 def example(cls: type[typing.NamedTuple]) -> typing.NamedTuple:
@@ -39,16 +39,17 @@ def warm_up(n_sup: int = 2, n_mat: int = 3) -> None:
     s_m, s_ = np.ones((n_sup, n_mat)), np.ones(n_sup)
     o = Offer(s_, s_, s_, s_, s_m, s_m, s_m, s_m, s_, s_, s_, s_, s_)
     shape = (n_mat, pop.n, n_sup)
-    routine, orders, delivered, first = (np.zeros(shape) for _ in range(4))
+    routine, orders, delivered = (np.zeros(shape) for _ in range(3))
     choice.choose(b, o, example(choice.ChoiceRules), np.zeros((n_mat, 0)), routine, orders)
+    first, vol, rev, cost, spill = (np.zeros((pop.n, n_sup)) for _ in range(5))
     fulfil.fulfil(orders, routine, np.ones((n_mat, n_sup)), np.zeros((pop.n, n_sup), bool),
-                  delivered, first, np.zeros((pop.n, n_sup)))
-    vol, rev, cost = (np.zeros((pop.n, n_sup)) for _ in range(3))
+                  delivered, first, spill)
     books.week_books(delivered, o.price, b.discount, o.unit_cost, vol, rev, cost)
     ring = RingSlots(pop.ring_vol[0], pop.ring_rev[0], pop.ring_cost[0], pop.ring_vol[RING - 13])
     week = WeekOutcome(orders, first, vol, rev, cost, s_, s_, np.ones(pop.n, bool))
-    close.close_week(b, o, ring, week, example(adapt.AdaptRules), example(lifecycle.StageRules),
-                     0)
+    old = close.close_week(b, o, ring, week, example(adapt.AdaptRules),
+                           example(lifecycle.StageRules), 0)
+    lifecycle.flows(old, b.stage)
     lifecycle.stage_counts(b.stage, b.active)
     adapt.loyalty_payoff(1.0, np.float64(0.5), 0.1, 1.0, 0.7)
 

@@ -71,29 +71,31 @@ def spill_orders(unfilled: np.ndarray, weights: np.ndarray, spare: np.ndarray,
 def fulfil(orders: np.ndarray, routine: np.ndarray, available: np.ndarray,
            priority: np.ndarray, delivered: np.ndarray, first: np.ndarray,
            spill: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The week's deliveries, into ``delivered`` (both rounds) and ``first`` (the first
-    round alone), M x N x S like ``orders`` and the ``routine`` shares; ``available`` is
-    M x S (min of stock and capacity), ``priority`` N x S, ``spill`` an N x S work array.
-    Returns per material and supplier (M x S each) the tonnes ordered in the first round,
-    shipped in both rounds and shipped in the first."""
+    """The week's deliveries, into ``delivered`` (M x N x S like ``orders`` and the
+    ``routine`` shares) and ``first`` (N x S: the first round's, all materials together);
+    ``available`` is M x S (min of stock and capacity), ``priority`` N x S, ``spill`` an N x S
+    work array. Returns per material and supplier (M x S each) the tonnes ordered in the first
+    round, shipped in both rounds and shipped in the first."""
     n_mat, n, n_sup = orders.shape
     unfilled = np.empty(n)
     ordered_by = np.zeros((n_mat, n_sup))
     shipped, shipped_first = np.zeros((n_mat, n_sup)), np.zeros((n_mat, n_sup))
     for m in range(n_mat):
-        ration(orders[m], available[m], priority, first[m])
+        ration(orders[m], available[m], priority, delivered[m])  # the first round
         for i in range(n):
             ordered, got = 0.0, 0.0
             for s in range(n_sup):
+                d = delivered[m, i, s]
                 ordered += orders[m, i, s]
-                got += first[m, i, s]
+                got += d
                 ordered_by[m, s] += orders[m, i, s]
-                shipped_first[m, s] += first[m, i, s]
+                shipped_first[m, s] += d
+                first[i, s] = (first[i, s] if m else 0.0) + d
             unfilled[i] = ordered - got
         spare = available[m] - shipped_first[m]
         ration(spill_orders(unfilled, routine[m], spare, spill), spare, priority, spill)
         for i in range(n):
             for s in range(n_sup):
-                delivered[m, i, s] = first[m, i, s] + spill[i, s]
+                delivered[m, i, s] += spill[i, s]  # the second round
                 shipped[m, s] += delivered[m, i, s]
     return ordered_by, shipped, shipped_first

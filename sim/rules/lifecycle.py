@@ -127,17 +127,19 @@ def stage_counts(stage: np.ndarray, active: np.ndarray) -> np.ndarray:
     return counts
 
 
+@jit
 def flows(old: np.ndarray, new: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Inflow and outflow counts (S x 6) of the changes from ``old`` to ``new`` stages."""
-    changed = old != new
     n_sup = old.shape[1]
     inflow = np.zeros((n_sup, N_STAGES), dtype=np.int64)
     outflow = np.zeros((n_sup, N_STAGES), dtype=np.int64)
-    rows, cols = np.nonzero(changed)
-    o, n = old[rows, cols], new[rows, cols]
-    keep_in, keep_out = n >= 0, o >= 0
-    np.add.at(inflow, (cols[keep_in], n[keep_in]), 1)
-    np.add.at(outflow, (cols[keep_out], o[keep_out]), 1)
+    for i in range(old.shape[0]):
+        for s in range(n_sup):
+            if old[i, s] != new[i, s]:
+                if new[i, s] >= 0:
+                    inflow[s, new[i, s]] += 1
+                if old[i, s] >= 0:
+                    outflow[s, old[i, s]] += 1
     return inflow, outflow
 
 

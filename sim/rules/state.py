@@ -84,7 +84,7 @@ class WeekOutcome(NamedTuple):
     """What this week's choice and fulfilment brought, as adaptation reads it."""
 
     orders: np.ndarray            # M x N x S t ordered in the first round
-    first: np.ndarray             # M x N x S t delivered in the first round
+    first: np.ndarray             # N x S t delivered in the first round (all materials)
     vol: np.ndarray               # N x S t delivered in both rounds
     rev: np.ndarray               # N x S revenue
     cost: np.ndarray              # N x S cost

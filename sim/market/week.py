@@ -30,11 +30,12 @@ class WeekRules(NamedTuple):
 
 
 class WorkArrays:
-    """The large arrays the week's rules write into (orders, deliveries, books: M x N x S or
-    N x S), kept from week to week: a fresh allocation each week would cost page faults
-    (fresh memory) worth a tenth of the step. Each buffer has room for the population's
-    capacity of rows and is reallocated only when the population grows past it; ``deepcopy``
-    (the workshop's rounds) starts an empty set."""
+    """The large arrays the week's rules write into (routine shares, orders, deliveries:
+    M x N x S; the first round's deliveries and the spill-over orders: N x S), kept from week
+    to week: a fresh allocation each week would cost page faults (fresh memory) worth a tenth
+    of the step. Each buffer has room for the population's capacity of rows and is
+    reallocated only when the population grows past it; ``deepcopy`` (the workshop's rounds)
+    starts an empty set."""
 
     PER_MATERIAL = ("routine", "orders", "delivered")
 
@@ -140,7 +141,8 @@ class CustomerWeek:
     def _books(self, delivered: np.ndarray, bad_debt: np.ndarray) -> dict[str, np.ndarray]:
         """The week's books: per relationship (N x S) and per supplier."""
         o = self._offer_now
-        vol, rev, cost = (self._work.get(k, self.pop) for k in ("vol", "rev", "cost"))
+        # the routine shares are not read after fulfilment: their buffer holds the books
+        vol, rev, cost = self._work.get("routine", self.pop)[:3]
         books.week_books(delivered, o.price, self.pop.discount, o.unit_cost, vol, rev, cost)
         return {"vol": vol, "rev": rev, "cost": cost, "bought": vol > EPS,
                 **self._supplier_books(self._shipped, rev.sum(0), bad_debt)}

@@ -16,8 +16,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from sim.rules.books import WEEKS_SINCE_CAP  # noqa: F401  (read here by the model's users)
-from sim.rules.lifecycle import NONE
+from sim.rules.stages import NONE, WEEKS_SINCE_CAP  # noqa: F401  (read here by the model's users)
 
 RING = 52
 

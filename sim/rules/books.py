@@ -14,11 +14,9 @@ from __future__ import annotations
 import numpy as np
 
 from sim.rules.jit import jit
-from sim.rules.lifecycle import POTENTIAL, SUNSET
+from sim.rules.stages import POTENTIAL, SUNSET, WEEKS_SINCE_CAP
 from sim.rules.state import Buyers, RingSlots, WeekOutcome
 from sim.tolerance import EPS
-
-WEEKS_SINCE_CAP = 10_000  # weeks since the last purchase are counted up to this (structural)
 
 
 @jit

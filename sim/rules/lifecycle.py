@@ -1,7 +1,7 @@
 """Lifecycle stages, ABC classes and pool flows, from each supplier's own books.
 
-Stage codes: -1 none (unaware), 0 prospect, 1 potential, 2 general, 3 key (elite), 4 sunset,
-5 lost. ``ALLOWED`` lists every legal transition; exit from the market is recorded apart.
+The stage codes and their legal changes are in ``stages.py`` (read here as ``lifecycle.KEY``
+and so on); ``stage_rule`` is one relationship's week, ``advance`` every relationship's.
 """
 
 from __future__ import annotations
@@ -11,22 +11,21 @@ from typing import NamedTuple
 import numpy as np
 
 from sim.rules.jit import jit
+from sim.rules.stages import (  # noqa: F401  (the stage codes, read here by many)
+    ALLOWED,
+    BUYING,
+    GENERAL,
+    KEY,
+    LOST,
+    N_STAGES,
+    NONE,
+    POTENTIAL,
+    PROSPECT,
+    STAGE_NAMES,
+    SUNSET,
+)
 from sim.rules.state import Buyers, WeekOutcome
 from sim.tolerance import EPS
-
-NONE, PROSPECT, POTENTIAL, GENERAL, KEY, SUNSET, LOST = -1, 0, 1, 2, 3, 4, 5
-N_STAGES = 6
-# Indexed by stage code; code -1 (none) reads the last entry.
-STAGE_NAMES: tuple[str, ...] = ("prospect", "potential", "general", "key", "sunset", "lost",
-                                "none")
-BUYING = (POTENTIAL, GENERAL, KEY, SUNSET)
-ALLOWED: frozenset[tuple[int, int]] = frozenset({
-    (NONE, PROSPECT), (NONE, POTENTIAL), (PROSPECT, POTENTIAL), (LOST, POTENTIAL),
-    (POTENTIAL, GENERAL), (POTENTIAL, LOST),
-    (GENERAL, KEY), (GENERAL, SUNSET), (GENERAL, LOST),
-    (KEY, GENERAL), (KEY, SUNSET), (KEY, LOST),
-    (SUNSET, GENERAL), (SUNSET, LOST),
-})
 
 
 class StageRules(NamedTuple):

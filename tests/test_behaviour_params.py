@@ -13,7 +13,7 @@ import pytest
 from sim import scenario
 
 CASES = [
-    ("adaptation.delivery_smoothing", 0.5, {}),
+    ("adaptation.delivery_smoothing", 0.0, {}),  # the record stays at the reputation
     ("adaptation.ps_tenure_weeks", 20.0, {}),
     ("adaptation.settle_iterations", 2, {}),
     ("adaptation.initial_loyalty_shape", 5.0, {}),

@@ -49,6 +49,9 @@ def add_parsers(sub: argparse._SubParsersAction, command: Callable) -> None:
                      help="tcp://host:8786 for an existing cluster, or 'local'")
     cal.add_argument("--out", type=Path, default=None,
                      help="default: results/calibrate-SCENARIO")
+    cal.add_argument("--point", action="store_true",
+                     help="a point fit (Optuna TPE after the first wave) instead of the "
+                          "ABC-SMC posterior")
     cal.add_argument("--force", action="store_true", help=FORCE_HELP)
 
 
@@ -67,13 +70,14 @@ def _book(args: argparse.Namespace) -> int:
 
 
 def _calibrate(args: argparse.Namespace) -> int:
-    from sim.book import calibrate
+    from sim.book import calibrate, calibrate_out
 
     plan = calibrate.make_plan(args.scenario, book=args.book, targets=args.targets,
-                               budget=args.budget, seed=args.seed, out=args.out)
+                               budget=args.budget, seed=args.seed, out=args.out,
+                               point=args.point)
     out = _claim(args, plan.out, "calibration")
     result = calibrate.run(plan, workers=args.workers, dask=args.dask, out=out)
-    for line in calibrate.report_lines(result):
+    for line in calibrate_out.report_lines(result):
         print(line)
     print(out.path)
     return EXIT_OK

@@ -18,10 +18,13 @@ the book and to the model's ``customers`` table alike, so calibration compares l
 - ``new_per_year``: buying at a year end but not at the previous one, per year;
 - ``revenue_share_SEGMENT``: share of 52-week revenue at the last year end.
 
-Book-only figures (no model counterpart): ``churn_after_rise`` and ``churn_baseline``, the
-share of buying accounts that stop buying within a year after a month whose median price per
-tonne of a material rose by ``RISE_THRESHOLD`` over the three months before, and the same at
-all other months. Intervals: percentile bootstrap over accounts (resampled with replacement).
+- ``churn_after_rise`` and ``churn_baseline`` (:func:`churn_after`, where prices rose): the
+  share of accounts buying at a price rise (a four-week period whose median price per tonne
+  of a material rose by ``RISE_THRESHOLD`` over the three periods before) that no longer buy
+  a year later, and the same share at all times at least 26 weeks from a rise; the book's
+  prices are its invoice lines', a run's its market prices.
+
+Intervals: percentile bootstrap over accounts (resampled with replacement).
 """
 
 from __future__ import annotations
@@ -40,6 +43,7 @@ from sim.rules.lifecycle import abc_classes
 from sim.scenario import InputError
 
 RISE_THRESHOLD = 0.08
+PERIOD_WEEKS = 4  # prices compared by four-week period
 BUYING_STAGES = ("potential", "general", "key", "sunset")
 
 
@@ -128,49 +132,83 @@ def _ratio(a: float, b: float) -> float:
     return float(a / b) if b > 0 else float("nan")
 
 
-def price_rises(book: Book, p: Panel) -> list[tuple[str, int]]:
-    """(material, week) of each month whose median price per tonne rose by the threshold."""
-    lines = book.lines[~book.lines["cancelled"]] if "cancelled" in book.lines else book.lines
-    lines = lines[lines["tonnes"] > 0]
-    month = lines["date"].dt.to_period("M")
-    unit = lines["net_value"] / lines["tonnes"]
-    out = []
+def price_rises(prices: pd.DataFrame) -> list[tuple[str, int, float]]:
+    """(material, week, rise) of each four-week period whose median price rose by
+    ``RISE_THRESHOLD`` or more over the median of the three periods before (one rise per
+    material and 13 weeks); ``rise`` compares the median of the period and the two after it
+    with that of the three before. ``prices``: one row per observation, columns ``week``
+    (from the start), ``material`` and ``price`` (per tonne)."""
+    out: list[tuple[str, int, float]] = []
     for mat in MATERIALS:
-        sel = (lines["material_class"] == mat).to_numpy()
-        med = unit[sel].groupby(month[sel]).median().sort_index()
+        sel = prices[prices["material"] == mat]
+        med = sel["price"].groupby(sel["week"] // PERIOD_WEEKS).median()
+        med = med.reindex(range(int(med.index.max()) + 1)) if len(med) else med
         before = med.shift(1).rolling(3, min_periods=3).median()
-        rose = med.index[(med / before - 1.0 >= RISE_THRESHOLD).to_numpy()]
-        for m in rose:
-            week = int((m.start_time - p.start).days // 7)
+        ratio = med / before - 1.0
+        level = med[::-1].rolling(3, min_periods=1).median()[::-1] / before - 1.0
+        for period in ratio.index[(ratio >= RISE_THRESHOLD).to_numpy()]:
+            week = int(period) * PERIOD_WEEKS
             if not out or out[-1][0] != mat or week - out[-1][1] > 13:
-                out.append((mat, week))
+                out.append((mat, week, float(level[period])))
     return out
 
 
-def churn_after(p: Panel, rises: list[tuple[str, int]], rules: LifecycleParams,
-                idx: np.ndarray | None = None) -> dict[str, float]:
-    """Share of buyers of the material at a rise who stop buying within 52 weeks, vs the same
-    share at every fourth week at least 26 weeks from a rise (each with ``lost_after_weeks``
-    of history before it and a full year after it)."""
-    bought = p.bought if idx is None else p.bought[idx]
-    tonnes = p.tonnes if idx is None else p.tonnes[idx]
-    lag, w = rules.lost_after_weeks, p.weeks
-    usable = [(MATERIALS.index(m), r) for m, r in rises if lag <= r <= w - 52]
+def churn_after(buying: np.ndarray, at: np.ndarray, rises: list[int]) -> dict[str, float]:
+    """Share of the accounts buying at a price rise that no longer buy 52 weeks later, and
+    the same share at every other time at least 26 weeks from a rise (the baseline).
+
+    ``buying`` is (accounts, times), ``at`` the weeks elapsed at each time (ascending, the
+    book's every week, a run's quarter ends); a rise in week ``r`` is read at the first time
+    at or after ``r`` (within 13 weeks). The one definition for a book and a model run."""
+    col = {int(w): j for j, w in enumerate(at)}
     hit = {"rise": [0, 0], "base": [0, 0]}
 
-    def count(kind: str, t: int, mat: int | None) -> None:
-        recent = bought[:, t - lag:t] if mat is None else tonnes[:, t - lag:t, mat] > 0
-        buyers = recent.any(axis=1)
-        later = bought[:, t + 52 - lag:t + 52].any(axis=1)
-        hit[kind][0] += int((buyers & ~later).sum())
-        hit[kind][1] += int(buyers.sum())
+    def count(kind: str, j: int) -> None:
+        later = col.get(int(at[j]) + 52)
+        if later is None:
+            return
+        was = buying[:, j]
+        hit[kind][0] += int((was & ~buying[:, later]).sum())
+        hit[kind][1] += int(was.sum())
 
-    for mat, r in usable:
-        count("rise", r, mat)
-    for t in range(lag, w - 52 + 1, 4):
-        if all(abs(t - r) >= 26 for _, r in rises):
-            count("base", t, None)
+    for r in rises:
+        after = np.flatnonzero((at >= r) & (at < r + 13))
+        if after.size:
+            count("rise", int(after[0]))
+    for j, w in enumerate(at):
+        if all(abs(int(w) - r) >= 26 for r in rises):
+            count("base", j)
     return {"churn_after_rise": _ratio(*hit["rise"]), "churn_baseline": _ratio(*hit["base"])}
+
+
+def book_prices(book: Book, p: Panel) -> pd.DataFrame:
+    """The book's observed prices: each non-cancelled invoice line's price per tonne."""
+    lines = book.lines[~book.lines["cancelled"]] if "cancelled" in book.lines else book.lines
+    lines = lines[lines["tonnes"] > 0]
+    return pd.DataFrame({"week": ((lines["date"] - p.start).dt.days // 7).to_numpy(),
+                         "material": lines["material_class"].to_numpy(),
+                         "price": (lines["net_value"] / lines["tonnes"]).to_numpy()})
+
+
+def book_buying(p: Panel, rules: LifecycleParams) -> tuple[np.ndarray, np.ndarray]:
+    """Buying (a purchase in the last ``lost_after_weeks``) at the end of every week with
+    that much history: (accounts, weeks) and the weeks elapsed."""
+    lag = rules.lost_after_weeks
+    c = np.concatenate([np.zeros((p.bought.shape[0], 1), np.int64),
+                        np.cumsum(p.bought, axis=1)], axis=1)
+    at = np.arange(lag, p.weeks + 1)
+    return (c[:, at] - c[:, at - lag]) > 0, at
+
+
+def model_churn(customers: pd.DataFrame, market: pd.DataFrame) -> dict[str, float]:
+    """:func:`churn_after` of a run: buying (stage potential..sunset) at the quarter-end
+    snapshots of its ``customers`` table, rises in its ``market`` table's market prices."""
+    wide = customers.pivot(index="customer", columns="step", values="stage")
+    buying = np.isin(wide.fillna("").to_numpy(dtype=object), BUYING_STAGES)
+    at = wide.columns.to_numpy() + 1
+    prices = pd.DataFrame({"week": market["step"], "material": market["material"],
+                           "price": market["market_price"]})
+    return churn_after(buying, at, [w for _, w, _ in price_rises(prices)])
 
 
 def observed(book: Book, p: Panel, *, rules: LifecycleParams | None = None,
@@ -179,8 +217,9 @@ def observed(book: Book, p: Panel, *, rules: LifecycleParams | None = None,
     """Each figure of the book: value, bootstrap standard error and ``level`` interval."""
     rules, abc = rules or LifecycleParams(), abc or ABCParams()
     snaps = book_snapshots(book, p, rules)
-    rises = price_rises(book, p)
-    point = {**figures(snaps, abc), **(churn_after(p, rises, rules) if rises else {})}
+    rises = [w for _, w, _ in price_rises(book_prices(book, p))]
+    buying, at = book_buying(p, rules)
+    point = {**figures(snaps, abc), **(churn_after(buying, at, rises) if rises else {})}
     rng = np.random.default_rng(seed)
     n = snaps.revenue.shape[0]
     draws = []
@@ -188,7 +227,7 @@ def observed(book: Book, p: Panel, *, rules: LifecycleParams | None = None,
         idx = rng.integers(0, n, n)
         d = figures(snaps.take(idx), abc)
         if rises:
-            d.update(churn_after(p, rises, rules, idx))
+            d.update(churn_after(buying[idx], at, rises))
         draws.append(d)
     boot = pd.DataFrame(draws)
     lo, hi = (1 - level) / 2, 1 - (1 - level) / 2

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from sim import scenario
-from sim.book import calibrate
+from sim.book import calibrate, posterior
 from sim.cli import main
 from sim.scenario import InputError
 
@@ -18,68 +18,112 @@ from .conftest import REPO
 
 KEY = "segments.tier2.closure_per_year"
 TRUTH = 0.15
+LOW, HIGH = 0.02, 0.3
 
 
 def _scenario(tmp_path, free: str, extra: str = "", budget: int = 16, reps: int = 2):
+    """A fifth of the baseline market (run.scale), calibrated over two years."""
     f = tmp_path / "small.toml"
     f.write_text(f'extends = "{REPO / "scenarios" / "baseline.toml"}"\nname = "small"\n'
-                 f"[run]\ncustomers = 200\n"
+                 f"[run]\nscale = 0.2\n"
                  f"[calibration]\nbudget = {budget}\nreplications = {reps}\nweeks = 104\n"
                  f"free = [{free}]\n{extra}")
     return f
 
 
-FREE = f'{{ key = "{KEY}", low = 0.02, high = 0.3 }}'
+FREE = f'{{ key = "{KEY}", low = {LOW}, high = {HIGH} }}'
 
 
 @pytest.fixture(scope="module")
 def observed(tmp_path_factory):
-    """The model's own figures at a known closure rate: four runs on other seeds."""
+    """The model's own figures at a known closure rate: the mean of four runs on other seeds,
+    with its standard error."""
     path = _scenario(tmp_path_factory.mktemp("obs"), FREE)
     base = scenario.load(path).model_dump(mode="json")
     runs = pd.DataFrame([calibrate.simulate_figures(base, {KEY: TRUTH}, 9000 + i, 104)
                          for i in range(4)])
-    se = runs.std(ddof=1).to_numpy()
+    se = runs.std(ddof=1).to_numpy() / 2
     value = runs.mean().to_numpy()
     return pd.DataFrame({"figure": runs.columns, "value": value, "se": se,
                          "low": value - 1.645 * se, "high": value + 1.645 * se,
                          "source": "model"})
 
 
-def test_recovers_a_known_parameter_within_its_interval(tmp_path, observed):
-    out = tmp_path / "out"
-    path = _scenario(tmp_path, FREE, budget=20, reps=1)
-    plan = calibrate.make_plan(path, observed=observed, out=out, seed=5)
-    assert plan.held_out == "top20_share" and "top20_share" not in plan.fit
-    result = calibrate.run(plan)
+@pytest.fixture(scope="module")
+def recovered(tmp_path_factory, observed):
+    """An ABC-SMC calibration to those figures (small: 100 runs)."""
+    tmp = tmp_path_factory.mktemp("abc")
+    plan = calibrate.make_plan(_scenario(tmp, FREE, budget=100, reps=2), observed=observed,
+                               out=tmp / "out", seed=5)
+    return plan, calibrate.run(plan)
+
+
+def test_abc_smc_recovers_a_known_parameter_within_its_interval(recovered):
+    plan, result = recovered
     p = result.parameters[KEY]
     assert p["interval"][0] <= TRUTH <= p["interval"][1]
-    assert 0 < p["contraction"] < 1 and 0 <= p["contraction_by_chance"] < 1
-    assert result.timing["runs"] <= plan.budget
+    assert LOW <= p["interval"][0] < p["interval"][1] <= HIGH
+    # the book's retention speaks to the closure rate: the posterior is narrower than the
+    # prior by more than as many prior draws would be by chance
+    assert p["identified"] and p["contraction"] > p["contraction_by_chance"]
+    search = result.search
+    assert search["mode"] == "abc-smc" and search["generations"] >= 1
+    # the epsilon schedule tightens from generation to generation, not below the floor
+    eps = search["epsilons"]
+    assert all(b < a for a, b in zip(eps, eps[1:], strict=False))
+    assert eps[-1] >= search["epsilon_floor"] * (1 - 1e-12)
+    assert (result.posterior["distance"] <= eps[-1]).all()
+    trials = result.trials
+    assert set(trials["wave"]) == {"latin", "smc"} and np.isfinite(trials["distance"]).all()
+    # every candidate on its replications, then the re-scoring; never beyond the budget
+    assert result.timing["runs"] == (len(trials) + 3) * plan.reps <= plan.budget
+
+
+def test_calibration_outputs(recovered):
+    plan, result = recovered
+    out = plan.out
     report = json.loads((out / "calibration.json").read_text(),
                         parse_constant=lambda c: pytest.fail(f"{c} in calibration.json"))
     assert report["held_out"]["figure"] == "top20_share"
-    assert math.isfinite(report["held_out"]["model"])
+    lo, hi = report["held_out"]["predicted_interval"]
+    assert lo <= report["held_out"]["predicted"] <= hi and math.isfinite(lo)
     assert {r["figure"] for r in report["fit"]} == {*plan.fit, "top20_share"}
     calibrated = scenario.load(out / "calibrated.toml")
-    assert calibrated.segments["tier2"].closure_per_year == pytest.approx(p["best"])
-    assert calibrated.run.customers == 200  # extends the original
-    posterior = pd.read_csv(out / "posterior.csv")
-    assert len(posterior) >= 3 and posterior[KEY].between(0.02, 0.3).all()
-    trials = pd.read_csv(out / "trials.csv")
-    assert set(trials["wave"]) == {"latin", "tpe"}
-    assert np.isfinite(trials["distance"]).all()
+    assert calibrated.segments["tier2"].closure_per_year == pytest.approx(
+        result.parameters[KEY]["best"])
+    assert calibrated.run.scale == 0.2  # extends the original
+    post = pd.read_parquet(out / "posterior.parquet")
+    assert list(post.columns) == [KEY, "distance", "weight"]
+    assert post["weight"].sum() == pytest.approx(1.0) and (post["weight"] > 0).all()
+    assert post[KEY].between(LOW, HIGH).all() and len(post) == result.search["population"]
+    # the interval is the posterior's weighted 5-95 % range, and draws come from it
+    d = posterior.draws(out, 200, seed=1)
+    vals = np.array([x[KEY] for x in d])
+    assert set(vals) <= set(post[KEY]) and len(set(vals)) > 1
+    assert np.quantile(vals, 0.5) == pytest.approx(np.median(vals))
+
+
+def test_point_fit_with_optuna(tmp_path, observed):
+    plan = calibrate.make_plan(_scenario(tmp_path, FREE, budget=14, reps=1),
+                               observed=observed, out=tmp_path / "out", seed=5, point=True)
+    result = calibrate.run(plan)
+    assert set(result.trials["wave"]) == {"latin", "tpe"}
+    assert result.search["mode"] == "point"
+    best = result.trials["distance"].min()
+    assert result.trials.loc[result.trials["rescored"].idxmin(), "distance"] <= 2 * best + 1
+    assert (tmp_path / "out" / "posterior.parquet").is_file()
 
 
 def test_same_seed_same_calibration_whatever_the_workers_or_backend(tmp_path, observed):
-    path = _scenario(tmp_path, FREE, budget=10)
+    path = _scenario(tmp_path, FREE, budget=48, reps=2)
     one = calibrate.run(calibrate.make_plan(path, observed=observed, out=tmp_path / "a"))
     two = calibrate.run(calibrate.make_plan(path, observed=observed, out=tmp_path / "b"),
                         workers=2)
     pd.testing.assert_frame_equal(one.trials, two.trials)
+    pd.testing.assert_frame_equal(one.posterior, two.posterior)
     dask = calibrate.run(calibrate.make_plan(path, observed=observed, out=tmp_path / "c"),
                          workers=2, dask="local")
-    pd.testing.assert_frame_equal(one.trials, dask.trials)
+    pd.testing.assert_frame_equal(one.posterior, dask.posterior)
 
 
 @pytest.mark.parametrize("free, extra, key, message", [
@@ -99,6 +143,16 @@ def test_bad_calibration_blocks(tmp_path, observed, free, extra, key, message):
         calibrate.make_plan(_scenario(tmp_path, free, extra), observed=observed)
     assert any(p[1] == key and message in p[2] for p in exc.value.problems), \
         exc.value.problems
+
+
+def test_a_budget_too_small_for_abc_smc_says_the_least(tmp_path, observed):
+    path = _scenario(tmp_path, FREE, budget=20, reps=2)
+    with pytest.raises(InputError) as exc:
+        calibrate.make_plan(path, observed=observed)
+    (problem,) = exc.value.problems
+    assert problem[1] == "calibration.budget" and "at least 48" in problem[2]
+    calibrate.make_plan(_scenario(tmp_path, FREE, budget=48, reps=2), observed=observed)
+    calibrate.make_plan(path, observed=observed, point=True)  # a point fit needs fewer
 
 
 def test_cli_calibrate_without_a_book_is_bad_input(tmp_path, capsys):

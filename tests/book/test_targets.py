@@ -12,6 +12,8 @@ from sim.metrics import top_share
 from sim.params import ABCParams, LifecycleParams
 from sim.rules.lifecycle import abc_classes
 
+from .conftest import REPO
+
 
 def _snaps(revenue, buying, key=None, segment=None):
     revenue = np.asarray(revenue, float)
@@ -79,10 +81,11 @@ def test_example_book_intervals_and_the_price_rise(example_targets, example_book
     finite = t.dropna()
     assert ((finite["low"] <= finite["value"]) & (finite["value"] <= finite["high"])).all()
     assert (finite["se"] >= 0).all()
-    rises = targets.price_rises(book, p)
-    assert [m for m, _ in rises] == ["steel"]
-    week = rises[0][1]
+    rises = targets.price_rises(targets.book_prices(book, p))
+    assert [m for m, _, _ in rises] == ["steel"]
+    _, week, size = rises[0]
     assert abs(week - truth["price_rise"]["week"]) <= 5
+    assert size == pytest.approx(truth["price_rise"]["size"], abs=0.03)
     # the generator raises price-sensitive accounts' hazard after the rise
     assert t.loc["churn_after_rise", "low"] > t.loc["churn_baseline", "high"]
     # larger accounts leave less often in the generator: retention rises from C to A
@@ -110,3 +113,43 @@ def test_extra_targets_file(tmp_path):
         targets.read_extra(f)
     keys = {p[1] for p in exc.value.problems}
     assert keys == {"targets.x.value", "targets.y.sd"}
+
+
+def test_churn_after_a_rise_one_definition():
+    """Four accounts read every 13 weeks; a rise in week 20 is read at week 26."""
+    at = np.arange(13, 157, 13)
+    buying = np.ones((4, at.size), bool)
+    buying[0, at >= 78] = False   # bought at the rise, gone a year later
+    buying[1, at >= 130] = False  # gone later than a year after the rise
+    buying[2, :] = False          # never buying
+    out = targets.churn_after(buying, at, [20])
+    assert out["churn_after_rise"] == pytest.approx(1 / 3)
+    # baseline: times 26+ weeks from the rise with a time 52 weeks on (52, 65, 78, 91, 104)
+    lost = sum(int((buying[:, j] & ~buying[:, j + 4]).sum()) for j in range(3, 8))
+    buyers = sum(int(buying[:, j].sum()) for j in range(3, 8))
+    assert (lost, buyers) == (5, 12)
+    assert out["churn_baseline"] == pytest.approx(lost / buyers)
+    assert np.isnan(targets.churn_after(buying, at, [140])["churn_after_rise"])
+
+
+def test_a_model_run_with_a_cost_shock_has_churn_after_the_rise(tmp_path):
+    """The book's rise replayed as a cost shock: the run's market price rises with it and
+    churn after it comes from the same definition as the book's."""
+    from sim import scenario
+    from sim.book.calibrate import replayed_shocks
+    from sim.runs.run import simulate
+
+    shocks = replayed_shocks([("steel", 40, 0.25)], book_weeks=156, weeks=120)
+    assert shocks == [{"material": "steel", "start_week": 4, "magnitude": 0.25,
+                       "ramp_weeks": 4, "hold_weeks": 116, "ease_weeks": 1}]
+    assert replayed_shocks([("steel", 20, 0.25)], book_weeks=156, weeks=120) == []
+    f = tmp_path / "s.toml"
+    f.write_text(f'extends = "{REPO / "scenarios" / "baseline.toml"}"\n[run]\nscale = 0.2\n'
+                 "[[shocks]]\nmaterial = \"steel\"\nstart_week = 30\nmagnitude = 0.3\n"
+                 "ramp_weeks = 4\nhold_weeks = 100\nease_weeks = 1\n")
+    model, tables = simulate(scenario.load(f), seed=2, steps=120)
+    prices = tables["market"].rename(columns={"step": "week", "market_price": "price"})
+    rises = targets.price_rises(prices)
+    assert any(m == "steel" and 28 <= w <= 36 for m, w, _ in rises), rises
+    out = targets.model_churn(tables["customers"], tables["market"])
+    assert 0 <= out["churn_after_rise"] <= 1

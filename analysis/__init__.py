@@ -8,4 +8,6 @@ figures and the offline HTML report. It reads tables only: it never imports or r
 - `analysis.i18n`    – English / Simplified Chinese labels and CJK font set-up.
 - `analysis.plots`   – one function per figure, each returning a matplotlib Figure.
 - `analysis.report`  – `write_report`, which writes the PNGs, report.html and the summary.
+- `analysis.answer`  – `answer`, the report's one-paragraph answer from a comparison's summary.
+- `analysis.economics` – cost and return of a strategy (spend by kind, NPV, payback).
 """

@@ -12,7 +12,10 @@ from pathlib import Path
 
 from matplotlib import font_manager, rcParams
 
-__all__ = ["LANGS", "LABELS", "FontMissing", "label", "setup_cjk_font", "CJK_FONT_NAMES"]
+from analysis.labels_report import REPORT_EN, REPORT_ZH
+
+__all__ = ["LANGS", "LABELS", "FontMissing", "label", "name", "ref_name", "setup_cjk_font",
+           "CJK_FONT_NAMES"]
 
 LANGS = ("en", "zh")
 
@@ -60,11 +63,7 @@ _EN: dict[str, str] = {
     "axis.week": "week", "axis.count": "customers", "axis.share": "share",
     # report
     "report.title": "kamsim report: key-account strategy scenarios",
-    "report.meta": "Run settings",
-    "report.kpis": "Key figures (mean and 95% CI across replications)",
-    "report.diffs": "Differences from the first scenario (paired by replication)",
-    "report.diagnosis": "Diagnosis", "report.figures": "Figures",
-    "report.scenario": "Scenario", "report.kpi": "Indicator", "report.baseline": "baseline",
+    "report.kpi": "Indicator",
     "report.reps": "replications",
     "verdict.reservoir": "reservoir", "verdict.funnel": "funnel",
     "verdict.inconclusive": "inconclusive",
@@ -79,10 +78,9 @@ _EN: dict[str, str] = {
     "dx.inconclusive": "Inconclusive: the runs do not separate a reservoir from a funnel — "
     "{health} won per one lost over the last year ({health_ci}); the customer base changed by "
     "{base} over the same year ({base_ci}). More replications may settle it.",
-    "dx.ci": "{level:.0f}% CI {lo} to {hi}", "dx.noci": "single run, no interval",
+    "dx.ci": "{level:.0f} % interval {lo} to {hi}", "dx.noci": "single run, no interval",
     "dx.refill": "The pool refilled in {k} of {n} replications ({p:.0%}).",
     "dx.settle": "About {reps} replications would settle it at the observed spread.",
-    "report.rule": "Verdict rule",
 }
 
 _ZH: dict[str, str] = {
@@ -125,10 +123,7 @@ _ZH: dict[str, str] = {
     "fig.dash.pool": "本公司各阶段客户池", "fig.dash.pareto": "帕累托曲线",
     "axis.week": "周", "axis.count": "客户数", "axis.share": "占比",
     "report.title": "kamsim 报告：大客户策略情景比较",
-    "report.meta": "运行设置", "report.kpis": "关键指标（各次重复运行的均值与95%置信区间）",
-    "report.diffs": "与第一个情景的差异（按重复运行配对）",
-    "report.diagnosis": "诊断", "report.figures": "图表",
-    "report.scenario": "情景", "report.kpi": "指标", "report.baseline": "基准",
+    "report.kpi": "指标",
     "report.reps": "重复次数",
     "verdict.reservoir": "蓄水池", "verdict.funnel": "漏斗", "verdict.inconclusive": "无法判断",
     "fig.perf.title": "本公司市场份额、利润与毛利率",
@@ -138,13 +133,15 @@ _ZH: dict[str, str] = {
     "（{health_ci}）；同期客户总数变化{base}（{base_ci}）。",
     "dx.inconclusive": "无法判断：运行结果不足以区分蓄水池与漏斗——过去一年每流失1个客户新增"
     "{health}个（{health_ci}）；同期客户总数变化{base}（{base_ci}）。增加重复运行次数或可得出结论。",
-    "dx.ci": "{level:.0f}%置信区间 {lo} 至 {hi}", "dx.noci": "单次运行，无置信区间",
+    "dx.ci": "{level:.0f}%区间 {lo} 至 {hi}", "dx.noci": "单次运行，无置信区间",
     "dx.refill": "客户池在{n}次重复运行中有{k}次得到补充（{p:.0%}）。",
     "dx.settle": "按观测到的离散程度，约需{reps}次重复运行才能判定。",
-    "report.rule": "判定规则",
 }
 
+_EN.update(REPORT_EN)
+_ZH.update(REPORT_ZH)
 LABELS: dict[str, dict[str, str]] = {"en": _EN, "zh": _ZH}
+NAME_KINDS = ("segment", "supplier", "material", "lever", "scenario", "method")
 
 # Family names as matplotlib reports them, most preferred first.
 CJK_FONT_NAMES = (
@@ -166,6 +163,27 @@ def label(key: str, lang: str = "en") -> str:
     if lang not in LABELS:
         raise ValueError(f"unknown language {lang!r}; use one of {LANGS}")
     return LABELS[lang].get(key, _EN.get(key, key))
+
+
+def name(kind: str, value: object, lang: str = "en") -> str:
+    """Display name of a `kind` ("segment", "supplier", "material", "lever", "scenario",
+    "method") called `value` in the tables: its label when there is one ("Rival X" →
+    "竞争对手X"), else the value itself (a user's own scenario or supplier name)."""
+    if kind not in NAME_KINDS:
+        raise ValueError(f"unknown kind of name {kind!r}; use one of {NAME_KINDS}")
+    text = str(value)
+    key = f"{kind}.{text}"
+    if key in _EN:
+        return label(key, lang)
+    rival = re.fullmatch(r"Rival (\w+)", text) if kind == "supplier" else None
+    return label("supplier.rival", lang).format(x=rival[1]) if rival else text
+
+
+def ref_name(scenario: object, lang: str = "en") -> str:
+    """A reference scenario's name inside a sentence: "the status quo" for the status quo
+    `kamsim compare` adds, else its display name (`name`)."""
+    text = name("scenario", scenario, lang)
+    return f"the {text}" if lang == "en" and text == label("report.status_quo", lang) else text
 
 
 def _installed_families() -> set[str]:

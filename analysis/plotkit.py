@@ -52,7 +52,7 @@ def money_formatter(lang: str) -> FuncFormatter:
             if a >= 1e8:
                 return f"{v / 1e8:.3g}亿"
             if a >= 1e4:
-                return f"{v / 1e4:.3g}万"
+                return f"{v / 1e4:.4g}万"
             return f"{v:.0f}"
         for div, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "K")):
             if a >= div:

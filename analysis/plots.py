@@ -14,7 +14,8 @@ from matplotlib.figure import Figure
 
 from analysis.concentration import ABC_CLASSES, abc_counts, focal_revenues, pareto
 from analysis.health import pool_health
-from analysis.i18n import label
+from analysis.i18n import label, name
+from analysis.intervals import mean_ci
 from analysis.kpi import ensure_run_keys, focal_rows, scenario_order
 from analysis.plotkit import (
     ABC_COLORS,
@@ -62,7 +63,7 @@ def pool_by_stage(pool_runs: pd.DataFrame, runs: pd.DataFrame,
                           labels=[label(f"stage.{s}", lang) for s in POOL_STAGES])
         else:
             empty_note(top)
-        top.set_title(str(scen))
+        top.set_title(name("scenario", scen, lang))
         r = runs[runs["scenario"] == scen]
         q = r.assign(quarter=r["step"] // QUARTER, gone=r["lost"] + r["exited"])
         per_q = q.groupby(["rep", "quarter"], observed=True)[["acquired", "gone"]].sum()
@@ -91,7 +92,8 @@ def pool_health_over_time(runs: pd.DataFrame, scenarios: list[str] | None = None
     fig, axes = new_figure(lang, size=(9, 4.8))
     ax = axes[0, 0]
     for i, scen in enumerate(scenario_order(runs, scenarios)):
-        band(ax, health[health["scenario"] == scen], "step", "health", scenario_color(i), scen)
+        band(ax, health[health["scenario"] == scen], "step", "health", scenario_color(i),
+             name("scenario", scen, lang))
     ax.axhline(1.0, color="black", ls="--", lw=0.8, label=label("fig.health.refill", lang))
     top = float(np.nanmax(np.r_[health["health"].quantile(0.98), 2.0]))
     ax.set_ylim(0.0, min(top * 1.1, metrics.HEALTH_CAP))
@@ -133,7 +135,8 @@ def performance(runs: pd.DataFrame, scenarios: list[str] | None = None,
     ]
     for ax, frame, x, col, key in panels:
         for i, scen in enumerate(scenario_order(runs, scenarios)):
-            band(ax, frame[frame["scenario"] == scen], x, col, scenario_color(i), scen)
+            band(ax, frame[frame["scenario"] == scen], x, col, scenario_color(i),
+                 name("scenario", scen, lang))
         ax.set_title(label(key, lang))
     percent_axis(axes[0, 0])
     percent_axis(axes[1, 1], decimals=1)
@@ -147,16 +150,18 @@ def performance(runs: pd.DataFrame, scenarios: list[str] | None = None,
 
 
 def survival_by_abc(spells_runs: pd.DataFrame, scenarios: list[str] | None = None,
-                    lang: str = "en") -> Figure:
-    """Kaplan–Meier survival of the focal supplier's relationships by ABC class, one panel
-    per scenario (reps pooled, delayed entry for pre-run relationships). Axes: scenarios."""
+                    lang: str = "en", weeks: int | None = None) -> Figure:
+    """Kaplan–Meier survival of the focal supplier's relationships by ABC class A, B, C
+    (relationships that never bought enough for a class are left out), one panel per
+    scenario (reps pooled, delayed entry for pre-run relationships), drawn over the run's
+    `weeks` (the longest spell when not given). Axes: scenarios."""
     spells = ensure_run_keys(spells_runs)
     order = scenario_order(spells, scenarios)
     fig, axes = new_figure(lang, 1, len(order), (4.2 * len(order) + 1, 4.3), sharey=True)
     for j, scen in enumerate(order):
         ax = axes[0, j]
         km = km_by_group(spells[spells["scenario"] == scen], "abc_class")
-        for cls in ABC_CLASSES:
+        for cls in ABC_CLASSES[:3]:
             c = km[km["abc_class"] == cls]
             if len(c):
                 ax.step(np.r_[0.0, c["time"]], np.r_[1.0, c["survival"]], where="post",
@@ -164,7 +169,9 @@ def survival_by_abc(spells_runs: pd.DataFrame, scenarios: list[str] | None = Non
         if len(km) == 0:
             empty_note(ax)
         ax.set_ylim(0, 1.02)
-        ax.set_title(str(scen))
+        if weeks:
+            ax.set_xlim(0, weeks)
+        ax.set_title(name("scenario", scen, lang))
         ax.set_xlabel(label("fig.km.x", lang))
         percent_axis(ax)
     axes[0, 0].set_ylabel(label("fig.km.y", lang))
@@ -173,13 +180,13 @@ def survival_by_abc(spells_runs: pd.DataFrame, scenarios: list[str] | None = Non
     return fig
 
 
-def _pareto_panel(ax, revenues: pd.Series, share: float, color: str, name: str) -> None:
+def _pareto_panel(ax, revenues: pd.Series, share: float, color: str, legend: str) -> None:
     """Draw one Pareto curve (reps pooled) with the scenario's top-20% share in the legend:
     the mean over reps of `sim.metrics.top_share`, the KPI of the report's table."""
     x, y = pareto(revenues)
     if np.isnan(y).all():
         return
-    ax.plot(x, y, color=color, lw=1.6, label=f"{name} (20% → {share:.0%})")
+    ax.plot(x, y, color=color, lw=1.6, label=f"{legend} (20% → {share:.0%})")
 
 
 def pareto_abc(customers_runs: pd.DataFrame, scenarios: list[str] | None = None,
@@ -199,7 +206,7 @@ def pareto_abc(customers_runs: pd.DataFrame, scenarios: list[str] | None = None,
         shares = np.array([metrics.top_share(p.to_numpy()) for p in parts], dtype=float)
         share = float(shares[~np.isnan(shares)].mean()) if (~np.isnan(shares)).any() \
             else float("nan")
-        _pareto_panel(ax, revs, share, scenario_color(i), scen)
+        _pareto_panel(ax, revs, share, scenario_color(i), name("scenario", scen, lang))
     ax.plot([0, 1], [0, 1], color="grey", ls=":", lw=0.8, label=label("fig.pareto.equal", lang))
     ax.axvline(0.2, color="grey", lw=0.5)
     ax.set_xlabel(label("fig.pareto.x", lang))
@@ -208,13 +215,12 @@ def pareto_abc(customers_runs: pd.DataFrame, scenarios: list[str] | None = None,
     percent_axis(ax)
     percent_axis(ax, "x")
     ax.legend(fontsize=8)
-    counts = abc_counts(cust, ["scenario", "rep"]).groupby("scenario")[["A", "B", "C"]].mean()
-    counts = counts.reindex(order)
+    counts = abc_counts(cust, ["scenario", "rep"])
     width = 0.8 / max(len(order), 1)
     for i, scen in enumerate(order):
-        xs = np.arange(3) + i * width
-        bx.bar(xs, counts.loc[scen].to_numpy(dtype=float), width, color=scenario_color(i),
-               label=scen)
+        ci = [mean_ci(counts.loc[counts["scenario"] == scen, c]) for c in ("A", "B", "C")]
+        _bars(bx, np.arange(3) + i * width, ci, width, scenario_color(i),
+              name("scenario", scen, lang))
     bx.set_xticks(np.arange(3) + 0.4 - width / 2)
     bx.set_xticklabels([label(f"abc.{c}", lang) for c in ("A", "B", "C")])
     bx.set_ylabel(label("fig.pareto.count", lang))
@@ -231,47 +237,63 @@ def clv_segments(spells_runs: pd.DataFrame, discount_rates: dict[str, float],
     (`discount_rates`: scenario -> rate per year). Axes: 1."""
     spells = ensure_run_keys(spells_runs)
     order = scenario_order(spells, scenarios)
-    parts = [clv_by_segment(g, discount_rates[str(scen)], by=["scenario"])
+    parts = [clv_by_segment(g, discount_rates[str(scen)], by=["scenario", "rep"])
              for scen, g in spells.groupby("scenario", observed=True)]
     table = pd.concat(parts, ignore_index=True) if parts else clv_by_segment(
-        spells.iloc[:0], 0.0, by=["scenario"])
-    wide = table.pivot(index="segment", columns="scenario", values="clv")
-    wide = wide.reindex(columns=order)
-    fig, axes = new_figure(lang, size=(max(7.0, 1.4 * len(wide) + 3), 4.6))
+        spells.iloc[:0], 0.0, by=["scenario", "rep"])
+    segments = sorted(table["segment"].unique())
+    fig, axes = new_figure(lang, size=(max(7.0, 1.4 * len(segments) + 3), 4.6))
     ax = axes[0, 0]
     width = 0.8 / max(len(order), 1)
     for i, scen in enumerate(order):
-        ax.bar(np.arange(len(wide)) + i * width, wide[scen].fillna(0).to_numpy(), width,
-               color=scenario_color(i), label=scen)
-    ax.set_xticks(np.arange(len(wide)) + 0.4 - width / 2)
-    ax.set_xticklabels([str(s) for s in wide.index], rotation=20, ha="right")
+        sub = table[table["scenario"] == scen]
+        ci = [mean_ci(sub.loc[sub["segment"] == seg, "clv"]) for seg in segments]
+        _bars(ax, np.arange(len(segments)) + i * width, ci, width, scenario_color(i),
+              name("scenario", scen, lang))
+    ax.set_xticks(np.arange(len(segments)) + 0.4 - width / 2)
+    ax.set_xticklabels([name("segment", s, lang) for s in segments], rotation=20, ha="right")
     ax.yaxis.set_major_formatter(money_formatter(lang))
     ax.set_ylabel(label("fig.clv.y", lang))
     rates = {discount_rates.get(str(s)) for s in order}
     rate = f" (d = {rates.pop():.0%})" if len(rates) == 1 else ""
     ax.set_title(f"{label('fig.clv.title', lang)}{rate}")
     ax.legend(fontsize=8)
-    if len(wide) == 0:
+    if not segments:
         empty_note(ax)
     return fig
 
 
+def _bars(ax, xs: np.ndarray, ci: list[tuple[float, float, float]], width: float, color: str,
+          legend: str) -> None:
+    """Bars of means with 95 % interval whiskers ((mean, lo, hi) per bar; NaN: no bar or no
+    whisker)."""
+    m, lo, hi = (np.array(c, dtype=float) for c in zip(*ci, strict=True)) if ci else \
+        (np.array([]),) * 3
+    err = np.vstack([np.nan_to_num(m - lo), np.nan_to_num(hi - m)])
+    ax.bar(xs, np.nan_to_num(m), width, color=color, label=legend, yerr=err, capsize=3,
+           error_kw={"elinewidth": 1, "ecolor": "#333"})
+
+
 def dashboard(suppliers: pd.DataFrame, pool: pd.DataFrame, market: pd.DataFrame | None,
-              customers: pd.DataFrame, lang: str = "en") -> Figure:
+              customers: pd.DataFrame, lang: str = "en", title: str | None = None) -> Figure:
     """One run on one page: prices (CNY/t, left) and material cost indices (right, twin
     axis), market shares (13-week mean) of every supplier, the focal supplier's pool by
-    stage, and its Pareto curve. Axes: 5 (2 × 2 grid + the twin cost-index axis)."""
+    stage, and its Pareto curve; `title` (default: "Single run dashboard") says which run.
+    Axes: 5 (2 × 2 grid + the twin cost-index axis)."""
     fig, axes = new_figure(lang, 2, 2, (12, 8))
     s = suppliers.sort_values(["supplier", "step"])
     pa = axes[0, 0]
-    for i, (name, g) in enumerate(s.groupby("supplier", sort=False)):
-        pa.plot(g["step"], g["price"], color=scenario_color(i), lw=1.2, label=str(name))
+    for i, (sup, g) in enumerate(s.groupby("supplier", sort=False)):
+        pa.plot(g["step"], g["price"], color=scenario_color(i), lw=1.2,
+                label=name("supplier", sup, lang))
     pa.set_ylabel(label("fig.dash.price", lang))
     ca = pa.twinx()
     if market is not None and len(market):
         for k, (mat, g) in enumerate(market.sort_values("step").groupby("material")):
             ca.plot(g["step"], g["cost_index"], ls="--", lw=1.0, color=f"C{(k + 5) % 10}",
-                    label=f"{mat} ({label('fig.dash.cost', lang)})")
+                    label=name("material", mat, lang) + (
+                        f"（{label('fig.dash.cost', lang)}）" if lang == "zh"
+                        else f" ({label('fig.dash.cost', lang)})"))
     ca.set_ylabel(label("fig.dash.cost", lang))
     h1, l1 = pa.get_legend_handles_labels()
     h2, l2 = ca.get_legend_handles_labels()
@@ -279,9 +301,9 @@ def dashboard(suppliers: pd.DataFrame, pool: pd.DataFrame, market: pd.DataFrame 
     pa.set_title(label("fig.dash.prices", lang))
     sa = axes[0, 1]
     s = s.assign(share_13=rolling_by(s, ["supplier"], "market_share", QUARTER))
-    for i, (name, g) in enumerate(s.groupby("supplier", sort=False)):
+    for i, (sup, g) in enumerate(s.groupby("supplier", sort=False)):
         sa.plot(g["step"], g["share_13"], color=scenario_color(i), lw=1.4 if g["focal"].any()
-                else 1.0, label=str(name))
+                else 1.0, label=name("supplier", sup, lang))
     percent_axis(sa)
     sa.set_title(label("fig.dash.shares", lang))
     sa.legend(fontsize=7)
@@ -310,5 +332,5 @@ def dashboard(suppliers: pd.DataFrame, pool: pd.DataFrame, market: pd.DataFrame 
     ra.set_ylabel(label("fig.pareto.y", lang))
     ra.set_title(label("fig.dash.pareto", lang))
     ra.legend(fontsize=8)
-    fig.suptitle(label("fig.dash.title", lang))
+    fig.suptitle(title or label("fig.dash.title", lang))
     return fig

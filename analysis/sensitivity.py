@@ -26,7 +26,7 @@ from sim import metrics
 from sim.runs.chunks import verify as verify_chunks
 
 __all__ = ["SweepDirError", "Sweep", "load_sweep", "point_summary", "point_means",
-           "replication_noise", "indices", "discover", "Discovery"]
+           "replication_noise", "indices", "discover", "tree_of", "Discovery"]
 
 
 class SweepDirError(ValueError):
@@ -200,8 +200,6 @@ def discover(sw: Sweep, outcome: str = "focal.pool_health",
     classifies runs; each leaf is a box with its density (share of funnel runs inside) and
     coverage (share of all funnel runs it holds). None when ``outcome`` was not recorded.
     """
-    from sklearn.tree import DecisionTreeClassifier, export_text
-
     if outcome not in sw.outcomes:
         return None
     data = sw.ok[[*sw.factors, outcome]].dropna()
@@ -215,13 +213,24 @@ def discover(sw: Sweep, outcome: str = "focal.pool_health",
         return Discovery(outcome, threshold, len(y), hits, f"{what} run has {outcome} < "
                          f"{threshold:g} ({hits} of {len(y)}): nothing to discover\n",
                          pd.DataFrame())
+    tree, text, boxes = tree_of(x, y, max_depth)
+    return Discovery(outcome, threshold, len(y), hits, text, boxes, tree, list(x.columns))
+
+
+def tree_of(x: pd.DataFrame, y: np.ndarray, max_depth: int = 3,
+            classes: tuple[str, str] = ("healthy", "funnel")) -> tuple[Any, str, pd.DataFrame]:
+    """The scenario-discovery tree of a yes/no outcome ``y`` over the parameters ``x``
+    (numeric columns): a scikit-learn decision tree of depth ``max_depth`` with leaves of at
+    least 5 % of the rows, its text (class names ``classes``) and its leaves as boxes
+    (:func:`discover`; also ``kamsim compare --robustness``, ``sim/runs/robustness.py``)."""
+    from sklearn.tree import DecisionTreeClassifier, export_text
+
     tree = DecisionTreeClassifier(max_depth=max_depth, random_state=0,
                                   min_samples_leaf=max(2, int(0.05 * len(y))))
     tree.fit(x, y)
-    text = export_text(tree, feature_names=list(x.columns), class_names=["healthy", "funnel"],
+    text = export_text(tree, feature_names=list(x.columns), class_names=list(classes),
                        show_weights=True, decimals=3)
-    return Discovery(outcome, threshold, len(y), hits, text, _boxes(tree, x, y), tree,
-                     list(x.columns))
+    return tree, text, _boxes(tree, x, np.asarray(y))
 
 
 def _features(frame: pd.DataFrame) -> pd.DataFrame:

@@ -14,11 +14,13 @@ import sys
 import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from sim.io import OutDir, claim_out, say
-from sim.market.finite import NonFiniteState
+from sim.errors import InputError, NonFiniteState, format_problem
 from sim.runs.pool import Progress, Terminated, stop_on_signals, stop_processes
-from sim.scenario import InputError, format_problem
+
+if TYPE_CHECKING:
+    from sim.io import OutDir
 
 EXIT_OK, EXIT_INTERNAL, EXIT_INPUT, EXIT_SIGINT, EXIT_SIGTERM = 0, 1, 2, 130, 143
 FORCE_HELP = "replace an earlier kamsim result in --out (default: write NAME-2, NAME-3, ...)"
@@ -94,6 +96,24 @@ def build_parser() -> argparse.ArgumentParser:
     cp.add_argument("--steps", type=_pos_int, default=None, help="weeks to simulate")
     cp.add_argument("--set", dest="overrides", action="append", type=_override, default=[],
                     metavar="KEY=VALUE", help=SET_HELP + " (applied to every scenario)")
+    cp.add_argument("--no-status-quo", action="store_true",
+                    help="do not add the status quo (the market without the strategies)")
+    cp.add_argument("--reference", type=Path, default=None, metavar="FILE",
+                    help="the status quo: this scenario (default: the first file's market "
+                    "without strategies, named 'status quo')")
+    cp.add_argument("--levers", nargs="?", const="", default=None, metavar="LEVER,...",
+                    help="decompose the bundle's difference from the status quo lever by "
+                    "lever (default: every lever; Shapley values with at most 4)")
+    cp.add_argument("--robustness", type=_pos_int, default=None, metavar="N",
+                    help="also run every scenario in N markets sampled within the first "
+                    "file's [uncertainties] (Latin hypercube)")
+    cp.add_argument("--posterior", type=Path, default=None, metavar="CALIB_DIR",
+                    help="also run every scenario over posterior draws of a calibration")
+    cp.add_argument("--draws", type=_pos_int, default=None, metavar="N",
+                    help="posterior draws (default 64)")
+    cp.add_argument("--dask", metavar="ADDRESS", default=None,
+                    help="run the --robustness/--posterior markets on Dask: tcp://host:8786 "
+                    "or 'local'")
 
     ap = sub.add_parser("app", help="the browser explorer (SolaraViz) on 127.0.0.1, offline")
     ap.add_argument("file", nargs="?", type=Path, default=None,
@@ -218,13 +238,32 @@ def _workshop(args: argparse.Namespace) -> int:
 def _compare(args: argparse.Namespace) -> int:
     from sim.runs import compare
 
+    if args.no_status_quo and args.reference is not None:
+        raise InputError([(str(args.reference), "--reference", "names the status quo; drop "
+                           "--no-status-quo")])
+    if args.dask and args.robustness is None and args.posterior is None:
+        raise InputError([(str(args.files[0]), "--dask", "runs the markets of --robustness "
+                           "or --posterior; give one of them")])
+    levers = None if args.levers is None else [x.strip() for x in args.levers.split(",")
+                                                if x.strip()]
     plan = compare.make_plan(args.files, reps=args.reps, seed=args.seed, steps=args.steps,
-                             lang=args.lang, out=args.out, overrides=args.overrides)
+                             lang=args.lang, out=args.out, overrides=args.overrides,
+                             status_quo=not args.no_status_quo, reference=args.reference,
+                             levers=levers, robustness=args.robustness,
+                             posterior=args.posterior, draws=args.draws)
     out = _claim(args, plan.out, "compare")
-    summary = compare.write(plan, compare.run_all(plan, workers=args.workers), out)
-    for name in summary["scenarios"]:  # the answer, then where the report is (last line)
+    tables = compare.run_all(plan, workers=args.workers, dask=args.dask)
+    summary = compare.write(plan, tables, out)
+    for name in summary["scenarios"]:  # each verdict, where the report is, the answer last
         print(f"{name}: {summary['by_scenario'][name]['diagnosis']}")
+    if summary.get("robustness"):
+        from sim.runs.robustness import shares_line
+
+        for name in summary["scenarios"]:
+            print(shares_line(summary["robustness"], name))
     print(out.path)
+    if summary.get("answer"):
+        print(summary["answer"])
     return EXIT_OK
 
 
@@ -262,6 +301,8 @@ def _analyze(args: argparse.Namespace) -> int:
 
 def _claim(args: argparse.Namespace, default: Path, kind: str) -> OutDir:
     """Where this command's result goes (:func:`sim.io.claim_out`); says so if not --out."""
+    from sim.io import claim_out, say
+
     out = claim_out(args.out, default, kind, force=args.force)
     _check_writable(out.path)
     say(out.note)

@@ -135,8 +135,6 @@ def verdict(health_per_rep: Iterable[float]) -> Verdict:
     One replication (a single run, the app, one sweep run) is called by its own pool health:
     reservoir when its pool refills, funnel when it does not.
     """
-    from scipy.stats import t as student_t
-
     h = np.asarray(list(health_per_rep), dtype=float)
     h = h[~np.isnan(h)]
     if h.size == 0:
@@ -145,6 +143,8 @@ def verdict(health_per_rep: Iterable[float]) -> Verdict:
     mean = float(h.mean())
     if h.size == 1:
         return Verdict("reservoir" if p == 1.0 else "funnel", p, 1, mean)
+    from scipy.stats import t as student_t  # here: a single run does not need scipy.stats
+
     sd = float(h.std(ddof=1))
     q = float(student_t.ppf(0.5 + CONFIDENCE / 2, h.size - 1))
     half = q * sd / math.sqrt(h.size)

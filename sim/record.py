@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from sim.market.agents import ABC_NAMES
+from sim.columns import BOOKS, COSTS, FLOWS
+from sim.market.population import ABC_NAMES
 from sim.metrics import WEEKS_PER_YEAR
 from sim.params import MATERIALS, SEGMENTS
 from sim.rules import lifecycle as lc
@@ -22,14 +23,6 @@ from sim.rules.lifecycle import STAGE_NAMES
 if TYPE_CHECKING:
     from sim.market.model import MarketModel
 
-BOOKS = ("volume_t", "revenue", "material_cost", "processing_cost", "staff_cost",
-         "strategy_cost", "bad_debt", "gross_profit", "net_profit", "market_share",
-         "fill_rate")
-# costs by kind (docs/TABLES.md): holding and capacity are inside processing_cost, the
-# strategy_* columns add up to strategy_cost, discount_cost is revenue forgone (not in the books)
-COSTS = ("discount_cost", "holding_cost", "capacity_cost", "strategy_staff_cost",
-         "strategy_capacity_cost", "strategy_service_cost")
-FLOWS = ("acquired", "upgraded", "downgraded", "lost", "exited")
 UPGRADES = ((lc.POTENTIAL, lc.GENERAL), (lc.GENERAL, lc.KEY), (lc.SUNSET, lc.GENERAL))
 DOWNGRADES = ((lc.KEY, lc.GENERAL), (lc.GENERAL, lc.SUNSET), (lc.KEY, lc.SUNSET))
 STAGE_CATS = list(STAGE_NAMES[:-1])

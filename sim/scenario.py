@@ -9,6 +9,10 @@ Merge rules for ``extends``: tables merge key by key; ``[[suppliers]]`` entries 
 ``name`` (a child entry with a parent's name overrides that supplier's keys, a new name adds a
 supplier); other arrays (``shocks``) are replaced whole.
 
+``[uncertainties]`` (uncertain market assumptions, ``sim/uncertainties.py``) merges like any
+table; :func:`load` checks it and leaves it out of the :class:`Scenario`, :func:`uncertainties`
+reads it.
+
 The status quo of a scenario (docs/ODD.md section 5): its own market (every table but the
 suppliers, with every override) under the supplier settings of the root of its ``extends``
 chain, with the overrides of suppliers other than the focal one (those are market assumptions;
@@ -30,6 +34,7 @@ from sim.errors import InputError, format_problem  # noqa: F401  (re-exported)
 from sim.inputfiles import ReadError, check_key, read_toml
 from sim.market.scale import balance_warning, scaled
 from sim.params import RunParams, Scenario, normal_name
+from sim.uncertainties import check_ranges, check_table
 
 # A file (with its parents) must declare these; a file cut short usually lacks the last ones.
 REQUIRED_TABLES = ("run", "segments", "suppliers")
@@ -49,6 +54,7 @@ def load(path: str | Path, overrides: dict[str, Any] | None = None) -> Scenario:
     if origin.get(("name",)) != str(path):  # a child not naming itself is its file
         data["name"] = path.stem
         origin[("name",)] = str(path)
+    ranges = check_table(data.pop("uncertainties", {}), origin, str(path))
     book = data.get("book")
     if isinstance(book, dict) and isinstance(book.get("path"), str) and book["path"]:
         book["path"] = str(Path(origin.get(("book", "path"), path)).parent / book["path"])
@@ -56,12 +62,22 @@ def load(path: str | Path, overrides: dict[str, Any] | None = None) -> Scenario:
     for key, value in (overrides or {}).items():
         set_dotted(data, key, value, file=str(path))
     params = validate(data, origin, default_file=str(path))
+    check_ranges(params, ranges)
     params._status_quo = _status_quo_suppliers(path, plain, origin, overrides or {},
                                                params.suppliers[params.focal_index].name)
     if "run.customers" in (overrides or {}):
         balance_warning(str(path), params.run.customers,
                         plain.get("run", {}).get("customers", RunParams().customers))
     return scaled(params, params.run.scale)
+
+
+def uncertainties(path: str | Path) -> dict[str, tuple[float, float]]:
+    """The ``[uncertainties]`` of a scenario file with its parents: dotted key -> (lo, hi),
+    checked as :func:`load` checks them (raises :class:`InputError`)."""
+    load(path)
+    data, origin = _load_chain(Path(path), chain=())
+    return {k: (lo, hi) for k, (lo, hi, _) in
+            check_table(data.get("uncertainties", {}), origin, str(path)).items()}
 
 
 def _status_quo_suppliers(path: Path, data: dict[str, Any], origin: dict[tuple, str],

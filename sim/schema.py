@@ -87,7 +87,7 @@ def param_info(key: str, scenario: Scenario | None = None) -> ParamInfo | None:
 
 MARKDOWN_HEADER = (
     "# Parameters", "",
-    "Generated from `sim/params.py` by `make docs` (`kamsim params --format markdown`); do not",
+    "Generated from `sim/params/` by `make docs` (`kamsim params --format markdown`); do not",
     "edit by hand. Keys are dotted as in sweeps and overrides; per-segment, per-material and",
     "per-supplier entries show the defaults of a default scenario (`scenarios/baseline.toml`",
     "overrides many). Keys under `workshop.` are a workshop's rules and a team's levers",

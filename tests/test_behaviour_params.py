@@ -1,4 +1,4 @@
-"""Behavioural constants are parameters: each one declared in sim/params.py changes the run.
+"""Behavioural constants are parameters: each one declared in sim/params/ changes the run.
 
 A parameter the model never reads would leave every table unchanged; each case below moves one
 declared constant away from its default and expects the recorded tables to change. The

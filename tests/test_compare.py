@@ -66,7 +66,7 @@ def test_output_files_and_columns(result):
         assert list(df.columns[:3]) == KEYS, stem
         assert set(cols) <= set(df.columns), (stem, set(cols) - set(df.columns))
     runs = pd.read_parquet(result / "runs.parquet")
-    assert list(pd.unique(runs["scenario"])) == ["calm", "cheap"]
+    assert list(pd.unique(runs["scenario"])) == ["status quo", "calm", "cheap"]
     assert runs.groupby(["scenario", "rep"])["step"].max().eq(STEPS - 1).all()
     assert runs["supplier"].nunique() > 1  # every supplier, not only the focal one
     pool = pd.read_parquet(result / "pool_runs.parquet")
@@ -83,15 +83,17 @@ def test_common_random_numbers(result):
     seeds = runs.groupby(["scenario", "rep"])["seed"].unique().map(lambda s: int(s[0]))
     by_scen = seeds.unstack("scenario")
     assert (by_scen["calm"] == by_scen["cheap"]).all()       # same seeds in every scenario
+    assert (by_scen["calm"] == by_scen["status quo"]).all()
     assert by_scen["calm"].nunique() == REPS                   # reps differ
     assert list(by_scen["calm"]) == compare.crn_seeds(compare.DEFAULT_ROOT_SEED, REPS)
 
 
 def test_summary(result):
     s = json.loads((result / "summary.json").read_text())
-    assert s["scenarios"] == ["calm", "cheap"] and s["baseline"] == "calm"
+    assert s["scenarios"] == ["status quo", "calm", "cheap"]
+    assert s["status_quo"] == "status quo" and s["baseline"] == "status quo"
     assert s["meta"]["seeds"] == compare.crn_seeds(compare.DEFAULT_ROOT_SEED, REPS)
-    for name in ("calm", "cheap"):
+    for name in ("status quo", "calm", "cheap"):
         sc = s["by_scenario"][name]
         assert sc["reps"] == REPS
         share = sc["kpis"]["market_share"]
@@ -102,14 +104,43 @@ def test_summary(result):
             assert set(sc["kpis"][kpi]) >= {"mean", "lo", "hi", "n"}
             assert kpi not in sc  # one figure, one place
     assert s["by_scenario"]["cheap"]["kpis"]["net_profit"]["diff_mean"] is not None
-    # cost and return (analysis/economics.py): own figures, and differences from the first
+    # cost and return (analysis/economics.py): own figures, and differences from the status quo
     eco = {(r["scenario"], r["versus"], r["figure"]): r for r in s["economics"]}
     own = eco[("cheap", "", "spend")]
     assert own["n"] == REPS and own["lo"] <= own["mean"] <= own["hi"]
-    diff = eco[("cheap", "calm", "net_profit")]
+    diff = eco[("cheap", "status quo", "net_profit")]
     assert diff["mean"] == pytest.approx(s["by_scenario"]["cheap"]["kpis"]["net_profit"]
                                          ["diff_mean"], rel=1e-6)
-    assert ("calm", "calm", "spend") not in eco
+    assert ("status quo", "status quo", "spend") not in eco
+    assert {v for (_, v, _) in eco} == {"", "status quo"}
+
+
+def test_differences_against_the_status_quo_and_the_first(result):
+    s = json.loads((result / "summary.json").read_text())
+    d = {(r["scenario"], r["versus"], r["figure"]): r for r in s["differences"]}
+    assert set(d) == {(scen, versus, k) for scen, versus in (
+        ("calm", "status quo"), ("cheap", "status quo"), ("status quo", "calm"),
+        ("cheap", "calm")) for k in compare.DIFFERENCE_KPIS}
+    # calm is the market as it is: its status quo runs the very same runs
+    for k in compare.DIFFERENCE_KPIS:
+        row = d[("calm", "status quo", k)]
+        assert row["mean"] in (0.0, None) and row["n"] in (0, REPS), k
+    cheap = d[("cheap", "status quo", "net_profit")]
+    assert cheap["n"] == REPS and cheap["lo"] <= cheap["mean"] <= cheap["hi"]
+    assert cheap["mean"] == pytest.approx(d[("cheap", "calm", "net_profit")]["mean"])
+    assert cheap["mean"] == pytest.approx(
+        s["by_scenario"]["cheap"]["kpis"]["net_profit"]["diff_mean"], rel=1e-6)
+    assert d[("status quo", "calm", "market_share")]["mean"] == 0.0
+
+
+def test_every_scenario_starts_from_the_status_quo(result):
+    """Step -1 (the settled start) is the same state for the status quo and each strategy."""
+    runs = pd.read_parquet(result / "runs.parquet")
+    start = runs[runs["step"] == -1].drop(columns=["scenario"])
+    by = {k: g.reset_index(drop=True) for k, g in start.groupby(runs["scenario"])}
+    assert len(by["status quo"]) > 0
+    for name in ("calm", "cheap"):
+        pd.testing.assert_frame_equal(by[name], by["status quo"])
 
 
 def test_report_is_offline_and_embeds_images(result):
@@ -178,14 +209,54 @@ def test_retention_kpis_arithmetic():
     assert empty.loc["annual_retention", "n"] == 0
 
 
-def test_compare_prints_each_verdict_then_the_report_path(files, tmp_path, capsys):
+def test_compare_prints_each_verdict_the_report_path_then_the_answer(files, tmp_path, capsys):
     out = tmp_path / "printed"
     assert main(["compare", *map(str, files), "--reps", "2", "--steps", str(STEPS),
                  "--workers", "1", "--out", str(out)]) == 0
     lines = capsys.readouterr().out.strip().splitlines()
     summary = json.loads((out / "summary.json").read_text())
-    assert lines[-1] == str(out)
-    assert lines[:-1] == [f"{s}: {summary['by_scenario'][s]['diagnosis']}"
-                          for s in ("calm", "cheap")]
+    from analysis.answer import answer
+
+    assert lines[-1] == summary["answer"] == answer(summary, "en")
+    assert lines[-2] == str(out)
+    assert lines[:-2] == [f"{s}: {summary['by_scenario'][s]['diagnosis']}"
+                          for s in ("status quo", "calm", "cheap")]
     assert all(summary["by_scenario"][s]["verdict"] in ("reservoir", "funnel", "inconclusive")
                for s in ("calm", "cheap"))
+
+
+def _no_figures(monkeypatch):
+    import analysis.report
+
+    def no_figures(out_dir, runs, *args, scenarios=None, sections=None, **kw):
+        return {"scenarios": scenarios, "by_scenario": {s: {"diagnosis": "-"} for s in scenarios},
+                **(sections or {})}  # write_report returns the sections in its summary
+
+    monkeypatch.setattr(analysis.report, "write_report", no_figures)
+
+
+def test_no_status_quo_and_a_named_reference(files, tmp_path, monkeypatch):
+    _no_figures(monkeypatch)
+    out = tmp_path / "none"
+    assert main(["compare", *map(str, files), "--reps", "2", "--steps", "10", "--workers", "1",
+                 "--no-status-quo", "--out", str(out)]) == 0
+    s = json.loads((out / "summary.json").read_text())
+    assert s["status_quo"] is None and s["scenarios"] == ["calm", "cheap"]
+    assert {(r["scenario"], r["versus"]) for r in s["differences"]} == {("cheap", "calm")}
+    assert {r["versus"] for r in s["economics"]} == {"", "calm"}
+    out = tmp_path / "ref"
+    assert main(["compare", str(files[1]), "--reference", str(files[0]), "--reps", "2",
+                 "--steps", "10", "--workers", "1", "--out", str(out)]) == 0
+    s = json.loads((out / "summary.json").read_text())
+    assert s["status_quo"] == "calm" and s["scenarios"] == ["calm", "cheap"]
+    # against the status quo, then against the first file given (cheap)
+    assert {(r["scenario"], r["versus"]) for r in s["differences"]} == {("cheap", "calm"),
+                                                                         ("calm", "cheap")}
+
+
+def test_a_scenario_may_not_be_called_status_quo(tmp_path):
+    path = scenario_file(tmp_path, "x").with_name("x.toml")
+    path.write_text(path.read_text().replace('name = "x"', 'name = "status quo"'))
+    with pytest.raises(compare.InputError, match="--no-status-quo"):
+        compare.make_plan([path], reps=1)
+    assert compare.make_plan([path], reps=1, status_quo=False).names == ("status quo",)

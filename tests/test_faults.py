@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import resource
 import shutil
 import signal
@@ -209,7 +210,7 @@ def test_compare_stopped_at_any_moment_leaves_nothing(tmp_path, phase, how):
                          "--set", "run.customers=200", "--out", str(out)], tmp_path)
     shell = psutil.Process(proc.pid)
     conds = {"start-up": lambda: shell.children(),
-             "simulation": lambda: any(" 1/8 runs" in x for x in lines),
+             "simulation": lambda: any(re.search(r" 1/\d+ runs", x) for x in lines),
              "writing": lambda: any(p.name.startswith(".cmp") for p in tmp_path.iterdir())}
     wait_for(conds[phase], proc, lines)
     if how == "Ctrl-C":

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 import mesa
 
+from sim.market.population import ABC_NAMES
 from sim.params import MATERIALS, SEGMENTS, SupplierParams
 from sim.rules.lifecycle import STAGE_NAMES
 from sim.strategies import decisions
@@ -21,7 +22,6 @@ from sim.strategies.policies import build_policies
 if TYPE_CHECKING:
     from sim.market.model import MarketModel
 
-ABC_NAMES = ("-", "A", "B", "C")
 
 
 class Supplier(mesa.Agent):
@@ -65,7 +65,7 @@ class Supplier(mesa.Agent):
         rows = self.policies["prospecting"].prospects(m, s)
         for st in self.strategies:
             rows = st.prospects(m, s, rows)
-        m.pop.aware[rows, s] = True
+        m.pop.make_aware(rows, s)
 
     def welcome(self, rows: slice) -> None:
         for st in self.strategies:
@@ -76,7 +76,7 @@ class Supplier(mesa.Agent):
         covered = self.policies["kam_allocation"].allocate(m, s)
         for st in self.strategies:
             covered = st.allocate(m, s, covered)
-        m.pop.kam[:, s] = covered & m.pop.active
+        m.pop.cover(s, covered)
 
     @property
     def stock_t(self) -> float:

@@ -1,6 +1,6 @@
 """The run-time check that a run's state stays finite.
 
-Bounds in ``sim/params.py`` keep each value sensible, but some combinations (fast growth over a
+Bounds in ``sim/params/`` keep each value sensible, but some combinations (fast growth over a
 long run, say) can still overflow. Once a week :func:`check_week` looks at the few aggregate
 arrays every result is built from (supplier prices, costs, stocks, capacities, forecasts and
 books, the market's cost indices and prices, customers' total demand and loyalty) and stops the
@@ -15,14 +15,13 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sim.errors import NonFiniteState
 from sim.params import MATERIALS
+
+__all__ = ["NonFiniteState", "check_week"]
 
 if TYPE_CHECKING:
     from sim.market.model import MarketModel
-
-
-class NonFiniteState(ArithmeticError):
-    """A run's state turned NaN or infinite; the message names the week and the quantity."""
 
 
 # ``model.supply`` array -> what it is (supplier x material arrays)

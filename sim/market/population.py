@@ -19,6 +19,7 @@ import numpy as np
 from sim.rules.stages import NONE, WEEKS_SINCE_CAP  # noqa: F401  (read here by the model's users)
 
 RING = 52
+ABC_NAMES = ("-", "A", "B", "C")  # labels of the ABC class codes in ``abc`` (0 none, 1 A .. 3 C)
 
 # name -> (dtype, per "c"ustomer / "cm" customer x material / "r"elationship / "ring", fill)
 SPEC: dict[str, tuple[type, str, float]] = {
@@ -130,6 +131,40 @@ class Population:
         self.n += k
         self._refresh_views()
         return rows
+
+    # ---------------------------------------------- seams (docs/ODD.md 7.k, 7.l)
+    # Supplier decisions and strategies change customers and relationships only through these.
+    def set_discounts(self, s: int | np.ndarray, disc: np.ndarray | None) -> None:
+        """Targeted discounts off supplier(s) ``s``'s list price (None: none)."""
+        self.discount[:, s] = 0.0 if disc is None else disc
+
+    def set_warned(self, s: int | np.ndarray, warned: np.ndarray | None) -> None:
+        """Customers warned this week of supplier(s) ``s``'s coming price move (None: none)."""
+        self.warned[:, s] = False if warned is None else warned
+
+    def make_aware(self, rows: np.ndarray, s: int) -> None:
+        """Customers ``rows`` now know supplier ``s`` (prospecting)."""
+        self.aware[rows, s] = True
+
+    def cover(self, s: int, covered: np.ndarray) -> None:
+        """Supplier ``s``'s key-account managers cover these customers (active ones only)."""
+        self.kam[:, s] = covered & self.active
+
+    def assign_dedicated(self, s: int, chosen: np.ndarray | bool) -> None:
+        """The customers supplier ``s``'s dedicated teams serve (False: none)."""
+        self.dedicated[:, s] = chosen
+
+    def engage(self, rows: np.ndarray, s: int, loyalty: float) -> None:
+        """Customers ``rows`` know supplier ``s`` from their entry, with loyalty at least
+        ``loyalty`` (early engagement in their planning)."""
+        self.aware[rows, s] = True
+        self.loyalty[rows, s] = np.maximum(self.loyalty[rows, s], loyalty)
+
+    def intervene(self, rows: np.ndarray, s: int, satisfaction: float, loyalty: float) -> None:
+        """An intervention of supplier ``s`` on customers ``rows``: satisfaction +
+        ``satisfaction`` (at most 1), loyalty + ``loyalty``."""
+        self.satisfaction[rows, s] = np.minimum(self.satisfaction[rows, s] + satisfaction, 1.0)
+        self.loyalty[rows, s] += loyalty
 
     def as_tuple(self) -> tuple:
         """The rows in use of every array (views, ``SPEC`` order) as a ``PopulationArrays``."""

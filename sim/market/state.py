@@ -251,6 +251,49 @@ class SupplyState:
         self.carries[s] = capacity > 0
         self.portfolio[s] = self.carries[s, 1:].mean()
 
+    def set_prices(self, s: Rows, prices: np.ndarray) -> None:
+        """This week's list prices of supplier(s) ``s`` (M, or k x M)."""
+        self.price[s] = prices
+
+    def charge(self, s: Rows, costs: list[tuple[str, float]]) -> None:
+        """This week's strategy costs of supplier(s) ``s``: (kind, CNY) pairs, one per
+        strategy (kinds from ``COST_KINDS``), in total and by kind."""
+        self.extra_cost[s] = sum(c for _, c in costs)
+        self.cost_kinds[s] = [sum(c for k, c in costs if k == kind) for kind in COST_KINDS]
+
+    # standing effects, set once by a strategy's ``setup`` (docs/ODD.md 7.l)
+    def add_care(self, s: int, service: float, payoff: float, recovery: float) -> None:
+        """Deeper key-account care of covered customers: service + ``service``, loyalty payoff
+        factor + ``payoff``, satisfaction recovering at least ``recovery`` times as fast."""
+        self.care_service[s] += service
+        self.care_payoff[s] += payoff
+        self.care_recovery[s] = max(self.care_recovery[s], recovery)
+
+    def add_dedicated_teams(self, s: int, service: float, payoff: float,
+                            tender_bonus: float) -> None:
+        """Dedicated-team accounts get service + ``service``, loyalty payoff factor +
+        ``payoff`` and ``tender_bonus`` in tender scores; key accounts are served first."""
+        self.dedicated_service[s] += service
+        self.dedicated_payoff[s] += payoff
+        self.dedicated_tender[s] += tender_bonus
+        self.key_first[s] = True
+
+    def serve_key_first(self, s: int) -> None:
+        """Key accounts (and covered ones) are served first when stock runs short."""
+        self.key_first[s] = True
+
+    def add_safety_stock(self, s: int, weeks: float) -> None:
+        """``weeks`` more weeks of forecast held as safety stock."""
+        self.safety_weeks[s] += weeks
+
+    def plan_from_demand(self, s: int, quality: float) -> None:
+        """Forecasts blend in customers' known demand with weight at least ``quality``."""
+        self.forecast_quality[s] = max(self.forecast_quality[s], quality)
+
+    def cultivate(self, s: int, bonus: float) -> None:
+        """Potential and general accounts' loyalty payoff x (1 + ``bonus``) more."""
+        self.cultivation[s] += bonus
+
     def push_price_history(self) -> None:
         self.price_history[:-1] = self.price_history[1:].copy()  # np.roll by one, in place
         self.price_history[-1] = self.avg_list_price()

@@ -14,15 +14,17 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
-from sim.record import BOOKS, FLOWS
+from sim.columns import BOOKS, FLOWS
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 Summary = dict[str, Any]
-Tables = dict[str, pd.DataFrame]
+Tables = dict[str, "pd.DataFrame"]
 
 
 def _from_summary(field: str) -> Callable[[Summary, pd.DataFrame], float]:

@@ -2,7 +2,7 @@
 
 Owns the blocks a spec is made of (pydantic models: strict types, unknown keys refused), the
 factors built from ``[[parameters]]`` and every check of a part: a varied parameter's bounds or
-levels within the bounds declared in ``sim/params.py`` (and each extreme a valid scenario of a
+levels within the bounds declared in ``sim/params/`` (and each extreme a valid scenario of a
 size that fits in memory), the design and the outcomes. ``sim.runs.sweepspec`` reads a spec and puts
 the parts together; every problem is a ``(spec file, dotted key, message)`` triple.
 """

@@ -3,7 +3,7 @@
 Owns the spec format (docs/SWEEPS.md) and its validation. Every problem becomes an
 :class:`~sim.scenario.InputError` triple ``(spec file, dotted key, message)``: unknown keys and
 outcome names get the nearest valid one suggested, and a varied parameter's bounds or levels
-must lie within the bounds declared for it in ``sim/params.py`` (and each extreme must give a
+must lie within the bounds declared for it in ``sim/params/`` (and each extreme must give a
 valid scenario that fits in memory; the parts and their checks are in ``sim/runs/specfile.py``).
 Also owns the design: the full factorial of levels, or points sampled by SALib
 (Latin hypercube, Sobol/Saltelli, Morris).
@@ -17,10 +17,9 @@ import json
 import math
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 from pydantic import ValidationError
 
 from sim import scenario, size
@@ -44,6 +43,9 @@ from sim.runs.specfile import (  # noqa: F401  (apply, RESERVED, METHODS: part o
 )
 from sim.scenario import InputError
 from sim.schema import iter_params
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 @dataclass(frozen=True, eq=False)
@@ -231,6 +233,8 @@ def _blame_override(spec: Path, problem: tuple[str, str, str],
 def design(spec: SweepSpec) -> pd.DataFrame:
     """One row per point: ``point``, each factor's value and, for sampled designs, the raw
     SALib sample ``x.<factor>`` (before integers are rounded), which Morris analysis needs."""
+    import pandas as pd  # here: validating a spec does not need pandas
+
     names = [f.name for f in spec.factors]
     if spec.method == "factorial":
         grids = [tuple(cast(v, f.kind) for v in f.levels) if f.levels is not None

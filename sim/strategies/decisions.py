@@ -1,7 +1,8 @@
 """The suppliers' weekly decisions, each written once, for one supplier or several at once.
 
 A decision is the seam's policy (``sim.strategies.policies``) followed by every strategy's hook
-in turn (``sim.strategies.library``); the result is written into the model's arrays.
+in turn (``sim.strategies.library``); the result is applied through the state's seams
+(``model.supply.set_prices``, ``model.pop.set_discounts`` ..., docs/ODD.md 7.k).
 ``decide`` runs a decision for all suppliers in the model's step order: suppliers whose
 decision is the plain default policy with no strategy hooked in are decided together in one
 call of the same function on an index array of rows (each supplier writes only its own row or
@@ -16,7 +17,6 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.market.state import COST_KINDS
 from sim.strategies.library import Strategy
 from sim.strategies.policies import CostPlusPricing, OrderUpTo, SilentCommunication
 
@@ -29,9 +29,7 @@ if TYPE_CHECKING:
 def start_week(model: MarketModel, s: Rows, strategies: tuple, policy: object = None) -> None:
     """Strategy costs of the week, in total and by kind (and each strategy's weekly care and
     capacity moves)."""
-    costs = [(st.cost_kind, st.start_week(model, s)) for st in strategies]
-    model.supply.extra_cost[s] = sum(c for _, c in costs)
-    model.supply.cost_kinds[s] = [sum(c for k, c in costs if k == kind) for kind in COST_KINDS]
+    model.supply.charge(s, [(st.cost_kind, st.start_week(model, s)) for st in strategies])
 
 
 def set_prices(model: MarketModel, s: Rows, strategies: tuple, policy: CostPlusPricing) -> None:
@@ -43,8 +41,8 @@ def set_prices(model: MarketModel, s: Rows, strategies: tuple, policy: CostPlusP
     for st in strategies:
         prices = st.adjust_prices(model, s, prices)
         disc = st.discounts(model, s, disc)
-    model.supply.price[s] = prices
-    model.pop.discount[:, s] = 0.0 if disc is None else disc
+    model.supply.set_prices(s, prices)
+    model.pop.set_discounts(s, disc)
 
 
 def replenish(model: MarketModel, s: Rows, strategies: tuple, policy: OrderUpTo) -> None:
@@ -63,7 +61,7 @@ def communicate(model: MarketModel, s: Rows, strategies: tuple,
         warned = np.zeros(model.pop.n, dtype=bool)
     for st in strategies:
         warned = st.warn(model, s, warned)
-    model.pop.warned[:, s] = False if warned is None else warned
+    model.pop.set_warned(s, warned)
 
 
 Decision = Callable[..., None]

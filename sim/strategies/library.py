@@ -3,8 +3,11 @@
 A strategy changes behaviour only through the hooks of :class:`Strategy`, which a ``Supplier``
 calls in the model's fixed step order after its default policy for the same seam (pricing,
 communication, key-account allocation, inventory, prospecting) — so several strategies chain on
-one supplier. Each strategy carries its cost where reality would: staff, discounts (as lost
-revenue), stock (through the holding cost), capacity. Mechanisms: docs/ODD.md, section 7.l.
+one supplier. Hooks read the model's state and return values; what a strategy changes beyond
+them (standing care effects, capacity, dedicated accounts, interventions) it changes through the
+seams of ``model.supply`` and ``model.pop`` (docs/ODD.md 7.k), never by writing an array. Each
+strategy carries its cost where reality would: staff, discounts (as lost revenue), stock
+(through the holding cost), capacity. Mechanisms: docs/ODD.md, section 7.l.
 """
 
 from __future__ import annotations
@@ -94,9 +97,8 @@ class KamCentreStrategy(Strategy):
     p: KamCentre
 
     def setup(self, model, s):
-        model.supply.care_service[s] += self.p.service_boost
-        model.supply.care_payoff[s] += self.p.payoff_boost
-        model.supply.care_recovery[s] = max(model.supply.care_recovery[s], self.p.recovery)
+        model.supply.add_care(s, service=self.p.service_boost, payoff=self.p.payoff_boost,
+                              recovery=self.p.recovery)
 
     def start_week(self, model, s):
         return (self.p.managers * self.p.manager_cost_per_year
@@ -117,14 +119,13 @@ class DedicatedTeamStrategy(Strategy):
     p: DedicatedTeam
 
     def setup(self, model, s):
-        model.supply.dedicated_service[s] = self.p.service_boost
-        model.supply.dedicated_payoff[s] = 1.0 + self.p.payoff_boost
-        model.supply.dedicated_tender[s] = self.p.tender_bonus
-        model.supply.key_first[s] = True
+        model.supply.add_dedicated_teams(s, service=self.p.service_boost,
+                                         payoff=self.p.payoff_boost,
+                                         tender_bonus=self.p.tender_bonus)
 
     def start_week(self, model, s):
         if model.week % 13 == 0:
-            model.pop.dedicated[:, s] = top_k_mask(model.pop.rev52[:, s], self.p.accounts)
+            model.pop.assign_dedicated(s, top_k_mask(model.pop.rev52[:, s], self.p.accounts))
         return self.p.accounts * self.p.staff_per_team * self.p.staff_cost_per_year / WEEKS_PER_YEAR
 
     def adjust_order(self, model, s, order):
@@ -217,8 +218,9 @@ class SupplyAssuranceStrategy(Strategy):
     p: SupplyAssurance
 
     def setup(self, model, s):
-        model.supply.safety_weeks[s] += self.p.safety_weeks
-        model.supply.key_first[s] = model.supply.key_first[s] or self.p.key_first
+        model.supply.add_safety_stock(s, self.p.safety_weeks)
+        if self.p.key_first:
+            model.supply.serve_key_first(s)
 
 
 class DemandForecastingStrategy(Strategy):
@@ -227,7 +229,7 @@ class DemandForecastingStrategy(Strategy):
     p: DemandForecasting
 
     def setup(self, model, s):
-        model.supply.forecast_quality[s] = max(model.supply.forecast_quality[s], self.p.quality)
+        model.supply.plan_from_demand(s, self.p.quality)
 
     def start_week(self, model, s):
         return self.p.cost_per_year / WEEKS_PER_YEAR
@@ -261,7 +263,7 @@ class DevelopmentStrategy(Strategy):
     p: Development
 
     def setup(self, model, s):
-        model.supply.cultivation[s] += self.p.cultivation
+        model.supply.cultivate(s, self.p.cultivation)
 
     def start_week(self, model, s):
         return self.p.extra_staff * self.p.staff_cost_per_year / WEEKS_PER_YEAR
@@ -285,12 +287,9 @@ class DevelopmentStrategy(Strategy):
         return np.where(new, np.maximum(disc, self.p.intro_discount), disc)
 
     def welcome(self, model, s, rows):
-        pop = model.pop
         idx = np.arange(rows.start, rows.stop)
         engaged = idx[model.streams.supplier[s].random(idx.size) < self.p.early_engagement]
-        pop.aware[engaged, s] = True
-        pop.loyalty[engaged, s] = np.maximum(pop.loyalty[engaged, s],
-                                             self.p.head_start * model.market.j_ref)
+        model.pop.engage(engaged, s, loyalty=self.p.head_start * model.market.j_ref)
 
 
 class LifecycleCareStrategy(Strategy):
@@ -308,8 +307,8 @@ class LifecycleCareStrategy(Strategy):
         idx = np.flatnonzero(flagged)
         if idx.size > self.p.max_per_week:
             idx = idx[np.argsort(sat[idx], kind="stable")[: self.p.max_per_week]]
-        pop.satisfaction[idx, s] = np.minimum(sat[idx] + self.p.recovery, 1.0)
-        pop.loyalty[idx, s] += self.p.loyalty_boost * model.market.j_ref
+        pop.intervene(idx, s, satisfaction=self.p.recovery,
+                      loyalty=self.p.loyalty_boost * model.market.j_ref)
         return self.p.cost_per_intervention * idx.size
 
 

@@ -10,8 +10,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from sim.scenario import InputError, load
-from sim.workshop.store import DB_NAME
+from sim.errors import InputError
 
 CODES_FILE = "codes.txt"
 
@@ -67,6 +66,8 @@ def main(args: argparse.Namespace) -> int:
 
 
 def _require(folder: Path) -> None:
+    from sim.workshop.store import DB_NAME
+
     if not (folder / DB_NAME).is_file():
         raise InputError([(str(folder), "", "no workshop here (run kamsim workshop new)")])
 
@@ -77,9 +78,10 @@ def new_workshop(scenario_file: Path, teams: int, out: Path, *, rounds: int = 3,
     Team 1 plays the scenario's focal supplier, the next teams the suppliers in order."""
     from sim.io import write_text
     from sim.params import WorkshopSettings
+    from sim.scenario import load
     from sim.workshop.auth import new_codes
     from sim.workshop.game import Team
-    from sim.workshop.store import Store
+    from sim.workshop.store import DB_NAME, Store
 
     scenario = load(scenario_file)
     n_sup = len(scenario.suppliers)

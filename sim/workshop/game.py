@@ -22,9 +22,9 @@ from typing import Any
 
 import numpy as np
 
+from sim.columns import FLOWS
 from sim.market.model import MarketModel
 from sim.params import MATERIALS, Poaching, Scenario, Shock, WorkshopSettings
-from sim.record import FLOWS
 from sim.rules.lifecycle import KEY, LOST, STAGE_NAMES
 from sim.scenario import InputError
 from sim.workshop.levers import (

@@ -1,7 +1,7 @@
 """A team's levers: what it may decide each round, its budget, and how each lever maps onto the
 supplier parameters and strategies that already exist (``sim.params``, ``sim.strategies.library``).
 
-The levers and the rules of play are declared with every other parameter in ``sim/params.py``
+The levers and the rules of play are declared with every other parameter in ``sim/params/``
 (``Levers``, ``WorkshopSettings``). No market rule lives here: a decision becomes a
 :class:`sim.params.SupplierParams` for the team's supplier, which the model takes between two
 weeks (``MarketModel.set_supplier``).

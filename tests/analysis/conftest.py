@@ -169,3 +169,22 @@ def one_run(tables) -> dict:
     return {"suppliers": pick(tables["runs"]), "pool": pick(tables["pool_runs"]),
             "market": pick(tables["market_runs"]), "customers": pick(tables["customers_runs"]),
             "spells": pick(tables["spells_runs"])}
+
+
+REAL_FILES = ("baseline", "reservoir", "funnel")  # the status quo first, as compare puts it
+
+
+@pytest.fixture(scope="session")
+def real_tables() -> dict:
+    """A small real comparison: the shipped baseline (the status quo of the other two),
+    reservoir and funnel, 3 replications of 60 weeks at scale 0.3, on common seeds (the
+    stacked tables `kamsim compare` writes)."""
+    from pathlib import Path
+
+    from sim.runs import compare
+
+    root = Path(__file__).resolve().parents[2] / "scenarios"
+    parts = [compare.run_one(str(root / f"{name}.toml"), rep, seed, 60, (("run.scale", 0.3),))
+             for name in REAL_FILES for rep, seed in enumerate(compare.crn_seeds(7, 3))]
+    return {stem: pd.concat([p[stem] for p in parts], ignore_index=True)
+            for stem in parts[0]}

@@ -56,6 +56,12 @@ def test_report_content_and_summary(en_report):
     assert html_escape(metrics.VERDICT_RULE) in html
     assert summary["by_scenario"]["base"]["kpis"]["net_profit"]["diff_mean"] is None
     assert kam["kpis"]["customers_end"]["diff_lo"] > 0
+    # no section of a comparison given: none rendered, the answer says what would settle them
+    for key in ("economics", "status-quo", "levers", "robustness"):
+        assert f'id="{key}"' not in html
+    assert summary["answer"].startswith("Fund kam: ") and "highest net profit over the run" \
+        in summary["answer"] and "No status quo was run" in summary["answer"]
+    assert html_escape(summary["answer"].split(". ")[0]) in html
 
 
 def test_report_zh_with_runs_only(tables, tmp_path):

@@ -306,6 +306,44 @@ def set_cases() -> Iterator[Case]:
                files={})
 
 
+def compare_cases() -> Iterator[Case]:
+    """``[uncertainties]`` and the options of ``kamsim compare`` (issue 12): refused before
+    anything runs or is written."""
+    base = "scenarios/baseline.toml"
+    text = (REPO / base).read_text()
+    for name, line, key in (
+            ("outside bounds", '"segments.tier1.closure_per_year" = [0.01, 1.5]',
+             "uncertainties.segments.tier1.closure_per_year"),
+            ("unknown key", '"ev.widht_years" = [1.5, 3.0]', "uncertainties.ev.widht_years"),
+            ("not a number", '"choice.mode" = [1.0, 2.0]', "uncertainties.choice.mode"),
+            ("low above high", '"ev.share_start" = [0.6, 0.4]', "uncertainties.ev.share_start"),
+            ("one value", '"ev.share_start" = [0.4]', "uncertainties.ev.share_start"),
+            ("a string", '"ev.share_start" = ["a", "b"]', "uncertainties.ev.share_start")):
+        bad = text.replace("[uncertainties]\n", f"[uncertainties]\n{line}\n")
+        yield Case(f"{base}:uncertainty {name}", "uncertainty", base, "error", key,
+                   files=_with(base, bad))
+        yield Case(f"{base}:uncertainty {name} (compare)", "uncertainty", base, "error", key,
+                   files=_with(base, bad), args=("--robustness", "2"), command="compare")
+    res, fun = "scenarios/reservoir.toml", "scenarios/funnel.toml"
+    for name, target, args, key, blamed in (
+            ("lever not switched on", res, ("--levers", "price_war"), "--levers", None),
+            ("lever misspelt", res, ("--levers", "kam_centr"), "--levers", None),
+            ("two bundles", res, (fun, "--levers"), "--levers", fun),
+            ("no bundle", base, ("--levers",), "--levers", None),
+            ("robustness 0", res, ("--robustness", "0"), "--robustness", None),
+            ("robustness -3", res, ("--robustness", "-3"), "--robustness", None),
+            ("robustness and posterior", res, ("--robustness", "2", "--posterior",
+                                               "scenarios"), "--robustness", None),
+            ("draws without posterior", res, ("--draws", "5"), "--draws", None),
+            ("dask without markets", res, ("--dask", "local"), "--dask", None),
+            ("no uncertainties", "scenarios/wkh.toml", ("--robustness", "2"), "uncertainties",
+             None),
+            ("reference and no status quo", res, ("--reference", base, "--no-status-quo"),
+             "--reference", base)):
+        yield Case(f"compare:{name}", "compare_option", target, "error", key, blamed,
+                   args=args, command="compare")
+
+
 def all_cases() -> list[Case]:
     cases: list[Case] = []
     for target in (*SHIPPED, *SPECS):
@@ -313,4 +351,5 @@ def all_cases() -> list[Case]:
         cases += byte_mutations(target)
     cases += structure_cases()
     cases += set_cases()
+    cases += compare_cases()
     return cases

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from tests.badinput.corpus import SPECS, Case, shipped_files
 
-ARG_ERROR = re.compile(r"^kamsim: argument --set: \S.*$")
+ARG_ERROR = re.compile(r"^kamsim: argument --[\w-]+: \S.*$")
 
 
 
@@ -41,7 +41,7 @@ def _reads(target: str) -> tuple[str, ...]:
 
 def write_case(case: Case, root: Path) -> Path:
     """Write the case's files (over the shipped ones it reads: its own file and baseline)."""
-    needed = {*_reads(case.target), "scenarios/reservoir.toml"}
+    needed = {*_reads(case.target), "scenarios/reservoir.toml", "scenarios/funnel.toml"}
     shipped = {k: v for k, v in shipped_files().items() if k in needed}
     for rel, content in {**shipped, **case.files}.items():
         path = root / rel
@@ -74,6 +74,10 @@ def check(case: Case, root: Path) -> list[str]:
     if case.command == "run":
         argv = ["run", str(target), "--out", str(out_dir), "--no-dashboard", "--steps", "2",
                 *case.args]  # (a size case gives its own --steps, which wins)
+    elif case.command == "compare":  # file arguments are relative to the case's tree
+        extra = [str(root / a) if a.startswith("scenarios") else a for a in case.args]
+        argv = ["compare", str(target), *extra, "--out", str(out_dir), "--reps", "1",
+                "--steps", "2"]
     else:
         argv = ["validate", str(target)]
     code, stdout, stderr = call(argv)

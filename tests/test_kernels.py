@@ -1,5 +1,5 @@
 """Known-answer tests of the rules of the week (sim.rules), each against a hand computation
-written out in the comments, and of their compilation (sim/rules/compile.py)."""
+written out in the comments, and of their compilation (sim/market/compile.py)."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 
+from sim.market.compile import example
 from sim.rules import adapt, choice, costs, demand, fulfil, lifecycle, tender
-from sim.rules.compile import example
 from sim.rules.lifecycle import GENERAL, KEY, LOST, NONE, POTENTIAL, PROSPECT, SUNSET
 
 # ------------------------------------------------------------------------------ choice
@@ -618,7 +618,7 @@ import json, warnings
 warnings.simplefilter("ignore")
 from sim import scenario
 from sim.market.model import MarketModel
-from sim.rules import compile as rc
+from sim.market import compile as rc
 rc.warm_up()
 compiled = {k.__name__: sorted(map(str, k.signatures)) for k in rc.KERNELS}
 misses = {k.__name__: sum(k.stats.cache_misses.values()) for k in rc.KERNELS}
@@ -636,7 +636,7 @@ print(json.dumps({"compiled": compiled, "used": used, "misses": misses}))
 
 
 def test_compile_step_covers_every_signature_a_run_uses_and_is_cached():
-    """``python -m sim.rules.compile``'s warm-up compiles each kernel for exactly the types a
+    """``python -m sim.market.compile``'s warm-up compiles each kernel for exactly the types a
     run passes (a run adds no signature, so it never compiles), and a second process loads
     them all from numba's cache."""
     import json

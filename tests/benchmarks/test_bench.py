@@ -156,7 +156,7 @@ def test_large_run(benchmark, agents):
 COLD_COMPILE = """
 import resource, subprocess, sys
 before = resource.getrusage(resource.RUSAGE_CHILDREN)
-subprocess.run([sys.executable, "-m", "sim.rules.compile"], check=True)
+subprocess.run([sys.executable, "-m", "sim.market.compile"], check=True)
 after = resource.getrusage(resource.RUSAGE_CHILDREN)
 print(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
 """
@@ -164,7 +164,7 @@ print(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
 
 @needs_full
 def test_cold_compile(benchmark, tmp_path):
-    """``python -m sim.rules.compile`` with an empty numba cache (``NUMBA_CACHE_DIR`` in a
+    """``python -m sim.market.compile`` with an empty numba cache (``NUMBA_CACHE_DIR`` in a
     fresh folder): the CPU time set-up pays once, interpreter start included."""
     env = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path / "numba")}
 

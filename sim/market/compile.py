@@ -16,6 +16,8 @@ import typing
 
 import numpy as np
 
+from sim.market.population import RING, Population
+from sim.market.rules_cache import drop_stale_cache
 from sim.rules import adapt, books, choice, close, fulfil, lifecycle
 from sim.rules.state import Buyers, Offer, RingSlots, WeekOutcome
 
@@ -31,8 +33,6 @@ def example(cls: type[typing.NamedTuple]) -> typing.NamedTuple:
 
 def warm_up(n_sup: int = 2, n_mat: int = 3) -> None:
     """Call every kernel once on a tiny market of the model's array types."""
-    from sim.market.population import RING, Population
-
     pop = Population(n_sup, n_mat, cap=4)
     pop.add_rows(2)
     b = Buyers.of(pop)
@@ -56,6 +56,7 @@ def warm_up(n_sup: int = 2, n_mat: int = 3) -> None:
 
 def main() -> None:
     start = time.process_time()
+    drop_stale_cache()
     warm_up()
     what = "compiled" if any(k.stats.cache_misses for k in KERNELS) else "loaded from cache"
     print(f"kamsim: rules of the week {what} in {time.process_time() - start:.1f} s CPU",

@@ -23,6 +23,10 @@ fi
   | grep -v "^WARNING: Location" || true
 .venv/bin/python -c "import sim, analysis, mesa" || { echo "setup: install failed" >&2; exit 1; }
 
+# Compile the rules of the week once (numba, cached in sim/rules/__pycache__): every later
+# kamsim process and worker loads them from there instead of compiling (docs/PERFORMANCE.md).
+.venv/bin/python -m sim.market.compile
+
 # The example customer book (docs/BOOK.md): generated input data, deterministic, kept out of git.
 .venv/bin/python -c "from pathlib import Path; from sim.book.synth import ensure; ensure(Path('books/example'))"
 

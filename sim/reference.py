@@ -2,10 +2,9 @@
 
 One ``RefCustomer`` agent per buyer with its state in Python lists, a ``step`` method that
 chooses and places orders, called by ``shuffle_do``; one ``RefSupplier`` per supplier that
-rations what it has among the orders it received. It is the yardstick of the vectorised step
-(docs/PERFORMANCE.md): the benchmarks run both side by side, and
-``tests/benchmarks/test_reference.py`` checks that they agree on the same inputs (the
-expected shares, orders, deliveries, satisfaction and loyalty updates of ``MarketModel``).
+rations what it has among the orders it received. It is the oracle and the yardstick of the
+model's compiled week (``sim/rules``, docs/PERFORMANCE.md): the benchmarks run both side by
+side, and ``tests/benchmarks/test_reference.py`` checks that they agree on the same inputs.
 
 What it covers, in the model's order (docs/ODD.md 7.f-7.i): choice (logit shares over known
 suppliers with the minimum share, the tender winner's contract share and dual sourcing),
@@ -15,9 +14,9 @@ spare stock), the week's books (tonnes, revenue and cost per relationship), adap
 sums over the 52-slot ring, weeks with a purchase, weeks since the last one, tenure), the main
 supplier, price sensitivity and the lifecycle stage. The week's demand, prices, stock and
 strategy effects are taken as given (read from a ``MarketModel`` by
-``ReferenceMarket.from_model`` at the moment of choice); sums run in Python's order, so results
-agree with the vectorised step to rounding (about 1e-15 relative; the 52-week rings hold
-float32, rounded here as there), not bit for bit.
+``ReferenceMarket.from_model`` at the moment of choice). Sums run in the order written here,
+so results agree with the compiled rules to rounding (a few units in the last place; the
+52-week rings hold float32, rounded here as there), not bit for bit.
 """
 
 from __future__ import annotations
@@ -28,15 +27,7 @@ import mesa
 import numpy as np
 
 from sim.market.population import RING, WEEKS_SINCE_CAP
-from sim.rules.lifecycle import (
-    GENERAL,
-    KEY,
-    LOST,
-    NONE,
-    POTENTIAL,
-    PROSPECT,
-    SUNSET,
-)
+from sim.rules.lifecycle import GENERAL, KEY, LOST, NONE, POTENTIAL, PROSPECT, SUNSET
 from sim.tolerance import EPS
 
 

@@ -1,5 +1,5 @@
-"""Known-answer tests of the pure numpy kernels (sim.rules), each against a hand computation
-written out in the comments."""
+"""Known-answer tests of the rules of the week (sim.rules), each against a hand computation
+written out in the comments, and of their compilation (sim/market/compile.py)."""
 
 from __future__ import annotations
 
@@ -9,97 +9,153 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 
+from sim.market.compile import example
 from sim.rules import adapt, choice, costs, demand, fulfil, lifecycle, tender
 from sim.rules.lifecycle import GENERAL, KEY, LOST, NONE, POTENTIAL, PROSPECT, SUNSET
 
 # ------------------------------------------------------------------------------ choice
 
 
+def logit(u, min_share: float = 0.0) -> np.ndarray:
+    out = np.empty(len(u))
+    choice.logit_shares(np.asarray(u, dtype=float), min_share, out)
+    return out
+
+
 def test_logit_shares_plain_softmax():
     # exp(log k) = k, so weights 1, 2, 3, 4 over a total of 10 -> 0.1, 0.2, 0.3, 0.4.
-    u = np.log([[1.0, 2.0, 3.0, 4.0]])
-    s = choice.logit_shares(u, np.ones_like(u, bool))
-    assert_allclose(s, [[0.1, 0.2, 0.3, 0.4]])
+    assert_allclose(logit(np.log([1.0, 2.0, 3.0, 4.0])), [0.1, 0.2, 0.3, 0.4])
 
 
 def test_logit_shares_large_utilities_do_not_overflow():
     # exp(1000) overflows; the max is subtracted first: weights 1, 1, e^-1 -> total 2 + e^-1.
-    u = np.array([[1000.0, 1000.0, 999.0]])
-    s = choice.logit_shares(u, np.ones_like(u, bool))
     e = math.exp(-1)
-    assert_allclose(s, [[1 / (2 + e), 1 / (2 + e), e / (2 + e)]])
-
-
-def test_logit_shares_masking_and_all_masked_row():
-    u = np.log([[1.0, 2.0, 3.0, 4.0], [1.0, 2.0, 3.0, 4.0], [5.0, 1.0, 1.0, 1.0]])
-    allowed = np.array([[True, False, True, True],     # weights 1, 3, 4 of 8
-                        [False, False, False, False],  # nothing allowed -> all zeros
-                        [False, True, True, False]])   # weights 1, 1 of 2 (the 5 is masked)
-    s = choice.logit_shares(u, allowed)
-    assert_allclose(s, [[1 / 8, 0.0, 3 / 8, 4 / 8], [0, 0, 0, 0], [0, 0.5, 0.5, 0]])
-    assert np.isfinite(s).all()
+    assert_allclose(logit([1000.0, 1000.0, 999.0]), [1 / (2 + e), 1 / (2 + e), e / (2 + e)])
 
 
 def test_logit_shares_min_share_drops_and_renormalises():
     # Shares 0.1, 0.2, 0.3, 0.4; min_share 0.15 drops 0.1; the rest 2, 3, 4 over 9.
-    u = np.log([[1.0, 2.0, 3.0, 4.0]])
-    s = choice.logit_shares(u, np.ones_like(u, bool), min_share=0.15)
-    assert_allclose(s, [[0.0, 2 / 9, 3 / 9, 4 / 9]])
+    assert_allclose(logit(np.log([1.0, 2.0, 3.0, 4.0]), 0.15), [0.0, 2 / 9, 3 / 9, 4 / 9])
 
 
 def test_logit_shares_min_share_never_drops_the_largest():
-    u = np.log([[1.0, 2.0, 3.0, 4.0],   # all below 0.45: only the largest (0.4) survives -> 1
-                [1.0, 1.0, 1.0, 1.0],   # all 0.25 < 0.5 but each is the largest: kept
-                [1.0, 3.0, 3.0, 1e-9]])  # 1/7 and ~0 dropped; tied largest 3/7, 3/7 -> 1/2 each
-    s = choice.logit_shares(u, np.ones_like(u, bool), min_share=0.45)
-    assert_allclose(s[0], [0, 0, 0, 1])
-    assert_allclose(s[1], [0.25] * 4)
-    assert_allclose(s[2], [0, 0.5, 0.5, 0], atol=1e-12)
+    # all below 0.45: only the largest (0.4) survives -> 1
+    assert_allclose(logit(np.log([1.0, 2.0, 3.0, 4.0]), 0.45), [0, 0, 0, 1])
+    # all 0.25 < 0.5 but each is the largest: kept
+    assert_allclose(logit(np.log([1.0, 1.0, 1.0, 1.0]), 0.45), [0.25] * 4)
+    # 1/7 and ~0 dropped; tied largest 3/7, 3/7 -> 1/2 each
+    assert_allclose(logit(np.log([1.0, 3.0, 3.0, 1e-9]), 0.45), [0, 0.5, 0.5, 0], atol=1e-12)
 
 
-def test_logit_shares_min_share_with_masked_and_empty_rows():
-    # Row 0: allowed weights 1, 9 -> 0.1, 0.9; 0.1 < 0.2 is dropped -> only the 9 left.
-    # Row 1: nothing allowed -> stays all zeros (no division by zero).
-    u = np.log([[1.0, 50.0, 9.0], [1.0, 1.0, 1.0]])
-    allowed = np.array([[True, False, True], [False, False, False]])
-    s = choice.logit_shares(u, allowed, min_share=0.2)
-    assert_allclose(s, [[0, 0, 1], [0, 0, 0]])
+def sample(shares, u: float) -> np.ndarray:
+    out = np.empty(len(shares))
+    choice.sample_one(np.asarray(shares, dtype=float), u, out)
+    return out
 
 
 def test_sample_one_with_fixed_uniforms():
     # Cumulative shares 0.2, 0.5, 1.0: u = 0.1 -> first, 0.25 -> second, 0.6 and 0.999 -> third.
-    shares = np.tile([0.2, 0.3, 0.5], (4, 1))
-    out = choice.sample_one(shares, np.array([0.1, 0.25, 0.6, 0.999]))
-    assert_array_equal(out, [[1, 0, 0], [0, 1, 0], [0, 0, 1], [0, 0, 1]])
+    picks = [sample([0.2, 0.3, 0.5], u) for u in (0.1, 0.25, 0.6, 0.999)]
+    assert_array_equal(picks, [[1, 0, 0], [0, 1, 0], [0, 0, 1], [0, 0, 1]])
 
 
 def test_sample_one_skips_zero_shares_and_keeps_empty_rows_empty():
     # Shares 0.5, 0, 0.5 (cumulative 0.5, 0.5, 1): u just below 0.5 -> first; u = 0.5 must
     # skip the zero option and pick the third; u = 0.999 with a trailing zero -> second.
-    shares = np.array([[0.5, 0.0, 0.5], [0.5, 0.0, 0.5], [0.5, 0.5, 0.0], [0.0, 0.0, 0.0]])
-    out = choice.sample_one(shares, np.array([0.5 - 1e-12, 0.5, 0.999, 0.3]))
-    assert_array_equal(out, [[1, 0, 0], [0, 0, 1], [0, 1, 0], [0, 0, 0]])
+    assert_array_equal(sample([0.5, 0.0, 0.5], 0.5 - 1e-12), [1, 0, 0])
+    assert_array_equal(sample([0.5, 0.0, 0.5], 0.5), [0, 0, 1])
+    assert_array_equal(sample([0.5, 0.5, 0.0], 0.999), [0, 1, 0])
+    assert_array_equal(sample([0.0, 0.0, 0.0], 0.3), [0, 0, 0])
+
+
+def split(shares, winner: int, contract_share: float = 0.7) -> np.ndarray:
+    out = np.empty(len(shares))
+    choice.contract_split(np.asarray(shares, dtype=float), winner, contract_share, out)
+    return out
 
 
 def test_contract_split():
-    logit = np.array([[0.5, 0.5, 0.0], [0.2, 0.8, 0.0], [0.2, 0.8, 0.0]])
-    onehot = np.array([[0.0, 0.0, 1.0], [0.0, 0.0, 0.0], [0.0, 0.0, 1.0]])
-    carries = np.array([1.0, 0.0, 0.0])  # row 1: no contract; row 2: winner lacks the material
-    out = choice.contract_split(logit, onehot, 0.7, carries)
-    # Row 0: 0.7 to the winner, 0.3 x (0.5, 0.5, 0) to the rest -> 0.15, 0.15, 0.7.
-    assert_allclose(out, [[0.15, 0.15, 0.7], [0.2, 0.8, 0.0], [0.2, 0.8, 0.0]])
-    assert_allclose(out.sum(1), 1.0)
+    # 0.7 to the winner, 0.3 x (0.5, 0.5) to the rest -> 0.15, 0.15, 0.7.
+    assert_allclose(split([0.5, 0.5, 0.0], 2), [0.15, 0.15, 0.7])
+    # Winner (index 0) also holds 0.5 of the routine shares: the 0.3 not under contract goes
+    # to the other suppliers in proportion 0.3 : 0.2 -> 0.18, 0.12; the winner keeps 0.7.
+    assert_allclose(split([0.5, 0.3, 0.2], 0), [0.7, 0.18, 0.12])
+    # The buyer uses nobody else: everything to the winner.
+    assert_allclose(split([1.0, 0.0, 0.0], 0), [1.0, 0.0, 0.0])
 
 
-def test_base_and_price_utility():
-    # u = 2*J + 1*service + 0.5*kam + 0.25*fit - switching*not_incumbent:
-    # row 0: 2*1 + 0.8 + 0.5 + 0.25*0.4 - 0 = 3.4; 2*0 + 0.6 + 0 + 0 - 1.5 = -0.9
-    u = choice.base_utility(np.array([[1.0, 0.0]]), 2.0, np.array([[0.8, 0.6]]), 1.0,
-                            np.array([[1.0, 0.0]]), 0.5, np.array([[0.4, 0.0]]), 0.25,
-                            np.array([[0.0, 1.0]]), np.array([1.5]))
-    assert_allclose(u, [[3.4, -0.9]])
+RULES_C = choice.ChoiceRules(beta_loyalty=2.0, beta_service=1.0, beta_kam=0.5,
+                             beta_fit_new=0.25, use_switching_cost=True, incumbent_weeks=13,
+                             use_price=True, min_share=0.0, contract_share=0.7, sample=False)
+
+
+def test_utility_price_utility_and_experienced_service():
+    # u = 2*J + 1*service + 0.5*attention + 0.25*fit - switching*[not incumbent]:
+    # 2*1 + 0.8 + 0.5 + 0.25*0.4 - 0 = 3.4; 2*0 + 0.6 + 0 + 0 - 1.5 = -0.9
+    assert choice.utility(RULES_C, 1.0, 0.8, 1.0, 0.4, False, 1.5) == pytest.approx(3.4)
+    assert choice.utility(RULES_C, 0.0, 0.6, 0.0, 0.0, True, 1.5) == pytest.approx(-0.9)
+    no_switching = RULES_C._replace(use_switching_cost=False)
+    assert choice.utility(no_switching, 0.0, 0.6, 0.0, 0.0, True, 1.5) == pytest.approx(0.6)
     # -sensitivity * (relative price - 1): -8 * 0.05 = -0.4 and -8 * -0.1 = 0.8.
-    assert_allclose(choice.price_utility(np.array([8.0]), np.array([[1.05, 0.9]])), [[-0.4, 0.8]])
+    assert choice.price_utility(8.0, 1.05) == pytest.approx(-0.4)
+    assert choice.price_utility(8.0, 0.9) == pytest.approx(0.8)
+    # 0.7 + care 0.1 (covered) + dedicated 0.15 = 0.95; capped at 1; uncovered: the level.
+    assert choice.experienced_service(0.7, 0.1, 0.15, False, True) == pytest.approx(0.95)
+    assert choice.experienced_service(0.95, 0.1, 0.15, True, True) == 1.0
+    assert choice.experienced_service(0.7, 0.1, 0.15, False, False) == 0.7
+
+
+def tiny_market(n: int = 3, n_sup: int = 3):
+    """A population of ``n`` buyers and ``n_sup`` suppliers with the model's array types."""
+    from sim.market.population import Population
+    from sim.rules.state import Buyers, Offer
+
+    pop = Population(n_sup, 3, cap=n)
+    pop.add_rows(n)
+    ones_s, ones_sm = np.ones(n_sup), np.ones((n_sup, 3))
+    offer = Offer(service=np.full(n_sup, 0.8), care_service=np.zeros(n_sup),
+                  dedicated_service=np.zeros(n_sup), portfolio=np.zeros(n_sup),
+                  carries=ones_sm.copy(), rel_price=ones_sm.copy(), price=ones_sm.copy(),
+                  unit_cost=ones_sm.copy(), care_recovery=ones_s, care_payoff=ones_s,
+                  dedicated_payoff=ones_s, cultivation=np.zeros(n_sup), rise=np.zeros(n_sup))
+    return pop, Buyers.of(pop), offer
+
+
+def test_choose_splits_demand_over_known_carriers_with_the_contract_first():
+    pop, b, o = tiny_market()
+    pop.demand[:] = [[10.0, 0.0, 0.0], [10.0, 0.0, 4.0], [6.0, 0.0, 0.0]]
+    pop.aware[:] = [[True, True, False], [True, True, True], [False, False, False]]
+    pop.loyalty[:, 1] = np.log(3.0) / 2.0  # beta_J J = log 3: weights 1 and 3
+    pop.weeks_since[:] = 0
+    pop.contract_supplier[:] = [-1, 2, -1]
+    o.carries[1, 2] = 0.0                   # supplier 1 carries no aluminium
+    routine, orders = np.full((2, 3, 3, 3), np.nan)
+    choice.choose(b, o, RULES_C, np.zeros((3, 0)), routine, orders)
+    # Buyer 0 knows suppliers 0 and 1: shares 1/4, 3/4 of steel; nothing else ordered.
+    assert_allclose(routine[0, 0], [0.25, 0.75, 0.0])
+    assert_allclose(orders[0, 0], [2.5, 7.5, 0.0])
+    # Buyer 1 knows all three (weights 1, 3, 1): routine 0.2, 0.6, 0.2; its contract winner
+    # (2) gets 0.7 and the other 0.3 goes 1 : 3 -> 0.075, 0.225 of 10 t of steel.
+    assert_allclose(routine[0, 1], [0.2, 0.6, 0.2])
+    assert_allclose(orders[0, 1], [0.75, 2.25, 7.0])
+    # Aluminium: supplier 1 does not carry it -> weights 1, 1; contract 0.7 + 0.3 to 0.
+    assert_allclose(routine[2, 1], [0.5, 0.0, 0.5])
+    assert_allclose(orders[2, 1], [1.2, 0.0, 2.8])
+    # Buyer 2 knows nobody: no shares, no orders (all zero, not left as they were).
+    assert_array_equal(routine[:, 2], 0.0)
+    assert_array_equal(orders[:, 2], 0.0)
+
+
+def test_choose_in_sample_mode_buys_all_from_one_option():
+    pop, b, o = tiny_market()
+    pop.demand[:] = [[10.0, 0.0, 0.0]] * 3
+    pop.aware[:] = True
+    pop.contract_supplier[:] = -1
+    routine, orders = np.empty((2, 3, 3, 3))
+    draws = np.array([[0.1, 0.5, 0.9]] * 3)  # cumulative 1/3, 2/3, 1 -> 0, 1, 2
+    choice.choose(b, o, RULES_C._replace(sample=True), draws, routine, orders)
+    assert_allclose(routine[0], 1 / 3)
+    assert_allclose(orders[0], np.eye(3) * 10.0)
 
 
 # ------------------------------------------------------------------------------ tender
@@ -139,15 +195,21 @@ def test_award_no_eligible_and_ties():
 # ------------------------------------------------------------------------------ fulfil
 
 
+def ration(orders, available, priority=None) -> np.ndarray:
+    orders = np.asarray(orders, dtype=float)
+    priority = np.zeros(orders.shape, bool) if priority is None else priority
+    return fulfil.ration(orders, np.asarray(available, dtype=float), priority,
+                         np.empty_like(orders))
+
+
 def test_ration_proportional():
     orders = np.array([[10.0, 5.0], [30.0, 0.0]])
     # Supplier 0: 40 ordered, 20 available -> everyone gets half: 5 and 15.
     # Supplier 1: 5 ordered, 10 available -> filled in full.
-    d = fulfil.ration(orders, np.array([20.0, 10.0]))
-    assert_allclose(d, [[5.0, 5.0], [15.0, 0.0]])
+    assert_allclose(ration(orders, [20.0, 10.0]), [[5.0, 5.0], [15.0, 0.0]])
     # Exactly enough -> full; negative availability is nothing available.
-    assert_allclose(fulfil.ration(orders, np.array([40.0, 5.0])), orders)
-    assert_allclose(fulfil.ration(orders, np.array([-3.0, 0.0])), 0.0)
+    assert_allclose(ration(orders, [40.0, 5.0]), orders)
+    assert_allclose(ration(orders, [-3.0, 0.0]), 0.0)
 
 
 def test_ration_priority_first_then_proportional():
@@ -155,36 +217,57 @@ def test_ration_priority_first_then_proportional():
     prio = np.array([[True], [False], [True], [False]])
     # 50 available: priority orders 10 + 30 = 40 in full; 10 left for the 60 of the rest
     # -> fill 1/6: 20/6 and 40/6.
-    assert_allclose(fulfil.ration(orders, np.array([50.0]), prio),
-                    [[10.0], [20 / 6], [30.0], [40 / 6]])
+    assert_allclose(ration(orders, [50.0], prio), [[10.0], [20 / 6], [30.0], [40 / 6]])
     # 20 available: even priority is short -> fill 20/40 = 0.5 among priority, rest nothing.
-    assert_allclose(fulfil.ration(orders, np.array([20.0]), prio), [[5.0], [0.0], [15.0], [0.0]])
+    assert_allclose(ration(orders, [20.0], prio), [[5.0], [0.0], [15.0], [0.0]])
     # Plenty: everybody in full.
-    assert_allclose(fulfil.ration(orders, np.array([500.0]), prio), orders)
+    assert_allclose(ration(orders, [500.0], prio), orders)
     # No priority order at a supplier: the rest is rationed proportionally (60 over 100).
-    none = np.zeros_like(prio)
-    assert_allclose(fulfil.ration(orders, np.array([60.0]), none), orders * 0.6)
+    assert_allclose(ration(orders, [60.0], np.zeros_like(prio)), orders * 0.6)
 
 
 def test_ration_priority_never_negative_when_priority_exceeds_stock():
     # 0.1 t for priority orders of 0.1 + 0.7: they get 0.0125 and 0.0875; the rest gets 0.
     orders = np.array([[0.1], [0.7], [1.0]])
-    prio = np.array([[True], [True], [False]])
-    d = fulfil.ration(orders, np.array([0.1]), prio)
+    d = ration(orders, [0.1], np.array([[True], [True], [False]]))
     assert_allclose(d[:2, 0], [0.0125, 0.0875])
     assert d[2, 0] >= 0.0
 
 
+def spill(unfilled, weights, spare) -> np.ndarray:
+    weights = np.asarray(weights, dtype=float)
+    return fulfil.spill_orders(np.asarray(unfilled, dtype=float), weights,
+                               np.asarray(spare, dtype=float), np.full_like(weights, np.nan))
+
+
 def test_spill_orders():
-    unfilled = np.array([6.0, 0.0, 4.0])
-    weights = np.array([[0.5, 0.3, 0.2], [0.2, 0.2, 0.6], [1.0, 0.0, 0.0]])
+    unfilled = [6.0, 0.0, 4.0]
+    weights = [[0.5, 0.3, 0.2], [0.2, 0.2, 0.6], [1.0, 0.0, 0.0]]
     # Only supplier 1 has spare (1e-12 counts as none): row 0 sends all 6 t there; row 2's
     # only routine supplier has no spare, so its 4 t find no second supplier.
-    out = fulfil.spill_orders(unfilled, weights, np.array([0.0, 5.0, 1e-12]))
-    assert_allclose(out, [[0, 6, 0], [0, 0, 0], [0, 0, 0]])
+    assert_allclose(spill(unfilled, weights, [0.0, 5.0, 1e-12]), [[0, 6, 0], [0, 0, 0], [0, 0, 0]])
     # Suppliers 1 and 2 spare: row 0 splits 6 t as 0.3 : 0.2 -> 3.6 and 2.4.
-    out = fulfil.spill_orders(unfilled, weights, np.array([0.0, 5.0, 3.0]))
-    assert_allclose(out, [[0, 3.6, 2.4], [0, 0, 0], [0, 0, 0]])
+    assert_allclose(spill(unfilled, weights, [0.0, 5.0, 3.0]),
+                    [[0, 3.6, 2.4], [0, 0, 0], [0, 0, 0]])
+
+
+def test_fulfil_spills_what_the_first_round_left_to_spare_stock():
+    # One material, two buyers, two suppliers. Supplier 0 has 6 t for orders of 4 + 4: each
+    # buyer gets 3 t in the first round; supplier 1 has 10 t for buyer 1's 2 t.
+    orders = np.array([[[4.0, 0.0], [4.0, 2.0]]])
+    routine = np.array([[[1.0, 0.0], [0.5, 0.5]]])
+    available = np.array([[6.0, 10.0]])
+    delivered, first = np.empty_like(orders), np.full((2, 2), np.nan)
+    ordered, shipped, shipped_first = fulfil.fulfil(
+        orders, routine, available, np.zeros((2, 2), bool), delivered, first,
+        np.empty((2, 2)))
+    assert_allclose(first, [[3.0, 0.0], [3.0, 2.0]])
+    # Buyer 0's 1 t unfilled knows no other supplier by its routine shares (0 for supplier
+    # 1): lost. Buyer 1's 1 t goes by its shares to the supplier with spare stock (1).
+    assert_allclose(delivered[0], [[3.0, 0.0], [3.0, 3.0]])
+    assert_allclose(ordered, [[8.0, 2.0]])
+    assert_allclose(shipped_first, [[6.0, 2.0]])
+    assert_allclose(shipped, [[6.0, 3.0]])
 
 
 # ------------------------------------------------------------------------------ costs
@@ -259,65 +342,70 @@ def test_seasonal_noise_and_weekly_demand():
 
 def test_update_loyalty_and_fixed_point():
     # (1 - 0.05) * 2 + 0.1 = 2.0 ; 0.95 * 0.5 + 0 = 0.475
-    out = adapt.update_loyalty(np.array([[2.0, 0.5]]), np.array([[0.1, 0.0]]), 0.05)
-    assert_allclose(out, [[2.0, 0.475]])
+    assert adapt.update_loyalty(2.0, 0.1, 0.05) == pytest.approx(2.0)
+    assert adapt.update_loyalty(0.5, 0.0, 0.05) == pytest.approx(0.475)
     # Repeating it converges to J* = payoff / gamma = 0.1 / 0.05 = 2.
-    j = np.array([0.0])
+    j = 0.0
     for _ in range(1000):
-        j = adapt.update_loyalty(j, np.array([0.1]), 0.05)
-    assert_allclose(j, [2.0], rtol=1e-9)
+        j = adapt.update_loyalty(j, 0.1, 0.05)
+    assert j == pytest.approx(2.0, rel=1e-9)
 
 
 def test_loyalty_payoff():
     # 0.1 * 0.5 * ((1 - 0.8) + 0.8 * 0.6) = 0.05 * 0.68 = 0.034 ; weight 0 -> 0.1 * 0.5
-    assert adapt.loyalty_payoff(np.array(0.5), np.array(0.6), 0.1, 0.8) == pytest.approx(0.034)
-    assert adapt.loyalty_payoff(np.array(0.5), np.array(0.6), 0.1, 0.0) == pytest.approx(0.05)
+    assert adapt.loyalty_payoff(0.5, 0.6, 0.1, 0.8, 0.0) == pytest.approx(0.034)
+    assert adapt.loyalty_payoff(0.5, 0.6, 0.1, 0.0, 0.0) == pytest.approx(0.05)
 
 
 def test_loyalty_payoff_zone_of_tolerance():
     # g(s) = clip((s - 0.5) / 0.5, 0, 1): g(0.6) = 0.2, g(0.4) = 0, g(1) = 1.
     # 0.1 * 0.5 * (0.2 + 0.8 * g): 0.05 * 0.36 = 0.018 ; 0.05 * 0.2 = 0.01 ; 0.05 * 1 = 0.05
-    out = adapt.loyalty_payoff(np.array([0.5, 0.5, 0.5]), np.array([0.6, 0.4, 1.0]), 0.1, 0.8,
-                               0.5)
+    out = [adapt.loyalty_payoff(0.5, s, 0.1, 0.8, 0.5) for s in (0.6, 0.4, 1.0)]
     assert_allclose(out, [0.018, 0.01, 0.05])
+
+
+def test_care_multiplier():
+    # covered 1.2 x dedicated 1.5 x (1 + 0.1) for a general account = 1.98
+    assert adapt.care_multiplier(1.2, 1.5, 0.1, True, True, GENERAL) == pytest.approx(1.98)
+    assert adapt.care_multiplier(1.2, 1.5, 0.1, False, False, KEY) == 1.0
+    assert adapt.care_multiplier(1.2, 1.5, 0.1, True, False, POTENTIAL) == pytest.approx(1.32)
 
 
 def test_price_fairness():
     # 1 at/below market; 1 - 5 * 0.04 = 0.8; 1 - 5 * 0.3 = -0.5 -> clipped to 0
-    out = adapt.price_fairness(np.array([0.9, 1.0, 1.04, 1.3]), 5.0)
+    out = [adapt.price_fairness(p, 5.0) for p in (0.9, 1.0, 1.04, 1.3)]
     assert_allclose(out, [1.0, 1.0, 0.8, 0.0])
 
 
 def test_warning_term():
-    rise = np.array([0.1, 0.0, 0.3])
-    warned = np.array([[0.0, 0.0, 0.0], [1.0, 0.0, 1.0]])
     # Unwarned: 1 - 5*0.1 = 0.5 (a 10 % rise halves it), no rise -> 1, 1 - min(1.5, 1) = 0.
     # Warned customers are not penalised.
-    assert_allclose(adapt.warning_term(rise, warned, 5.0), [[0.5, 1.0, 0.0], [1.0, 1.0, 1.0]])
+    assert_allclose([adapt.warning_term(r, False, 5.0) for r in (0.1, 0.0, 0.3)], [0.5, 1, 0])
+    assert_allclose([adapt.warning_term(r, True, 5.0) for r in (0.1, 0.0, 0.3)], [1, 1, 1])
 
 
-def test_satisfaction_update_and_target():
+RULES_A = example(adapt.AdaptRules)._replace(w_fill=0.4, w_service=0.25, w_price=0.25,
+                                              w_warning=0.1)
+
+
+def test_satisfaction_target_and_relax():
     # Weighted fill, service and fairness less w_warning x (1 - warning term):
     # 0.4*1 + 0.25*0.8 + 0.25*0.6 - 0.1*(1 - 0.5) = 0.4 + 0.2 + 0.15 - 0.05 = 0.7
-    t = adapt.satisfaction_target(np.array([1.0, 1.0, 0.0]), np.array([0.8, 0.8, 0.1]),
-                                  np.array([0.6, 0.6, 0.0]), np.array([0.5, 1.0, 0.0]),
-                                  0.4, 0.25, 0.25, 0.1)
+    assert adapt.satisfaction_target(RULES_A, 1.0, 0.8, 0.6, 0.5) == pytest.approx(0.7)
     # Warned (term 1): no penalty -> 0.75. Bad week: 0.025 - 0.1 < 0 is clipped to 0.
-    assert_allclose(t, [0.7, 0.75, 0.0])
-    # Ordered: 0.5 + 0.1*(0.8 - 0.5) = 0.53; not ordered: unchanged.
-    out = adapt.update_satisfaction(np.array([0.5, 0.5]), np.array([0.8, 0.8]),
-                                    np.array([True, False]), 0.1)
-    assert_allclose(out, [0.53, 0.5])
+    assert adapt.satisfaction_target(RULES_A, 1.0, 0.8, 0.6, 1.0) == pytest.approx(0.75)
+    assert adapt.satisfaction_target(RULES_A, 0.0, 0.1, 0.0, 0.0) == 0.0
+    # Moving toward it: 0.5 + 0.1*(0.8 - 0.5) = 0.53.
+    assert adapt.relax(0.5, 0.8, 0.1) == pytest.approx(0.53)
 
 
 def test_price_sensitivity_target_and_relax():
     # up = 1 + 0.5*1 + 0.3*0.5 = 1.65 ; down = (1 - 0.3*0.5) * (1 - 0.2*1) = 0.85*0.8 = 0.68
     # 10 * 1.65 * 0.68 = 11.22
-    out = adapt.price_sensitivity_target(
-        np.array([10.0]), np.array([1.0]), np.array([0.5]), np.array([0.5]), np.array([1.0]),
-        cut_gain=0.5, thin_gain=0.3, tenure_relief=0.3, kam_relief=0.2)
-    assert_allclose(out, [11.22])
-    assert_allclose(adapt.relax(np.array([10.0]), np.array([11.22]), 0.5), [10.61])
+    r = example(adapt.AdaptRules)._replace(ps_cut_gain=0.5, ps_thin_gain=0.3,
+                                            ps_tenure_relief=0.3, ps_kam_relief=0.2)
+    assert adapt.price_sensitivity_target(r, 10.0, True, 0.5, 0.5, True) == pytest.approx(11.22)
+    assert adapt.relax(10.0, 11.22, 0.5) == pytest.approx(10.61)
 
 
 # ------------------------------------------------------------------------------ lifecycle
@@ -333,17 +421,11 @@ STEADY = dict(aware=True, bought=False, vol52=600.0, vol13=150.0, act13=12, week
 
 
 def step1(stage: int, **kw) -> int:
-    """next_stage for one customer and one supplier."""
+    """stage_rule for one customer and one supplier."""
     v = {**STEADY, **kw}
-
-    def a(x, dtype=float):
-        return np.array([[x]], dtype=dtype)
-
-    new = lifecycle.next_stage(a(stage, np.int8), a(v["aware"], bool), a(v["bought"], bool),
-                               a(v["vol52"]), a(v["vol13"]), a(v["act13"], np.int16),
-                               a(v["weeks_since"], np.int32), a(v["tenure"], np.int32),
-                               a(v["margin"]), np.array([v["credit"]]), RULES)
-    return int(new[0, 0])
+    return lifecycle.stage_rule(RULES, stage, v["aware"], v["bought"], v["vol52"], v["vol13"],
+                                v["act13"], v["weeks_since"], v["tenure"], v["margin"],
+                                v["credit"])
 
 
 QUIET = dict(vol52=0.0, vol13=0.0, act13=0, weeks_since=10_000, tenure=0)
@@ -414,40 +496,42 @@ def test_next_stage_sunset_recovers_to_general():
     assert step1(SUNSET, vol13=50.0) == SUNSET
 
 
-def test_next_stage_vectorised_rows_are_independent():
-    # The same rules applied row by row and all at once agree.
-    cases = [(NONE, QUIET), (POTENTIAL, dict(tenure=13, vol52=60.0)), (GENERAL, {}),
-             (KEY, dict(act13=2)), (SUNSET, dict(vol13=140.0)), (KEY, dict(weeks_since=30))]
-    expect = [step1(s, **kw) for s, kw in cases]
-    assert expect == [PROSPECT, GENERAL, KEY, GENERAL, GENERAL, LOST]
-    rows = [{**STEADY, **kw} for _, kw in cases]
+def test_advance_moves_every_relationship_and_restarts_tenure():
+    from sim.rules.state import WeekOutcome
 
-    def col(k, dtype=float):
-        return np.array([[r[k]] for r in rows], dtype=dtype)
+    pop, b, _ = tiny_market(n=2, n_sup=3)
+    # Buyer 0: a prospect buys (potential: a spell starts, tenure 0), a steady general
+    # account becomes key, a key account unbought for 26 weeks is lost (spell ends).
+    pop.stage[:] = [[PROSPECT, GENERAL, KEY], [GENERAL, KEY, PROSPECT]]
+    pop.aware[:] = True
+    pop.active[:] = [True, False]  # buyer 1 left the market: every stage -> none
+    pop.vol52[:], pop.vol13[:], pop.act13[:] = 600.0, 150.0, 12
+    pop.rev52[:], pop.cost52[:] = 100.0, 95.0
+    pop.weeks_since[:] = [[0, 1, 26], [1, 1, 1]]
+    pop.tenure[:] = 104
+    vol = np.array([[5.0, 0.0, 0.0], [0.0, 0.0, 0.0]])
+    week = WeekOutcome(np.zeros((3, 2, 3)), np.zeros((2, 3)), vol, vol, vol, np.ones(3),
+                       np.zeros(3), np.array([True, True]))
+    old = lifecycle.advance(b, RULES, week)
+    assert_array_equal(old, [[PROSPECT, GENERAL, KEY], [GENERAL, KEY, PROSPECT]])
+    assert_array_equal(pop.stage, [[POTENTIAL, KEY, LOST], [NONE, NONE, NONE]])
+    assert_array_equal(pop.tenure, [[0, 104, 0], [0, 0, 104]])  # prospect -> none: no spell
 
-    new = lifecycle.next_stage(np.array([[s] for s, _ in cases], np.int8), col("aware", bool),
-                               col("bought", bool), col("vol52"), col("vol13"),
-                               col("act13", np.int16), col("weeks_since", np.int32),
-                               col("tenure", np.int32), col("margin"),
-                               np.array([r["credit"] for r in rows]), RULES)
-    assert new[:, 0].tolist() == expect
 
-
-def test_every_next_stage_change_is_allowed():
-    # Exhaustive over a small grid of books: every change next_stage makes is in ALLOWED.
+def test_every_stage_rule_change_is_allowed():
+    # Exhaustive over a small grid of books: every change stage_rule makes is in ALLOWED.
     rng = np.random.default_rng(0)
-    n = 4000
-    stage = rng.integers(-1, 6, size=(n, 1)).astype(np.int8)
-    vol52 = rng.choice([0.0, 40.0, 60.0, 499.0, 600.0], size=(n, 1))
-    new = lifecycle.next_stage(
-        stage, rng.random((n, 1)) < 0.7, rng.random((n, 1)) < 0.5, vol52,
-        vol52 / 4 * rng.choice([0.0, 0.5, 1.0, 1.2], size=(n, 1)),
-        rng.integers(0, 14, size=(n, 1)).astype(np.int16),
-        rng.choice([0, 5, 25, 26, 40], size=(n, 1)).astype(np.int32),
-        rng.choice([0, 12, 13, 51, 52, 200], size=(n, 1)).astype(np.int32),
-        rng.choice([-0.1, 0.02, 0.05], size=(n, 1)), rng.random(n) < 0.8, RULES)
-    changed = new != stage
-    pairs = set(zip(stage[changed].tolist(), new[changed].tolist(), strict=True))
+    pairs = set()
+    for _ in range(4000):
+        stage = int(rng.integers(-1, 6))
+        vol52 = float(rng.choice([0.0, 40.0, 60.0, 499.0, 600.0]))
+        new = lifecycle.stage_rule(
+            RULES, stage, bool(rng.random() < 0.7), bool(rng.random() < 0.5), vol52,
+            vol52 / 4 * float(rng.choice([0.0, 0.5, 1.0, 1.2])), int(rng.integers(0, 14)),
+            int(rng.choice([0, 5, 25, 26, 40])), int(rng.choice([0, 12, 13, 51, 52, 200])),
+            float(rng.choice([-0.1, 0.02, 0.05])), bool(rng.random() < 0.8))
+        if new != stage:
+            pairs.add((stage, new))
     assert pairs <= lifecycle.ALLOWED
     assert len(pairs) >= 10  # the grid really exercises most edges
 
@@ -515,24 +599,60 @@ def test_stage_counts_only_active_rows():
     assert_array_equal(counts, expected)
 
 
-def test_contract_split_dual_sources_the_rest():
-    # Winner (index 0) also holds 0.5 of the routine shares: the 0.3 not under contract goes
-    # to the other suppliers in proportion 0.3 : 0.2 -> 0.18, 0.12; the winner keeps 0.7.
-    logit = np.array([[0.5, 0.3, 0.2], [1.0, 0.0, 0.0]])
-    onehot = np.array([[1.0, 0.0, 0.0], [1.0, 0.0, 0.0]])
-    out = choice.contract_split(logit, onehot, 0.7, np.array([1.0, 1.0]))
-    # Row 1 buys from nobody else: everything to the winner.
-    assert_allclose(out, [[0.7, 0.18, 0.12], [1.0, 0.0, 0.0]])
-
-
 def test_breach_only_above_threshold():
     assert_array_equal(adapt.breach(np.array([0.0, 0.05, 0.051, 0.3]), 0.05, 0.1),
                        [0.0, 0.0, 0.1, 0.1])
 
 
 def test_withdraw_trust_spares_the_warned_and_those_who_did_not_buy():
-    loyalty = np.array([[1.0, 2.0], [1.0, 2.0], [1.0, 2.0]])
-    warned = np.array([[0.0, 0.0], [1.0, 0.0], [0.0, 0.0]])
-    ordered = np.array([[1.0, 1.0], [1.0, 1.0], [0.0, 1.0]])
-    out = adapt.withdraw_trust(loyalty, np.array([0.1, 0.0]), warned, ordered)
-    assert_allclose(out, [[0.9, 2.0], [1.0, 2.0], [1.0, 2.0]])
+    assert adapt.withdraw_trust(1.0, 0.1, False, True) == pytest.approx(0.9)
+    assert adapt.withdraw_trust(1.0, 0.1, True, True) == 1.0    # warned
+    assert adapt.withdraw_trust(1.0, 0.1, False, False) == 1.0  # did not order
+    assert adapt.withdraw_trust(2.0, 0.0, False, True) == 2.0   # no breach
+
+
+# ------------------------------------------------------------------------------ compile
+
+COVERAGE = """
+import json, warnings
+warnings.simplefilter("ignore")
+from sim import scenario
+from sim.market.model import MarketModel
+from sim.market import compile as rc
+rc.warm_up()
+compiled = {k.__name__: sorted(map(str, k.signatures)) for k in rc.KERNELS}
+misses = {k.__name__: sum(k.stats.cache_misses.values()) for k in rc.KERNELS}
+for file, over in (("baseline.toml", {}), ("baseline.toml", {"choice.mode": "sample"}),
+                   ("reservoir.toml", {}), ("kam_centre.toml", {})):
+    params = scenario.load("scenarios/" + file, overrides={
+        "run.customers": 60, "run.weeks": 14, **over})
+    model = MarketModel(params, seed=1)
+    for _ in range(14):
+        model.step()
+    model.recorder.tables(model)
+used = {k.__name__: sorted(map(str, k.signatures)) for k in rc.KERNELS}
+print(json.dumps({"compiled": compiled, "used": used, "misses": misses}))
+"""
+
+
+def test_compile_step_covers_every_signature_a_run_uses_and_is_cached():
+    """``python -m sim.market.compile``'s warm-up compiles each kernel for exactly the types a
+    run passes (a run adds no signature, so it never compiles), and a second process loads
+    them all from numba's cache."""
+    import json
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+
+    def run() -> dict:
+        out = subprocess.run([sys.executable, "-c", COVERAGE], cwd=root, check=True,
+                             capture_output=True, text=True)
+        return json.loads(out.stdout.strip().splitlines()[-1])
+
+    run()  # compiles, if set-up has not
+    second = run()
+    assert second["used"] == second["compiled"]
+    assert all(second["compiled"].values())
+    assert not any(second["misses"].values()), second["misses"]  # all from the cache

@@ -32,6 +32,33 @@ MODEL = settings(max_examples=6, deadline=None, phases=(Phase.explicit, Phase.re
 
 # ------------------------------------------------------------------ kernel properties
 
+
+def ration(orders, available, priority):
+    """``fulfil.ration`` (no priority: every flag false) into a new array."""
+    prio = np.zeros(orders.shape, bool) if priority is None else priority
+    return fulfil.ration(orders, available, prio, np.empty_like(orders))
+
+
+def logit_rows(u, allowed, min_share):
+    """``choice.logit_shares`` over each row's allowed options, zero elsewhere."""
+    out = np.zeros_like(u)
+    for i in range(u.shape[0]):
+        options = np.flatnonzero(allowed[i])
+        if options.size:
+            shares = np.empty(options.size)
+            choice.logit_shares(u[i, options], min_share, shares)
+            out[i, options] = shares
+    return out
+
+
+def sample_rows(shares, u):
+    """``choice.sample_one`` on each row."""
+    out = np.empty_like(shares)
+    for i in range(shares.shape[0]):
+        choice.sample_one(shares[i], u[i], out[i])
+    return out
+
+
 # Subnormal tonnages make available / ordered overflow (a harmless RuntimeWarning): round
 # anything below a microgram to zero.
 tonnes = st.floats(0, 1e4, allow_nan=False, allow_infinity=False).map(
@@ -54,7 +81,7 @@ def ration_case(draw):
 @given(ration_case())
 def test_ration_invariants(case):
     orders, available, priority = case
-    d = fulfil.ration(orders, available, priority)
+    d = ration(orders, available, priority)
     scale = 1e-12 * max(1.0, orders.sum(), np.abs(available).sum())
     assert d.shape == orders.shape
     assert (d >= -scale).all()                             # no negative deliveries
@@ -87,7 +114,7 @@ def test_spill_orders_invariants(data):
     unfilled = data.draw(hnp.arrays(float, n, elements=tonnes))
     weights = data.draw(hnp.arrays(float, (n, s), elements=st.floats(0, 1)))
     spare = data.draw(hnp.arrays(float, s, elements=st.sampled_from([0.0, 1e-12, 0.5, 50.0])))
-    out = fulfil.spill_orders(unfilled, weights, spare)
+    out = fulfil.spill_orders(unfilled, weights, spare, np.empty_like(weights))
     assert (out >= 0).all()
     assert (out[:, spare <= 1e-9] == 0).all()              # only to suppliers with spare
     reachable = (weights * (spare > 1e-9)).sum(1) > 0
@@ -106,7 +133,7 @@ def test_logit_shares_invariants(data):
     u = data.draw(hnp.arrays(float, (n, s), elements=st.floats(-50, 50)))
     allowed = data.draw(hnp.arrays(bool, (n, s)))
     min_share = data.draw(st.sampled_from([0.0, 0.05, 0.2, 0.5, 0.9]))
-    sh = choice.logit_shares(u, allowed, min_share)
+    sh = logit_rows(u, allowed, min_share)
     assert ((sh >= 0) & (sh <= 1)).all()
     assert (sh[~allowed] == 0).all()
     sums = sh.sum(1)
@@ -136,7 +163,7 @@ def test_sample_one_picks_exactly_one_positive_option(data):
     total = w.sum(1, keepdims=True)
     shares = np.divide(w, total, out=np.zeros_like(w), where=total > 0)
     u = data.draw(hnp.arrays(float, n, elements=st.floats(0, 1, exclude_max=True)))
-    out = choice.sample_one(shares, u)
+    out = sample_rows(shares, u)
     assert set(np.unique(out)) <= {0.0, 1.0}
     assert (out.sum(1) == (total[:, 0] > 0)).all()
     assert (shares[out == 1] > 0).all()

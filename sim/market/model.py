@@ -29,8 +29,7 @@ from sim.market.supplier_week import QUARTER, SupplierWeek
 from sim.market.week import CustomerWeek
 from sim.params import MATERIALS, Scenario
 from sim.record import Recorder
-from sim.rules import costs, demand, lifecycle
-from sim.rules.lifecycle import POTENTIAL
+from sim.rules import costs, demand
 from sim.strategies import decisions
 from sim.tolerance import EPS
 
@@ -167,24 +166,6 @@ class MarketModel(MarketSetup, SupplierWeek, CustomerWeek, mesa.Model):
         finally:
             self._unaware = None
 
-    def service_experienced(self) -> np.ndarray:
-        """Service level each customer gets from each supplier (N x S), with care effects."""
-        pop = self.pop
-        boost = ((pop.kam | pop.dedicated) * self.supply.care_service
-                 + pop.dedicated * self.supply.dedicated_service)
-        return np.minimum(self.supply.service[None, :] + boost, 1.0)
-
-    def _payoff_multiplier(self) -> np.ndarray | float:
-        pop = self.pop
-        if not (np.any(self.supply.care_payoff != 1) or np.any(self.supply.dedicated_payoff != 1)
-                or np.any(self.supply.cultivation)):
-            return 1.0
-        mult = np.where(pop.kam | pop.dedicated, self.supply.care_payoff, 1.0)
-        mult = mult * np.where(pop.dedicated, self.supply.dedicated_payoff, 1.0)
-        growing = (pop.stage == POTENTIAL) | (pop.stage == lifecycle.GENERAL)
-        return mult * np.where(growing, 1.0 + self.supply.cultivation, 1.0)
-
-    # ------------------------------------------------------ helpers for policies
     def material_index(self, name: str) -> int:
         return MATERIALS.index(name)
 

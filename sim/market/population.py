@@ -16,11 +16,10 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from sim.rules.lifecycle import NONE
+from sim.rules.stages import NONE, WEEKS_SINCE_CAP  # noqa: F401  (read here by the model's users)
 
 RING = 52
 ABC_NAMES = ("-", "A", "B", "C")  # labels of the ABC class codes in ``abc`` (0 none, 1 A .. 3 C)
-WEEKS_SINCE_CAP = 10_000  # weeks since the last purchase are counted up to this (structural)
 
 # name -> (dtype, per "c"ustomer / "cm" customer x material / "r"elationship / "ring", fill)
 SPEC: dict[str, tuple[type, str, float]] = {

@@ -1,91 +1,220 @@
 """Discrete choice: utilities -> shares of wallet (multinomial logit over known suppliers).
 
-The loyalty-only special case (``beta * J`` utilities, no price, service, attention or switching
+docs/ODD.md 7.f. The rules are small compiled functions of one relationship or one buyer's
+options (``utility``, ``price_utility``, ``logit_shares``, ``contract_split``,
+``sample_one``); ``choose`` applies them to every buyer and material of the week. The
+loyalty-only special case (``beta * J`` utilities, no price, service, attention or switching
 terms, ``min_share = 0``) is the Weisbuch-Kirman-Herreiner (2000) choice rule: the probability
 of buying from seller j is ``exp(beta J_j) / sum_k exp(beta J_k)``.
 """
 
 from __future__ import annotations
 
+import math
+from typing import NamedTuple
+
 import numpy as np
 
+from sim.rules.jit import indicator, jit, jit_inline
+from sim.rules.state import Buyers, Offer
 
-def base_utility(loyalty: np.ndarray, beta_loyalty: float, service: np.ndarray,
-                 beta_service: float, kam: np.ndarray, beta_kam: float,
-                 fit: np.ndarray, beta_fit: float, not_incumbent: np.ndarray,
-                 switching_cost: np.ndarray) -> np.ndarray:
-    """Material-independent utility of each supplier to each customer (N x S).
 
-    ``service`` is N x S (service level as the customer experiences it), ``kam`` N x S (0/1
-    key-account attention), ``fit`` N x S (novelty appetite x new-material portfolio),
-    ``not_incumbent`` N x S (0/1), ``switching_cost`` N.
-    """
-    u = beta_loyalty * loyalty
-    if beta_service:
-        u = u + beta_service * service
-    if beta_kam:
-        u = u + beta_kam * kam
-    if beta_fit:
-        u = u + beta_fit * fit
-    if switching_cost is not None:
-        u = u - switching_cost[:, None] * not_incumbent
+class ChoiceRules(NamedTuple):
+    """The choice parameters (``[choice]`` and the tender's contract share) of a run."""
+
+    beta_loyalty: float
+    beta_service: float
+    beta_kam: float
+    beta_fit_new: float
+    use_switching_cost: bool
+    incumbent_weeks: int
+    use_price: bool
+    min_share: float
+    contract_share: float
+    sample: bool  # mode "sample": one supplier per material drawn with the shares (WKH)
+
+    @classmethod
+    def of(cls, choice, tender) -> ChoiceRules:
+        """From the validated ``choice`` and ``tender`` parameter blocks."""
+        return cls(float(choice.beta_loyalty), float(choice.beta_service),
+                   float(choice.beta_kam), float(choice.beta_fit_new),
+                   bool(choice.use_switching_cost), int(choice.incumbent_weeks),
+                   bool(choice.use_price), float(choice.min_share),
+                   float(tender.contract_share), choice.mode == "sample")
+
+
+@jit_inline
+def experienced_service(level: float, care_boost: float, dedicated_boost: float, kam: bool,
+                        dedicated: bool) -> float:
+    """Service level a buyer gets from a supplier: its ``level``, plus the ``care_boost``
+    where the buyer is covered (key-account managers or a dedicated team), plus the
+    ``dedicated_boost`` of a dedicated team; at most 1."""
+    boost = 0.0
+    if kam or dedicated:
+        boost += care_boost
+    if dedicated:
+        boost += dedicated_boost
+    return min(level + boost, 1.0)
+
+
+@jit_inline
+def utility(r: ChoiceRules, loyalty: float, service: float, attention: float, fit: float,
+            not_incumbent: bool, switching: float) -> float:
+    """Material-independent utility of one supplier to one buyer:
+    ``beta_J J + beta_service service + beta_kam attention + beta_fit fit
+    - switching x [not bought from in the last incumbent_weeks]``."""
+    u = r.beta_loyalty * loyalty
+    u += r.beta_service * service
+    u += r.beta_kam * attention
+    u += r.beta_fit_new * fit
+    if r.use_switching_cost and not_incumbent:
+        u -= switching
     return u
 
 
-def price_utility(price_sensitivity: np.ndarray, relative_price: np.ndarray) -> np.ndarray:
-    """``-sensitivity * (relative price - 1)``: N x S from N sensitivities and N x S prices."""
-    return -price_sensitivity[:, None] * (relative_price - 1.0)
+@jit_inline
+def price_utility(price_sensitivity: float, relative_price: float) -> float:
+    """``-sensitivity x (relative price - 1)``."""
+    return -price_sensitivity * (relative_price - 1.0)
 
 
-def logit_shares(utility: np.ndarray, allowed: np.ndarray, min_share: float = 0.0) -> np.ndarray:
-    """Masked softmax along the last axis; rows with no allowed option get all zeros.
+@jit_inline
+def logit_shares(u: np.ndarray, min_share: float, out: np.ndarray) -> None:
+    """Logit shares of one buyer's options, from their utilities ``u``, into ``out``.
 
     Shares below ``min_share`` are dropped and the rest renormalised (a buyer does not place
-    orders of a few kilos): one pass, so a row always keeps its largest share.
+    orders of a few kilos): one pass, so the largest share is always kept.
     """
-    u = np.where(allowed, utility, -np.inf)
-    top = u.max(axis=-1, keepdims=True)
-    finite = np.isfinite(top)
-    w = np.exp(u - np.where(finite, top, 0.0))
-    w[~np.broadcast_to(finite, w.shape)] = 0.0
-    total = w.sum(axis=-1, keepdims=True)
-    shares = np.divide(w, total, out=np.zeros_like(w), where=total > 0)
-    if min_share > 0:
-        drop = (shares < min_share) & (shares < shares.max(axis=-1, keepdims=True))
-        shares[drop] = 0.0
-        total = shares.sum(axis=-1, keepdims=True)
-        np.divide(shares, total, out=shares, where=total > 0)
-    return shares
+    top = u.max()
+    total = 0.0
+    for j in range(u.size):
+        out[j] = math.exp(u[j] - top)
+        total += out[j]
+    biggest = 0.0
+    for j in range(u.size):
+        out[j] /= total
+        biggest = max(biggest, out[j])
+    if min_share > 0.0:
+        total = 0.0
+        for j in range(u.size):
+            if out[j] < min_share and out[j] < biggest:
+                out[j] = 0.0
+            total += out[j]
+        for j in range(u.size):
+            out[j] /= total
 
 
-def sample_one(shares: np.ndarray, u: np.ndarray) -> np.ndarray:
-    """Pick one option per row with probabilities ``shares`` (rows sum to 1 or 0).
+@jit_inline
+def contract_split(shares: np.ndarray, winner: int, contract_share: float,
+                   out: np.ndarray) -> None:
+    """A tender winner's share of a material it carries, into ``out``: ``contract_share`` to
+    the winner; the rest to the buyer's other suppliers in proportion to their routine
+    ``shares`` (dual sourcing), or to the winner as well when the buyer uses no other."""
+    others = 0.0
+    for s in range(shares.size):
+        if s != winner:
+            others += shares[s]
+    for s in range(shares.size):
+        if others > 0.0:
+            rest = 0.0 if s == winner else shares[s] / others
+        else:
+            rest = 1.0 if s == winner else 0.0
+        out[s] = (contract_share if s == winner else 0.0) + (1.0 - contract_share) * rest
 
-    ``u`` holds one uniform draw per row. Returns a 0/1 array shaped like ``shares``; a row of
-    zeros stays zeros.
+
+@jit_inline
+def sample_one(shares: np.ndarray, u: float, out: np.ndarray) -> None:
+    """One supplier drawn with probabilities ``shares`` (summing to 1 or 0) by the uniform
+    draw ``u``: ``out`` is 1 there and 0 elsewhere; all zero when every share is 0."""
+    total = 0.0
+    for s in range(shares.size):
+        total += shares[s]
+    out[:] = 0.0
+    if total <= 0.0:
+        return
+    cum, pick = 0.0, 0
+    for s in range(shares.size):
+        cum += shares[s]
+        if cum <= u * total:
+            pick += 1
+    out[min(pick, shares.size - 1)] = 1.0
+
+
+@jit_inline
+def known_suppliers(b: Buyers, o: Offer, r: ChoiceRules, i: int, known: np.ndarray,
+                    base: np.ndarray) -> int:
+    """The suppliers buyer ``i`` knows, into ``known``, and their material-independent
+    utilities, into ``base``; returns how many there are."""
+    k = 0
+    for s in range(b.aware.shape[1]):
+        if b.aware[i, s]:
+            kam, ded = b.kam[i, s], b.dedicated[i, s]
+            service = experienced_service(o.service[s], o.care_service[s],
+                                          o.dedicated_service[s], kam, ded)
+            known[k] = s
+            base[k] = utility(r, b.loyalty[i, s], service, indicator(kam) + indicator(ded),
+                              b.novelty[i] * o.portfolio[s],
+                              b.weeks_since[i, s] >= r.incumbent_weeks, b.switching[i])
+            k += 1
+    return k
+
+
+@jit_inline
+def material_options(b: Buyers, o: Offer, r: ChoiceRules, i: int, m: int, known: np.ndarray,
+                     base: np.ndarray, k: int, options: np.ndarray, u: np.ndarray) -> int:
+    """Buyer ``i``'s options for material ``m`` (the first ``k`` of its ``known`` suppliers
+    that carry it), into ``options``, and their utilities, into ``u``; returns how many."""
+    n = 0
+    for j in range(k):
+        s = known[j]
+        if o.carries[s, m] > 0.0:
+            options[n] = s
+            u[n] = base[j]
+            if r.use_price:
+                u[n] += price_utility(b.ps[i], o.rel_price[s, m] * (1.0 - b.discount[i, s]))
+            n += 1
+    return n
+
+
+@jit_inline
+def _scratch(n_sup: int) -> tuple[np.ndarray, ...]:
+    """known, options (int), base, u, shares, split, picked (float): one buyer's rows."""
+    return (np.empty(n_sup, np.int64), np.empty(n_sup, np.int64), np.empty(n_sup),
+            np.empty(n_sup), np.empty(n_sup), np.empty(n_sup), np.empty(n_sup))
+
+
+@jit
+def choose(b: Buyers, o: Offer, r: ChoiceRules, draws: np.ndarray, routine: np.ndarray,
+           orders: np.ndarray) -> None:
+    """The week's choice, into ``routine`` (shares) and ``orders`` (t), both M x N x S.
+
+    Each buyer splits each material's demand over its options (the known suppliers carrying
+    it) by its routine shares, the tender winner's contract share first (when the winner is
+    an option); in sample mode it buys all of it from one option drawn with those shares, by
+    ``draws[m, i]`` (uniforms drawn by the caller; unused otherwise).
     """
-    cum = np.cumsum(shares, axis=-1)
-    total = cum[..., -1:]
-    pick = (cum <= u[..., None] * total).sum(axis=-1)
-    pick = np.minimum(pick, shares.shape[-1] - 1)
-    out = np.zeros_like(shares)
-    np.put_along_axis(out, pick[..., None], 1.0, axis=-1)
-    out *= total > 0
-    return out
-
-
-def contract_split(logit: np.ndarray, winner_onehot: np.ndarray, contract_share: float,
-                   winner_carries: np.ndarray) -> np.ndarray:
-    """Blend a tender award into routine shares for one material.
-
-    ``winner_onehot`` is N x S (all zero for customers without a contract), ``winner_carries``
-    N (1 when the winner carries this material). The winner gets ``contract_share`` of the
-    volume; the rest goes to the buyer's other suppliers in proportion to their routine shares
-    (dual sourcing), or to the winner as well when the buyer uses no other supplier.
-    """
-    cs = contract_share * winner_carries
-    others = logit * (1.0 - winner_onehot)
-    total = others.sum(axis=1, keepdims=True)
-    rest = np.where(total > 0, others / np.where(total > 0, total, 1.0), winner_onehot)
-    rest = np.where((winner_carries > 0)[:, None], rest, logit)
-    return cs[:, None] * winner_onehot + (1.0 - cs)[:, None] * rest
+    n_mat, n, n_sup = orders.shape
+    known, options, base, u, shares, split, picked = _scratch(n_sup)
+    for i in range(n):
+        k = known_suppliers(b, o, r, i, known, base)
+        for m in range(n_mat):
+            routine[m, i] = 0.0
+            orders[m, i] = 0.0
+            n_opt = material_options(b, o, r, i, m, known, base, k, options, u)
+            if n_opt == 0:
+                continue
+            logit_shares(u[:n_opt], r.min_share, shares[:n_opt])
+            winner = -1
+            for j in range(n_opt):
+                routine[m, i, options[j]] = shares[j]
+                if options[j] == b.contract_supplier[i]:
+                    winner = j
+            final = shares[:n_opt]
+            if winner >= 0:
+                contract_split(final, winner, r.contract_share, split[:n_opt])
+                final = split[:n_opt]
+            if r.sample:
+                sample_one(final, draws[m, i], picked[:n_opt])
+                final = picked[:n_opt]
+            for j in range(n_opt):
+                orders[m, i, options[j]] = b.demand[i, m] * final[j]

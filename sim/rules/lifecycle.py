@@ -1,32 +1,36 @@
 """Lifecycle stages, ABC classes and pool flows, from each supplier's own books.
 
-Stage codes: -1 none (unaware), 0 prospect, 1 potential, 2 general, 3 key (elite), 4 sunset,
-5 lost. ``ALLOWED`` lists every legal transition; exit from the market is recorded apart.
+The stage codes and their legal changes are in ``stages.py`` (read here as ``lifecycle.KEY``
+and so on); ``stage_rule`` is one relationship's week, ``advance`` every relationship's.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
-NONE, PROSPECT, POTENTIAL, GENERAL, KEY, SUNSET, LOST = -1, 0, 1, 2, 3, 4, 5
-N_STAGES = 6
-# Indexed by stage code; code -1 (none) reads the last entry.
-STAGE_NAMES: tuple[str, ...] = ("prospect", "potential", "general", "key", "sunset", "lost",
-                                "none")
-BUYING = (POTENTIAL, GENERAL, KEY, SUNSET)
-ALLOWED: frozenset[tuple[int, int]] = frozenset({
-    (NONE, PROSPECT), (NONE, POTENTIAL), (PROSPECT, POTENTIAL), (LOST, POTENTIAL),
-    (POTENTIAL, GENERAL), (POTENTIAL, LOST),
-    (GENERAL, KEY), (GENERAL, SUNSET), (GENERAL, LOST),
-    (KEY, GENERAL), (KEY, SUNSET), (KEY, LOST),
-    (SUNSET, GENERAL), (SUNSET, LOST),
-})
+from sim.rules.jit import jit
+from sim.rules.stages import (  # noqa: F401  (the stage codes, read here by many)
+    ALLOWED,
+    BUYING,
+    GENERAL,
+    KEY,
+    LOST,
+    N_STAGES,
+    NONE,
+    POTENTIAL,
+    PROSPECT,
+    STAGE_NAMES,
+    SUNSET,
+)
+from sim.rules.state import Buyers, WeekOutcome
+from sim.tolerance import EPS
 
 
-@dataclass(frozen=True)
-class StageRules:
+class StageRules(NamedTuple):
+    """The lifecycle thresholds (``[lifecycle]``) of a run."""
+
     key_volume_t: float
     general_volume_t: float
     continuity_weeks: int
@@ -37,64 +41,104 @@ class StageRules:
     lost_after_weeks: int
 
 
-def next_stage(stage: np.ndarray, aware: np.ndarray, bought: np.ndarray, vol52: np.ndarray,
-               vol13: np.ndarray, act13: np.ndarray, weeks_since: np.ndarray,
-               tenure: np.ndarray, margin_rate: np.ndarray, credit_ok: np.ndarray,
-               r: StageRules) -> np.ndarray:
-    """This week's stage of every relationship (N x S int8) from last week's and the books.
+@jit
+def stage_rule(r: StageRules, stage: int, aware: bool, bought: bool, vol52: float,
+               vol13: float, act13: int, weeks_since: int, tenure: int, margin_rate: float,
+               credit_ok: bool) -> int:
+    """This week's stage of one relationship from last week's and its books; the first rule
+    that applies wins (docs/ODD.md 7.i):
 
-    ``credit_ok`` is N (the customer pays reliably). Rules, first match wins:
-    a purchase turns none/prospect/lost into potential; no purchase for ``lost_after_weeks``
-    makes a buying relationship lost; potential -> general after ``potential_min_weeks`` with
-    ``general_volume_t`` in 52 weeks; general -> key when 52-week volume reaches
-    ``key_volume_t``, bought in ``continuity_weeks`` of the last 13, margin above the floor and
-    credit good; key -> general when that no longer holds; general/key -> sunset when the last
-    13 weeks, annualised, fall below ``sunset_ratio`` of the 52-week volume (after a year);
-    sunset -> general when they recover to ``recovery_ratio``.
+    no purchase for ``lost_after_weeks`` makes a buying relationship lost; a purchase turns
+    none/prospect/lost into potential; awareness turns none into prospect; potential ->
+    general after ``potential_min_weeks`` with ``general_volume_t`` in 52 weeks; general/key
+    -> sunset when the last 13 weeks, annualised, fall below ``sunset_ratio`` of the 52-week
+    volume (after a year); general -> key when the 52-week volume reaches ``key_volume_t``,
+    bought in ``continuity_weeks`` of the last 13, margin at the floor or above and credit
+    good; key -> general when that no longer holds; sunset -> general when the run rate
+    recovers to ``recovery_ratio``.
     """
-    new = stage.copy()
-    new[(stage == NONE) & aware] = PROSPECT
-    new[((stage == NONE) | (stage == PROSPECT) | (stage == LOST)) & bought] = POTENTIAL
-    buying = (stage >= POTENTIAL) & (stage <= SUNSET)
-    lost = buying & (weeks_since >= r.lost_after_weeks)
     run_rate = 4.0 * vol13
-    declining = (tenure >= 52) & (run_rate < r.sunset_ratio * vol52)
-    recovered = run_rate >= r.recovery_ratio * vol52
-    key_ok = ((vol52 >= r.key_volume_t) & (act13 >= r.continuity_weeks)
-              & (margin_rate >= r.key_margin_floor) & credit_ok[:, None])
-    pot = stage == POTENTIAL
-    new[pot & (tenure >= r.potential_min_weeks) & (vol52 >= r.general_volume_t)] = GENERAL
-    gen = stage == GENERAL
-    new[gen & declining] = SUNSET
-    new[gen & key_ok & ~declining] = KEY
-    key = stage == KEY
-    new[key & ~key_ok] = GENERAL
-    new[key & declining] = SUNSET
-    new[(stage == SUNSET) & recovered & ~declining] = GENERAL
-    new[lost] = LOST
-    return new
+    declining = tenure >= 52 and run_rate < r.sunset_ratio * vol52
+    key_ok = (vol52 >= r.key_volume_t and act13 >= r.continuity_weeks
+              and margin_rate >= r.key_margin_floor and credit_ok)
+    if POTENTIAL <= stage <= SUNSET and weeks_since >= r.lost_after_weeks:
+        return LOST
+    if (stage == NONE or stage == PROSPECT or stage == LOST) and bought:
+        return POTENTIAL
+    if stage == NONE and aware:
+        return PROSPECT
+    if stage == POTENTIAL and tenure >= r.potential_min_weeks and vol52 >= r.general_volume_t:
+        return GENERAL
+    if (stage == GENERAL or stage == KEY) and declining:
+        return SUNSET
+    if stage == GENERAL and key_ok:
+        return KEY
+    if stage == KEY and not key_ok:
+        return GENERAL
+    if stage == SUNSET and run_rate >= r.recovery_ratio * vol52 and not declining:
+        return GENERAL
+    return stage
 
 
+@jit
+def margin_rate(revenue: float, cost: float) -> float:
+    """Gross margin over revenue; 0 without revenue."""
+    return (revenue - cost) / revenue if revenue > EPS else 0.0
+
+
+@jit
+def buying(stage: int) -> bool:
+    """Potential, general, key or sunset: a relationship in a buying spell."""
+    return POTENTIAL <= stage <= SUNSET
+
+
+@jit
+def advance(b: Buyers, r: StageRules, week: WeekOutcome) -> np.ndarray:
+    """Every relationship's stage this week (``stage_rule``; none for buyers who left the
+    market), tenure restarting where a buying spell starts or ends. Returns last week's
+    stages (N x S)."""
+    old = b.stage.copy()  # buyers who left this week still hold their last stage there
+    n, n_sup = old.shape
+    for i in range(n):
+        for s in range(n_sup):
+            was = old[i, s]
+            new = NONE
+            if b.active[i]:
+                new = stage_rule(r, was, b.aware[i, s], week.vol[i, s] > EPS, b.vol52[i, s],
+                                 b.vol13[i, s], b.act13[i, s], b.weeks_since[i, s],
+                                 b.tenure[i, s], margin_rate(b.rev52[i, s], b.cost52[i, s]),
+                                 week.credit_ok[i])
+            if buying(was) != buying(new):  # a spell started or ended
+                b.tenure[i, s] = 0
+            b.stage[i, s] = new
+    return old
+
+
+@jit
 def stage_counts(stage: np.ndarray, active: np.ndarray) -> np.ndarray:
     """Customers per supplier and stage (S x 6) among active rows."""
-    s = stage[active]
-    counts = np.empty((stage.shape[1], N_STAGES), dtype=np.int64)
-    for k in range(N_STAGES):
-        counts[:, k] = (s == k).sum(axis=0)
+    counts = np.zeros((stage.shape[1], N_STAGES), dtype=np.int64)
+    for i in range(stage.shape[0]):
+        if active[i]:
+            for s in range(stage.shape[1]):
+                if stage[i, s] >= 0:
+                    counts[s, stage[i, s]] += 1
     return counts
 
 
+@jit
 def flows(old: np.ndarray, new: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Inflow and outflow counts (S x 6) of the changes from ``old`` to ``new`` stages."""
-    changed = old != new
     n_sup = old.shape[1]
     inflow = np.zeros((n_sup, N_STAGES), dtype=np.int64)
     outflow = np.zeros((n_sup, N_STAGES), dtype=np.int64)
-    rows, cols = np.nonzero(changed)
-    o, n = old[rows, cols], new[rows, cols]
-    keep_in, keep_out = n >= 0, o >= 0
-    np.add.at(inflow, (cols[keep_in], n[keep_in]), 1)
-    np.add.at(outflow, (cols[keep_out], o[keep_out]), 1)
+    for i in range(old.shape[0]):
+        for s in range(n_sup):
+            if old[i, s] != new[i, s]:
+                if new[i, s] >= 0:
+                    inflow[s, new[i, s]] += 1
+                if old[i, s] >= 0:
+                    outflow[s, old[i, s]] += 1
     return inflow, outflow
 
 

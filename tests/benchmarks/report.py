@@ -11,8 +11,9 @@ import math
 import re
 import sys
 
-TARGETS = {"ratio": 50.0, "baseline_s": 0.5, "large_s": 30.0, "large_rss": 4 * 2**30,
-           "slope": 1.1, "sweep": 1.8, "bound": 3.0}
+# issue 10's targets (CPU seconds: the machine is shared, wall time is inflated)
+TARGETS = {"ratio": 100.0, "baseline_s": 0.3, "large_s": 19.5, "large_rss": 1.8e9,
+           "compile_s": 30.0, "slope": 1.1, "sweep": 1.8, "bound": 3.0}
 
 
 def _index(data: dict) -> dict[str, dict]:
@@ -85,15 +86,16 @@ def summarise(data: dict) -> str:
         out.append("")
     large = [(k, idx.get(f"test_large_run[{k}]")) for k in ("agents", "no-agents")]
     if any(b for _, b in large):
-        out += ["| 100k x 20 x 52 weeks | total, s | set-up, s | 52 steps, s | tables, s | "
-                "peak memory, GB |", "|---|---|---|---|---|---|"]
+        out += ["| 100k x 20 x 52 weeks | total, s | CPU, s | set-up, s | 52 steps, s | "
+                "tables, s | peak memory, GB |", "|---|---|---|---|---|---|---|"]
         for k, b in large:
             if not b:
                 continue
             e = b["extra_info"]
             out.append(f"| {'with' if k == 'agents' else 'without'} customer agents | "
-                       f"{e['total_s']:.1f} | {e['setup_s']:.1f} | {e['steps_s']:.1f} | "
-                       f"{e['tables_s']:.1f} | {e['peak_rss_bytes'] / 2**30:.2f} |")
+                       f"{e['total_s']:.1f} | {e['cpu_s']:.1f} | {e['setup_s']:.1f} | "
+                       f"{e['steps_s']:.1f} | {e['tables_s']:.1f} | "
+                       f"{e['peak_rss_bytes'] / 1e9:.2f} |")
         out.append("")
     sw = {w: idx.get(f"test_sweep_throughput[{w}]") for w in (1, 2)}
     if all(sw.values()):
@@ -108,16 +110,22 @@ def summarise(data: dict) -> str:
         out.append(f"| {label} | {_fmt(value, unit)} | {mark} |")
 
     rw, rc = ratios.get("10000x20", (math.nan, math.nan))
-    row("vectorised / reference at 10000x20 >= 50 (CPU)", rc, rc >= TARGETS["ratio"], "x")
+    row("step / reference at 10000x20 >= 100 (CPU)", rc, rc >= TARGETS["ratio"], "x")
     base = _cpu(idx.get("test_baseline_run[none]"))
-    row("baseline run, no outputs, < 0.5 s (CPU)", base, base < TARGETS["baseline_s"], " s")
+    row("baseline run, no outputs, <= 0.3 s (CPU; aim)", base, base <= TARGETS["baseline_s"],
+        " s")
     big = idx.get("test_large_run[agents]")
     if big:
         e = big["extra_info"]
-        row("100k x 20 x 52 weeks with set-up < 30 s", e["total_s"],
-            e["total_s"] < TARGETS["large_s"], " s")
-        row("... peak memory < 4 GB", e["peak_rss_bytes"] / 2**30,
-            e["peak_rss_bytes"] < TARGETS["large_rss"], " GB")
+        row("100k x 20 x 52 weeks with set-up <= 19.5 s (CPU)", e["cpu_s"],
+            e["cpu_s"] <= TARGETS["large_s"], " s")
+        row("... peak memory <= 1.8 GB", e["peak_rss_bytes"] / 1e9,
+            e["peak_rss_bytes"] <= TARGETS["large_rss"], " GB")
+    cold = idx.get("test_cold_compile")
+    if cold:
+        c = cold["extra_info"]["cpu_s"]
+        row("compiling the rules from an empty cache < 30 s (CPU)", c,
+            c < TARGETS["compile_s"], " s")
     for s, sl in slopes:
         row(f"log-log slope 10k -> 100k at {s} suppliers <= 1.1", sl, sl <= TARGETS["slope"])
     if all(sw.values()):

@@ -1,10 +1,11 @@
-"""Benchmarks (pytest-benchmark): the weekly step, the per-agent reference, whole runs, sweeps.
+"""Benchmarks (pytest-benchmark): the weekly step, the per-agent reference, whole runs, sweeps,
+compiling the rules.
 
 ``make bench`` runs them with timing on (``KAMSIM_BENCH_FULL=1``, JSON in
 ``results/benchmarks.json``; ``tests/benchmarks/report.py`` turns it into the tables of
 docs/PERFORMANCE.md). In the ordinary test run (``--benchmark-disable``, as in CI) each one
 runs once as a plain test, at the small sizes only: the 10,000- and 100,000-customer cases,
-the 100k run and the sweep benchmark need ``KAMSIM_BENCH_FULL=1``.
+the 100k run, the sweep benchmark and the cold compile need ``KAMSIM_BENCH_FULL=1``.
 """
 
 from __future__ import annotations
@@ -73,7 +74,7 @@ def test_step_vectorised(benchmark, n, s):
 
 @pytest.mark.parametrize(("n", "s"), SIZES)
 def test_step_reference(benchmark, n, s):
-    """One week of the per-agent reference (choice, rationing, loyalty only), same market."""
+    """One week of the per-agent reference (the customers' week only), same market."""
     _size_gate(n)
     ref = ReferenceMarket.from_model(market(n, s))
     rounds = {1_000: 5, 10_000: 2, 100_000: 1}[n]
@@ -150,6 +151,30 @@ def test_large_run(benchmark, agents):
     n, s, weeks = (100_000, 20, 52) if FULL else (2_000, 6, 4)
     result = benchmark.pedantic(large_run, args=(n, s, weeks, agents), rounds=1, iterations=1)
     benchmark.extra_info.update(result, customers=n, suppliers=s, weeks=weeks)
+
+
+COLD_COMPILE = """
+import resource, subprocess, sys
+before = resource.getrusage(resource.RUSAGE_CHILDREN)
+subprocess.run([sys.executable, "-m", "sim.market.compile"], check=True)
+after = resource.getrusage(resource.RUSAGE_CHILDREN)
+print(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
+"""
+
+
+@needs_full
+def test_cold_compile(benchmark, tmp_path):
+    """``python -m sim.market.compile`` with an empty numba cache (``NUMBA_CACHE_DIR`` in a
+    fresh folder): the CPU time set-up pays once, interpreter start included."""
+    env = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path / "numba")}
+
+    def compile_cold() -> float:
+        out = subprocess.run([sys.executable, "-c", COLD_COMPILE], cwd=ROOT, env=env,
+                             check=True, capture_output=True, text=True)
+        return float(out.stdout.strip().splitlines()[-1])
+
+    cpu = benchmark.pedantic(compile_cold, rounds=1, iterations=1)
+    benchmark.extra_info["cpu_s"] = cpu
 
 
 def _sweep_spec(runs: int):

@@ -15,7 +15,7 @@ setup: $(STAMP)
 # the earlier result and writes results/reservoir-vs-funnel-2 (kamsim prints where).
 demo: $(STAMP)
 	$(VENV)/bin/kamsim compare scenarios/reservoir.toml scenarios/funnel.toml --reps 20 \
-	  --out results/reservoir-vs-funnel
+	  --levers --robustness 32 --out results/reservoir-vs-funnel
 
 # Test modules are spread over the cores (pytest-xdist; a module's tests stay on one worker).
 test: $(STAMP)

@@ -64,12 +64,7 @@ def _bundle(plan: Any, selected: Sequence[str]) -> dict[str, Any]:
     if not found:
         return _fail(str(plan.files[_own(plan)[0]]), "--levers", "no scenario switches on a "
                      "lever (a focal strategy, or a focal setting other than its status quo's)")
-    if len(found) > 1:
-        names = ", ".join(plan.names[i] for i, _ in found)
-        return _fail(str(plan.files[found[1][0]]), "--levers", f"decomposes one bundle, and "
-                     f"{names} each switch on levers: compare one of them (beside its status "
-                     "quo)")
-    i, params = found[0]
+    i, params = found[0]  # several bundles: the first file's is the one decomposed
     file = str(plan.files[i])
     if not lv.only_focal_differs(params):
         return _fail(file, "--levers", "the scenario changes more than the focal supplier's "

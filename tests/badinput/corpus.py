@@ -324,11 +324,10 @@ def compare_cases() -> Iterator[Case]:
                    files=_with(base, bad))
         yield Case(f"{base}:uncertainty {name} (compare)", "uncertainty", base, "error", key,
                    files=_with(base, bad), args=("--robustness", "2"), command="compare")
-    res, fun = "scenarios/reservoir.toml", "scenarios/funnel.toml"
+    res = "scenarios/reservoir.toml"
     for name, target, args, key, blamed in (
             ("lever not switched on", res, ("--levers", "price_war"), "--levers", None),
             ("lever misspelt", res, ("--levers", "kam_centr"), "--levers", None),
-            ("two bundles", res, (fun, "--levers"), "--levers", fun),
             ("no bundle", base, ("--levers",), "--levers", None),
             ("robustness 0", res, ("--robustness", "0"), "--robustness", None),
             ("robustness -3", res, ("--robustness", "-3"), "--robustness", None),

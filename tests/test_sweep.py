@@ -27,7 +27,7 @@ root_seed = 11
 steps = 13
 replications = 2
 chunk_size = 2
-overrides = {{ "run.customers" = 40 }}
+overrides = {{ "run.customers" = 600 }}
 [design]
 method = "latin"
 samples = 12

@@ -124,11 +124,12 @@ def test_twenty_simultaneous_submissions(benchmark, tmp_path):
     finally:
         proc.terminate()
         proc.wait(20)
-    slowest = [a[-1] for a in acks[1:]]  # the warm-up burst opens the server's connections
+    measured = acks[1:] or acks  # after the warm-up burst (just one when benchmarks are off)
+    slowest = [a[-1] for a in measured]
     benchmark.extra_info.update(
         load_average=round(load, 1),
         slowest_ack_s=[round(x, 3) for x in slowest],
-        median_ack_s=round(statistics.median(a[len(a) // 2] for a in acks[1:]), 3),
-        server_cpu_ms_per_submission=round(1000 * statistics.median(cpu[1:]), 2),
+        median_ack_s=round(statistics.median(a[len(a) // 2] for a in measured), 3),
+        server_cpu_ms_per_submission=round(1000 * statistics.median(cpu[1:] or cpu), 2),
     )
     assert statistics.median(slowest) < 5.0  # generous: the 1 s target is read from the JSON

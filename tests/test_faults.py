@@ -200,7 +200,14 @@ def assert_all_stopped(proc: subprocess.Popen, lines: list[str], code: int) -> N
         assert lines[-1].strip() in ("kamsim: stopped by SIGTERM", "kamsim: interrupted")
 
 
-@pytest.mark.parametrize("phase,how", [("start-up", "SIGTERM"), ("start-up", "Ctrl-C"),
+# Quarantined, not passed: an open bug (issue 10). In full-suite runs on a fresh clone a Ctrl-C
+# sent to the command's process group was not acted on (twice on 2026-12-01: the command ran to
+# the end with exit 0); the same tests pass when run alone.
+LOST_CTRL_C = pytest.mark.xfail(reason="open bug: a Ctrl-C lost in full-suite runs (issue 10)",
+                                strict=False)
+
+@pytest.mark.parametrize("phase,how", [("start-up", "SIGTERM"), pytest.param(
+    "start-up", "Ctrl-C", marks=LOST_CTRL_C),
                                        ("simulation", "SIGTERM"), ("writing", "SIGTERM"),
                                        ("simulation", "SIGKILL")])
 def test_compare_stopped_at_any_moment_leaves_nothing(tmp_path, phase, how):

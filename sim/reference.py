@@ -2,9 +2,10 @@
 
 One ``RefCustomer`` agent per buyer with its state in Python lists, a ``step`` method that
 chooses and places orders, called by ``shuffle_do``; one ``RefSupplier`` per supplier that
-rations what it has among the orders it received. It is the oracle and the yardstick of the
-model's compiled week (``sim/rules``, docs/PERFORMANCE.md): the benchmarks run both side by
-side, and ``tests/benchmarks/test_reference.py`` checks that they agree on the same inputs.
+rations what it has among the orders it received (``sim/reference_supply.py``). It is the
+oracle and the yardstick of the model's compiled week (``sim/rules``, docs/PERFORMANCE.md):
+the benchmarks run both side by side, and ``tests/benchmarks/test_reference.py`` checks that
+they agree on the same inputs.
 
 What it covers, in the model's order (docs/ODD.md 7.f-7.i): choice (logit shares over known
 suppliers with the minimum share, the tender winner's contract share and dual sourcing),
@@ -12,8 +13,9 @@ fulfilment (proportional or key-accounts-first rationing, one spill round to sup
 spare stock), the week's books (tonnes, revenue and cost per relationship), adaptation
 (satisfaction, loyalty, delivery record, share of wallet), the rolling books (13- and 52-week
 sums over the 52-slot ring, weeks with a purchase, weeks since the last one, tenure), the main
-supplier, price sensitivity and the lifecycle stage. The week's demand, prices, stock and
-strategy effects are taken as given (read from a ``MarketModel`` by
+supplier, price sensitivity, the supplier search (its uniforms drawn from a copy of the
+model's choice stream, as the model draws them) and the lifecycle stage. The week's demand,
+prices, stock and strategy effects are taken as given (read from a ``MarketModel`` by
 ``ReferenceMarket.from_model`` at the moment of choice). Sums run in the order written here,
 so results agree with the compiled rules to rounding (a few units in the last place; the
 52-week rings hold float32, rounded here as there), not bit for bit.
@@ -21,51 +23,17 @@ so results agree with the compiled rules to rounding (a few units in the last pl
 
 from __future__ import annotations
 
+import copy
 import math
 
 import mesa
 import numpy as np
 
 from sim.market.population import RING, WEEKS_SINCE_CAP
+from sim.reference_supply import RefSupplier
 from sim.rules.lifecycle import GENERAL, KEY, LOST, NONE, POTENTIAL, PROSPECT, SUNSET
+from sim.rules.search import search_draws
 from sim.tolerance import EPS
-
-
-class RefSupplier(mesa.Agent):
-    """A supplier: what it can ship this week, and the orders it received."""
-
-    def __init__(self, model: ReferenceMarket, index: int, available: list[float]) -> None:
-        super().__init__(model)
-        self.index = index
-        self.available = list(available)   # t per material this round
-        self.orders: list[list[tuple[RefCustomer, float]]] = [[] for _ in available]
-        self.shipped = [0.0] * len(available)  # t delivered this week per material
-
-    def take_order(self, material: int, customer: RefCustomer, tonnes: float) -> None:
-        self.orders[material].append((customer, tonnes))
-
-    def ration(self) -> None:
-        """Ship in proportion to order size; key accounts first if the supplier's rule says so."""
-        first = self.model.key_first[self.index]
-        for m, orders in enumerate(self.orders):
-            avail = max(self.available[m], 0.0)
-            if first:
-                prio = sum(t for c, t in orders if c.priority(self.index))
-                rest = sum(t for c, t in orders if not c.priority(self.index))
-                fill_p = min(avail / prio, 1.0) if prio > 0 else 1.0
-                left = max(avail - fill_p * prio, 0.0)
-                fill_r = min(left / rest, 1.0) if rest > 0 else 1.0
-            else:
-                total = sum(t for _, t in orders)
-                fill_p = fill_r = avail / total if total > avail else 1.0
-            sent = 0.0
-            for customer, tonnes in orders:
-                d = tonnes * (fill_p if first and customer.priority(self.index) else fill_r)
-                customer.receive(self.index, m, d)
-                sent += d
-            self.available[m] -= sent  # spare for the next round (may dip below 0 by rounding)
-            self.shipped[m] += sent
-            self.orders[m] = []
 
 
 class RefCustomer(mesa.Agent):
@@ -242,11 +210,9 @@ class RefCustomer(mesa.Agent):
         """Price sensitivity relaxes toward a target that rises when a known rival undercuts
         the main supplier or the bond is thin, and falls with tenure and key-account care."""
         m, a = self.model, self.model.adaptation
-        rel = [m.relative_price[s] * (1.0 - self.discount[s]) for s in range(m.n_sup)]
         main = self.main
         if main >= 0:
-            rivals = [rel[s] for s in range(m.n_sup) if self.aware[s] and s != main]
-            undercut = bool(rivals) and min(rivals) < rel[main] * (1.0 - a.ps_cut_threshold)
+            undercut = self.rival_gap() > a.ps_cut_threshold
             thin = 1.0 - min(self.loyalty[main] / m.j_ref, 1.0)
             tenure = min(self.tenure[main] / a.ps_tenure_weeks, 1.0)
             care = self.kam[main]
@@ -255,6 +221,25 @@ class RefCustomer(mesa.Agent):
         target = (self.ps_base * (1.0 + a.ps_cut_gain * undercut + a.ps_thin_gain * thin)
                   * ((1.0 - a.ps_tenure_relief * tenure) * (1.0 - a.ps_kam_relief * care)))
         self.ps += a.ps_rate * (target - self.ps)
+
+    def rival_gap(self) -> float:
+        """How far below the main supplier (net of discounts) the cheapest known rival
+        prices: ``1 - rival / main``, 0 when none is cheaper."""
+        m = self.model
+        rel = [m.relative_price[s] * (1.0 - self.discount[s]) for s in range(m.n_sup)]
+        return max([1.0 - rel[s] / rel[self.main] for s in range(m.n_sup)
+                    if self.aware[s] and s != self.main] + [0.0])
+
+    def search(self, draw: float) -> None:
+        """A buyer in the market without a contract whose main supplier a known rival
+        undercuts by more than the threshold searches with probability ``min(rate x ps x
+        (gap - threshold), 1)``, withdrawing part of its loyalty to the main supplier."""
+        a = self.model.adaptation
+        if not self.active or self.main < 0 or self.contract >= 0:
+            return
+        excess = self.rival_gap() - a.search_threshold
+        if excess > 0 and draw < min(a.search_rate * self.ps * excess, 1.0):
+            self.loyalty[self.main] *= 1.0 - a.search_loyalty_loss
 
     def next_stages(self) -> None:
         """Each relationship's lifecycle stage from last week's and the books (first rule that
@@ -299,9 +284,11 @@ class RefCustomer(mesa.Agent):
         return stage
 
     def close_week(self) -> None:
-        """After adaptation: books, rolling books, price sensitivity, lifecycle."""
+        """After adaptation: books, rolling books, price sensitivity, search, lifecycle."""
         self.roll_books()
         self.update_price_sensitivity()
+        if self.model.search_draw.size:
+            self.search(float(self.model.search_draw[self.row]))
         self.next_stages()
 
 
@@ -335,6 +322,7 @@ class ReferenceMarket(mesa.Model):
         self.avg_cost = tolist(model.supply.avg_cost)
         self.processing_cost = tolist(model.market.processing_cost)
         self.j_ref = model.market.j_ref
+        self.choice_stream = copy.deepcopy(model.streams.choice)  # the search's draws
         self.rules = model.rules
         self.available0 = tolist(np.minimum(model.supply.stock, model.supply.capacity))
         self.suppliers = [RefSupplier(self, s, self.available0[s]) for s in range(self.n_sup)]
@@ -376,6 +364,8 @@ class ReferenceMarket(mesa.Model):
         self.relative_price = self.supplier_relative_price()
         self.customers.do("keep_books")
         self.customers.shuffle_do("adapt")
+        self.search_draw = search_draws(self.choice_stream, len(self.customers),
+                                        self.adaptation)
         self.customers.do("close_week")
 
     def supplier_relative_price(self) -> list[float]:

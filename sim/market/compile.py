@@ -46,7 +46,8 @@ def warm_up(n_sup: int = 2, n_mat: int = 3) -> None:
                   delivered, first, spill)
     books.week_books(delivered, o.price, b.discount, o.unit_cost, vol, rev, cost)
     ring = RingSlots(pop.ring_vol[0], pop.ring_rev[0], pop.ring_cost[0], pop.ring_vol[RING - 13])
-    week = WeekOutcome(orders, first, vol, rev, cost, s_, s_, np.ones(pop.n, bool))
+    week = WeekOutcome(orders, first, vol, rev, cost, s_, s_, np.ones(pop.n, bool),
+                       np.zeros(pop.n))
     old = close.close_week(b, o, ring, week, example(adapt.AdaptRules),
                            example(lifecycle.StageRules), 0)
     lifecycle.flows(old, b.stage)

@@ -35,7 +35,7 @@ class Streams:
     exits: np.random.Generator     # closures and defaults
     entry: np.random.Generator     # arrivals and the attributes of new customers
     demand: np.random.Generator    # weekly demand noise
-    choice: np.random.Generator    # single-supplier draws in ``sample`` mode
+    choice: np.random.Generator    # single-supplier draws in ``sample`` mode; supplier search
     tenders: np.random.Generator   # tender-score noise
     supplier: tuple[np.random.Generator, ...]  # each supplier's prospecting and engagement
 

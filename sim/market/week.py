@@ -16,7 +16,7 @@ from typing import NamedTuple
 import numpy as np
 
 from sim.market.population import RING
-from sim.rules import adapt, books, choice, close, fulfil, lifecycle
+from sim.rules import adapt, books, choice, close, fulfil, lifecycle, search
 from sim.rules.lifecycle import KEY
 from sim.rules.state import Buyers, Offer, RingSlots, WeekOutcome
 from sim.tolerance import EPS
@@ -154,7 +154,9 @@ class CustomerWeek:
         self._outcome_now = WeekOutcome(
             orders=self._orders_now, first=first, vol=week_books["vol"], rev=week_books["rev"],
             cost=week_books["cost"], relative_price=_f64(self.supply.avg_rel_price()),
-            breach=_f64(breach), credit_ok=self._credit_ok())
+            breach=_f64(breach), credit_ok=self._credit_ok(),
+            search_draw=search.search_draws(self.streams.choice, self.pop.n,
+                                            self.params.adaptation))
 
     def _lifecycle(self, bought: np.ndarray) -> dict[str, np.ndarray]:
         """Adaptation, rolling books, main supplier and price sensitivity (docs/ODD.md 7.h),

@@ -100,6 +100,19 @@ class AdaptationParams(Strict):
                                source="tenure with the main supplier at which the tenure "
                                       "relief is full (five years; assumption)")
     ps_kam_relief: float = P(0.2, unit="1", ge=0, le=0.99, source="assumption")
+    search_threshold: float = P(
+        0.05, unit="1 (relative price gap)", ge=0, le=1,
+        source="a buyer without a contract searches only when a known rival prices more than "
+               "this below its main supplier: above the spread of the rivals' markups that "
+               "buyers live with (calibration, docs/ODD.md 7.n)")
+    search_rate: float = P(
+        3.0, unit="1/(week x sensitivity x relative gap)", ge=0, le=1000,
+        source="weekly search probability per unit of price sensitivity and of gap above the "
+               "threshold (calibration, docs/ODD.md 7.n; 0: no search)")
+    search_loyalty_loss: float = P(
+        1.0, unit="1", ge=0, le=1,
+        source="share of loyalty to the main supplier a search withdraws: the choice is made "
+               "afresh, as after a breach of trust (assumption)")
 
     @model_validator(mode="after")
     def _weights(self) -> AdaptationParams:

@@ -17,6 +17,7 @@ import numpy as np
 from sim.rules.choice import experienced_service
 from sim.rules.jit import indicator, jit
 from sim.rules.lifecycle import GENERAL, POTENTIAL
+from sim.rules.search import rival_gap
 from sim.rules.state import Buyers, Offer, WeekOutcome
 from sim.tolerance import EPS
 
@@ -43,6 +44,9 @@ class AdaptRules(NamedTuple):
     ps_tenure_relief: float
     ps_tenure_weeks: float
     ps_kam_relief: float
+    search_threshold: float
+    search_rate: float
+    search_loyalty_loss: float
     j_ref: float  # loyalty of a buyer who always buys all from one supplier: payoff / gamma
 
     @classmethod
@@ -178,16 +182,11 @@ def price_sensitivity_target(r: AdaptRules, base: float, undercut: bool, thin: f
 def update_price_sensitivity(b: Buyers, r: AdaptRules, relative_price: np.ndarray) -> None:
     """Every buyer's price sensitivity relaxes toward its target (after the rolling books:
     the main supplier and tenure are this week's)."""
-    n, n_sup = b.aware.shape
-    for i in range(n):
+    for i in range(b.aware.shape[0]):
         main = b.main[i]
         undercut, thin, tenure, care = False, 1.0, 0.0, False
         if main >= 0:
-            rel_main = relative_price[main] * (1.0 - b.discount[i, main])
-            for s in range(n_sup):
-                rel = relative_price[s] * (1.0 - b.discount[i, s])
-                if s != main and b.aware[i, s] and rel < rel_main * (1.0 - r.ps_cut_threshold):
-                    undercut = True
+            undercut = rival_gap(b, relative_price, i, main) > r.ps_cut_threshold
             thin = 1.0 - min(b.loyalty[i, main] / r.j_ref, 1.0)
             tenure = min(b.tenure[i, main] / r.ps_tenure_weeks, 1.0)
             care = b.kam[i, main]

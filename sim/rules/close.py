@@ -1,10 +1,12 @@
-"""The close of the week: adaptation, rolling books, price sensitivity, lifecycle stages.
+"""The close of the week: adaptation, rolling books, price sensitivity, supplier search,
+lifecycle stages.
 
 docs/ODD.md 7.h-7.i, steps 10-11 of ``MarketModel.step``, in this order: every relationship
 adapts (satisfaction, share of wallet, loyalty, delivery record, ``adapt.adapt``) and rolls its
 books (``books.roll_books``, with each buyer's main supplier); every buyer's price
-sensitivity moves (``adapt.update_price_sensitivity``); every relationship's lifecycle stage
-follows (``lifecycle.advance``). One compiled call for the four.
+sensitivity moves (``adapt.update_price_sensitivity``); a buyer whose main supplier is
+undercut may search (``search.search``); every relationship's lifecycle stage follows
+(``lifecycle.advance``). One compiled call for the five.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from sim.rules.adapt import AdaptRules, adapt, update_price_sensitivity
 from sim.rules.books import roll_books
 from sim.rules.jit import jit
 from sim.rules.lifecycle import StageRules, advance
+from sim.rules.search import search
 from sim.rules.state import Buyers, Offer, RingSlots, WeekOutcome
 
 
@@ -27,4 +30,5 @@ def close_week(b: Buyers, o: Offer, ring: RingSlots, week: WeekOutcome, adapt_ru
     adapt(b, o, adapt_rules, week)
     roll_books(b, ring, week, focal)
     update_price_sensitivity(b, adapt_rules, week.relative_price)
+    search(b, adapt_rules, week.relative_price, week.search_draw)
     return advance(b, stage_rules, week)

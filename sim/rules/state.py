@@ -91,3 +91,4 @@ class WeekOutcome(NamedTuple):
     relative_price: np.ndarray    # S each supplier's price relative to the market
     breach: np.ndarray            # S share of loyalty its unwarned buyers withdraw
     credit_ok: np.ndarray         # N bool: the buyer pays reliably (for key accounts)
+    search_draw: np.ndarray = np.zeros(0)  # N uniforms of the supplier search (none: off)

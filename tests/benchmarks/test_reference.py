@@ -134,3 +134,23 @@ def test_reference_reads_the_declared_constants():
     for _ in range(6):
         ref, seen = one_week_both(model)
         assert_week_agrees(model, ref, seen)
+
+
+def test_reference_agrees_while_buyers_search():
+    """Under a price war with a low search threshold many buyers search each week (their
+    loyalty to the main supplier withdrawn, docs/ODD.md 7.h); the reference, drawing from a
+    copy of the model's choice stream, computes the same week after week."""
+    over = {"run.customers": 150, "run.weeks": 20, "adaptation.search_threshold": 0.01,
+            "adaptation.search_rate": 20.0}
+    params = scenario.load(ROOT / "scenarios" / "price_war.toml", overrides=over)
+    model = MarketModel(params, seed=2)
+    for _ in range(8):
+        ref, seen = one_week_both(model)
+        assert_week_agrees(model, ref, seen)
+    quiet = MarketModel(params.model_copy(update={"adaptation": params.adaptation.model_copy(
+        update={"search_rate": 0.0})}), seed=2)
+    for _ in range(8):
+        quiet.step()
+    n = model.pop.n
+    cut = (quiet.pop.loyalty[:n] - model.pop.loyalty[:n]).max(axis=1) > 0.1
+    assert cut.sum() >= 5, f"only {cut.sum()} buyers' loyalty was cut by a search"

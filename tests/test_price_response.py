@@ -12,7 +12,6 @@ from sim.runs.price_response import markdown, price_response, summary
 
 SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
 BASELINE = SCENARIOS / "baseline.toml"
-CALIBRATED = SCENARIOS / "price_calibrated.toml"
 
 # Published mean own-price elasticities of one seller's sales: -1.76 (Tellis 1988) and -2.62
 # (Bijmolt, van Heerde & Pieters 2005). The band of docs/ODD.md 7.n: within a factor of two
@@ -50,18 +49,23 @@ def routine_year_one_elasticity(path: Path) -> float:
     return df[(df["segment"] == "all") & (df["mode"] == "routine")]["elasticity"].mean()
 
 
-def test_calibrated_price_response_is_near_published_estimates():
-    """The proposed calibration (scenarios/price_calibrated.toml) answers within a factor of
-    two of the published estimates; the same measurement of the baseline gives about -9."""
-    e = routine_year_one_elasticity(CALIBRATED)
-    assert BAND[0] <= e <= BAND[1], f"year-one routine elasticity {e:.2f} outside {BAND}"
-
-
-@pytest.mark.xfail(strict=True, reason="docs/ODD.md 7.n: the baseline keeps a price response "
-                   "several times the published one, on which two validation patterns rest")
 def test_baseline_price_response_is_near_published_estimates():
+    """The baseline's routine buyers answer a 3 % rise within a factor of two of the published
+    estimates: the logit re-splits orders, and the supplier search (sim/rules/search.py) is
+    hardly triggered by a gap that small."""
     e = routine_year_one_elasticity(BASELINE)
     assert BAND[0] <= e <= BAND[1], f"year-one routine elasticity {e:.2f} outside {BAND}"
+
+
+def test_without_the_search_price_wars_and_rises_move_buyers_less():
+    """The search adds to the response only where a gap exceeds its threshold: switched off,
+    the same measurement answers less, but a 3 % rise is still answered (the logit)."""
+    df = price_response(BASELINE, rises=(0.05,), seeds=(1, 2), scale=0.5, years=(1,),
+                        overrides={"adaptation.search_rate": 0.0})
+    off = df[(df["segment"] == "all") & (df["mode"] == "routine")]["elasticity"].mean()
+    df = price_response(BASELINE, rises=(0.05,), seeds=(1, 2), scale=0.5, years=(1,))
+    on = df[(df["segment"] == "all") & (df["mode"] == "routine")]["elasticity"].mean()
+    assert on < off < 0, f"5 % rise: elasticity {on:.2f} with the search, {off:.2f} without"
 
 
 def test_bad_input_is_one_line_and_exit_2(tmp_path, capsys):

@@ -18,12 +18,12 @@ import numpy as np
 
 from sim.market.population import RING, Population
 from sim.market.rules_cache import drop_stale_cache
-from sim.rules import adapt, books, choice, close, fulfil, lifecycle
+from sim.rules import adapt, books, choice, close, fulfil, lifecycle, rhythm
 from sim.rules.state import Buyers, Offer, RingSlots, WeekOutcome
 
 #: every kernel the model calls from Python (their callees are compiled with them)
 KERNELS = (choice.choose, fulfil.fulfil, books.week_books, close.close_week,
-           lifecycle.stage_counts, lifecycle.flows, adapt.loyalty_payoff)
+           lifecycle.stage_counts, lifecycle.flows, adapt.loyalty_payoff, rhythm.place_orders)
 
 
 def example(cls: type[typing.NamedTuple]) -> typing.NamedTuple:
@@ -52,6 +52,8 @@ def warm_up(n_sup: int = 2, n_mat: int = 3) -> None:
     lifecycle.flows(old, b.stage)
     lifecycle.stage_counts(b.stage, b.active)
     adapt.loyalty_payoff(1.0, np.float64(0.5), 0.1, 1.0, 0.7)
+    rhythm.place_orders(pop.demand, pop.backlog, pop.order_interval, pop.waited,
+                        pop.order_weeks, np.zeros(pop.n))
 
 
 def main() -> None:

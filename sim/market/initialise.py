@@ -79,6 +79,7 @@ def draw_customers(pop: Population, rows: slice, seg: np.ndarray, week: int,
     p["ev_native"][rows] = table["ev_native"][seg]
     p["season_amp"][rows] = table["seasonality"][seg]
     p["noise_sd"][rows] = table["noise_sd"][seg]
+    p["order_interval"][rows] = table["order_interval_weeks"][seg]
     p["contract_supplier"][rows] = -1
     p["main"][rows] = -1
     n_sup = presence.size

@@ -48,6 +48,10 @@ SPEC: dict[str, tuple[type, str, float]] = {
     "spell_margin": (np.float64, "c", 0),
     "spell_abc": (np.int8, "c", 0),        # ... best ABC class held (1 A .. 3 C, 0 none)
     "spell_key": (np.bool_, "c", 0),       # ... ever a key account
+    "order_interval": (np.float64, "c", 1),  # mean weeks between orders (sim/rules/rhythm.py)
+    "waited": (np.int32, "c", 0),          # weeks of demand in the backlog
+    "order_weeks": (np.float64, "c", 1),   # weeks of demand in this week's order (0: none)
+    "backlog": (np.float64, "cm", 0),      # t demanded since the last order
     "aware": (np.bool_, "r", 0),
     "loyalty": (np.float64, "r", 0),
     "satisfaction": (np.float64, "r", 0),  # set on entry: adaptation.initial_satisfaction

@@ -118,7 +118,7 @@ def test_book_accounts_order_at_their_own_rhythm(tmp_path, tiny_book):
 def test_example_books_key_accounts_at_the_start():
     """Key accounts need a purchase in nine of the last thirteen weeks: with each book
     account ordering at the book's own rhythm (its large accounts about every second week),
-    the model starts with about the book's 13 key accounts (90 % interval 8-18), though
+    the model starts with about the book's 13 key accounts (90 % interval 8-19), though
     about 90 focal relationships are over the 500 t a year of a key account."""
     params = scenario.load(REPO / "scenarios" / "book_example.toml")
     key, big = [], []

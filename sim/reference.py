@@ -349,9 +349,9 @@ class ReferenceMarket(mesa.Model):
             "switching", "contract_supplier", "active", "ps_base", "tenure", "vol13", "act13",
             "vol52", "rev52", "cost52", "backlog", "order_interval", "waited", "order_weeks")}
         slot, slot13 = model.week % RING, (model.week - 13) % RING
-        cols["vol_13_ago"] = tolist(pop.ring_vol[slot13].astype(float))
-        for name, ring in (("vol", "ring_vol"), ("rev", "ring_rev"), ("cost", "ring_cost")):
-            cols[f"{name}_52_ago"] = tolist(getattr(pop, ring)[slot].astype(float))
+        cols["vol_13_ago"] = tolist(pop.ring.dense(slot13, "vol", pop.n).astype(float))
+        for name in ("vol", "rev", "cost"):
+            cols[f"{name}_52_ago"] = tolist(pop.ring.dense(slot, name, pop.n).astype(float))
         cols["credit_ok"] = tolist(model._credit_ok())
         for i in range(pop.n):
             state = {k: v[i] for k, v in cols.items()}

@@ -121,7 +121,8 @@ def test_order_weeks_come_at_one_over_the_interval(watched):
 def test_seeded_history_lies_on_order_weeks():
     model = MarketModel(_params(weeks=1), seed=4)
     pop = model.pop
-    slots = pop.ring_vol[:, :pop.n]  # week t of the seeded year in slot t mod 52
+    # week t of the seeded year in slot t mod 52
+    slots = np.stack([pop.ring.dense(t, "vol", pop.n) for t in range(52)])
     for k in (1.0, 2.0, 4.0):
         rows = (pop.order_interval == k) & (pop.vol52.max(1) > 0)
         buys = (slots[:, rows] > 0).any(axis=2)  # 52 x rows: a purchase that week

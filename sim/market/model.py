@@ -112,9 +112,8 @@ class MarketModel(MarketSetup, SupplierWeek, CustomerWeek, mesa.Model):
         terms = self.params.finance.payment_terms_weeks
         if default.any() and terms:
             slots = [(self.week - 1 - k) % RING for k in range(terms)]
-            rows = np.flatnonzero(default)[None, :]  # the defaulters' rows of those slots only
-            bad_debt = pop.ring_rev[np.asarray(slots)[:, None], rows].sum(
-                axis=(0, 1), dtype=np.float64)
+            rows = np.flatnonzero(default)  # the defaulters' rows of those slots only
+            bad_debt = pop.ring.rows(slots, rows, "rev").sum(axis=(0, 1), dtype=np.float64)
         self._exits = np.flatnonzero(leaving)
         if self._exits.size:
             self._retire(self._exits)

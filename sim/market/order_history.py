@@ -31,14 +31,18 @@ def seed_order_weeks(pop: Population, expected: np.ndarray, rng: np.random.Gener
     u = rng.random((LEAD_WEEKS + RING, rows.size))
     covered, waited = covered_weeks(pop.order_interval[rows], u)
     year = covered[-RING:]  # weeks -52 .. -1, in ring slots 0 .. 51 (slot = week mod 52)
-    for name in ("ring_vol", "ring_rev", "ring_cost"):
-        ring = pop.arrays[name]
-        weekly = ring[0, rows].astype(np.float64)  # seeded as the same figure every week
-        ring[:RING, rows] = (weekly[None] * year[:, :, None]).astype(np.float32)
-    vol = pop.arrays["ring_vol"][:, rows]
+    ring = pop.ring
+    weekly = [ring.dense(0, col, pop.n).astype(np.float64)  # seeded alike every week
+              for col in ("vol", "rev", "cost")]
+    factor = np.ones(pop.n)
+    for t in range(RING):
+        factor[rows] = year[t]
+        ring.set_week(t, *(w * factor[:, None] for w in weekly))
+    weeks = list(range(RING))
+    vol = ring.rows(weeks, rows, "vol")  # 52 x R x S, float32 as the ring holds them
     pop.vol52[rows] = vol.sum(axis=0, dtype=np.float64)
-    pop.rev52[rows] = pop.arrays["ring_rev"][:, rows].sum(axis=0, dtype=np.float64)
-    pop.cost52[rows] = pop.arrays["ring_cost"][:, rows].sum(axis=0, dtype=np.float64)
+    pop.rev52[rows] = ring.rows(weeks, rows, "rev").sum(axis=0, dtype=np.float64)
+    pop.cost52[rows] = ring.rows(weeks, rows, "cost").sum(axis=0, dtype=np.float64)
     last13 = vol[RING - 13:]
     pop.vol13[rows] = last13.sum(axis=0, dtype=np.float64)
     pop.act13[rows] = (last13 > 0).sum(axis=0).astype(np.int16)

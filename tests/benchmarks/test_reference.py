@@ -86,8 +86,8 @@ def assert_week_agrees(model: MarketModel, ref: ReferenceMarket, seen: dict) -> 
         close(per_material(ref, "routine")[m], seen["routine"][m][:n], "routine shares")
         close(per_material(ref, "ordered")[m], seen["orders"][m][:n], "orders")
         close(per_material(ref, "received")[m], seen["delivered"][m][:n], "deliveries")
-    for attr, ring in (("vol", "ring_vol"), ("rev", "ring_rev"), ("cost", "ring_cost")):
-        close(per_customer(ref, attr).astype(np.float32), getattr(pop, ring)[slot, :n],
+    for attr in ("vol", "rev", "cost"):
+        close(per_customer(ref, attr).astype(np.float32), pop.ring.dense(slot, attr, pop.n)[:n],
               f"this week's {attr} in the ring")
     for attr in ("satisfaction", "loyalty", "share", "delivery", "vol13", "vol52", "rev52",
                  "cost52", "act13", "weeks_since", "tenure", "stage", "ps", "main", "waited",

@@ -17,14 +17,14 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.rules.jit import jit
+from sim.rules.jit import jit, jit_inline
 from sim.rules.state import Buyers
 
 if TYPE_CHECKING:  # adapt reads ``rival_gap`` from here
     from sim.rules.adapt import AdaptRules
 
 
-@jit
+@jit_inline
 def rival_gap(b: Buyers, relative_price: np.ndarray, i: int, main: int) -> float:
     """How far below buyer ``i``'s ``main`` supplier the cheapest rival it knows prices,
     relative to the main's price (net of targeted discounts): ``1 - min rival / main``, 0

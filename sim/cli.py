@@ -9,6 +9,7 @@ command started is stopped, its temporary files removed).
 from __future__ import annotations
 
 import argparse
+import functools
 import gc
 import os
 import sys
@@ -43,6 +44,7 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_INPUT, f"kamsim: {message}\n")
 
 
+@functools.cache  # built once a process: main() is called thousands of times in-process by tests
 def build_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="kamsim", description="Key-account strategy market simulator.")
     p.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")

@@ -17,8 +17,9 @@ demo: $(STAMP)
 	$(VENV)/bin/kamsim compare scenarios/reservoir.toml scenarios/funnel.toml --reps 20 \
 	  --levers --robustness 32 --out results/reservoir-vs-funnel
 
+# Test modules are spread over the cores (pytest-xdist; a module's tests stay on one worker).
 test: $(STAMP)
-	$(PY) -m pytest -q -p no:cacheprovider
+	$(PY) -m pytest -q -p no:cacheprovider -n auto --dist loadscope
 
 # Every benchmark at full size (about 15 minutes); tables as in docs/PERFORMANCE.md.
 bench: $(STAMP)

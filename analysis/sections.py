@@ -9,6 +9,8 @@ Also the table helpers the rest of the page uses.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
 from html import escape
 
 from analysis.fmt import econ_value, format_diff, missing, percent
@@ -54,6 +56,17 @@ def _p(key: str, lang: str, **kw: str) -> str:
 
 def _excludes_zero(r: dict) -> bool:
     return not (missing(r.get("lo")) or missing(r.get("hi"))) and (r["lo"] > 0 or r["hi"] < 0)
+
+
+def interval_row(head: str, records: list[dict], fmt: Callable[[float | None], str],
+                 pad: int = 0) -> str:
+    """A table row: ``head``, then one cell per record, its mean with its 95 % interval
+    (``fmt`` formats each number), marked where the interval excludes zero; ``pad`` empty
+    cells after."""
+    cells = [f"<th>{escape(head)}</th>"]
+    cells += [cell(fmt(r.get("mean")), fmt(r.get("lo")), fmt(r.get("hi")), _excludes_zero(r))
+              for r in records]
+    return "<tr>" + "".join(cells) + "<td></td>" * pad + "</tr>"
 
 
 def verdict_section(summary: dict, lang: str) -> str:
@@ -150,15 +163,8 @@ def _differences(summary: dict, diffs: list[dict], ref: str, lang: str) -> str:
     cols = list(dict.fromkeys(r["scenario"] for r in mine))
     figures = list(dict.fromkeys(r["figure"] for r in mine))
     idx = {(r["scenario"], r["figure"]): r for r in mine}
-    rows = []
-    for fig in figures:
-        cells = [f"<th>{escape(label('kpi.' + fig, lang))}</th>"]
-        for s in cols:
-            r = idx.get((s, fig), {})
-            cells.append(cell(format_diff(fig, r.get("mean"), lang),
-                              format_diff(fig, r.get("lo"), lang),
-                              format_diff(fig, r.get("hi"), lang), _excludes_zero(r)))
-        rows.append("<tr>" + "".join(cells) + "</tr>")
+    rows = [interval_row(label("kpi." + fig, lang), [idx.get((s, fig), {}) for s in cols],
+                         partial(format_diff, fig, lang=lang)) for fig in figures]
     nm = ref_name(ref, lang)
     sid = "status-quo" if ref == summary.get("status_quo") else f"diffs-{ref}"
     return "\n".join([f'<h2 id="{escape(sid)}">{escape(diff_title(summary, ref, lang))}</h2>',
@@ -199,22 +205,12 @@ def levers_section(summary: dict, lang: str, figure_html: str = "") -> str:
     for fig in dict.fromkeys(r["figure"] for r in rows_in):
         levers = list(dict.fromkeys(r["lever"] for r in rows_in if r["figure"] == fig))
         idx = {(r["lever"], r.get("method")): r for r in rows_in if r["figure"] == fig}
-        rows = []
-        for lv in levers:
-            cells = [f"<th>{escape(name('lever', lv, lang))}</th>"]
-            for m in methods:
-                r = idx.get((lv, m), {})
-                cells.append(cell(_lever_fmt(fig, r.get("mean"), lang),
-                                  _lever_fmt(fig, r.get("lo"), lang),
-                                  _lever_fmt(fig, r.get("hi"), lang), _excludes_zero(r)))
-            rows.append("<tr>" + "".join(cells) + "</tr>")
+        fmt = partial(_lever_fmt, fig, lang=lang)
+        rows = [interval_row(name("lever", lv, lang), [idx.get((lv, m), {}) for m in methods],
+                             fmt) for lv in levers]
         if fig in bundle:
-            b = bundle[fig]
-            rows.append(f"<tr><th>{escape(label('fig.levers.bundle', lang))}</th>"
-                        + cell(_lever_fmt(fig, b.get("mean"), lang),
-                               _lever_fmt(fig, b.get("lo"), lang),
-                               _lever_fmt(fig, b.get("hi"), lang), _excludes_zero(b))
-                        + "<td></td>" * (len(methods) - 1) + "</tr>")
+            rows.append(interval_row(label("fig.levers.bundle", lang), [bundle[fig]], fmt,
+                                     pad=len(methods) - 1))
         title = label("eco.net_profit", lang) if fig == "net_profit" else \
             label("kpi." + fig, lang)
         out += [f"<h3>{escape(title)}</h3>", table(

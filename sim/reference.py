@@ -27,6 +27,7 @@ import mesa
 import numpy as np
 
 from sim.market.population import RING, WEEKS_SINCE_CAP
+from sim.reference_rhythm import RhythmBuyer
 from sim.rules.lifecycle import GENERAL, KEY, LOST, NONE, POTENTIAL, PROSPECT, SUNSET
 from sim.tolerance import EPS
 
@@ -68,8 +69,9 @@ class RefSupplier(mesa.Agent):
             self.orders[m] = []
 
 
-class RefCustomer(mesa.Agent):
-    """A buyer. ``step`` chooses suppliers and places this week's orders."""
+class RefCustomer(RhythmBuyer, mesa.Agent):
+    """A buyer. ``step`` chooses suppliers and places this week's orders (its order rhythm:
+    ``sim/reference_rhythm.py``)."""
 
     def __init__(self, model: ReferenceMarket, row: int, state: dict) -> None:
         super().__init__(model)
@@ -192,10 +194,12 @@ class RefCustomer(mesa.Agent):
                 self.satisfaction[s] += rate * (target - self.satisfaction[s])
                 self.delivery[s] += a.delivery_smoothing * (fill - self.delivery[s])
             visit = got / wallet if wallet > EPS else 0.0
-            self.share[s] = visit
+            if self.order_weeks > 0:  # between orders the last order's share stands
+                self.share[s] = visit
             w, tol = a.payoff_satisfaction_weight, a.satisfaction_tolerance
             satisfying = min(max((self.satisfaction[s] - tol) / (1.0 - tol), 0.0), 1.0)
             payoff = a.payoff * visit * ((1.0 - w) + w * satisfying) if w else a.payoff * visit
+            payoff *= self.order_weeks  # the weeks of demand this order carries
             payoff *= ((m.care_payoff[s] if covered else 1.0)
                        * (m.dedicated_payoff[s] if self.dedicated[s] else 1.0)
                        * (1.0 + m.cultivation[s] if self.stage[s] in (POTENTIAL, GENERAL)
@@ -343,11 +347,11 @@ class ReferenceMarket(mesa.Model):
             "demand", "aware", "loyalty", "satisfaction", "share", "delivery", "kam",
             "dedicated", "discount", "warned", "weeks_since", "stage", "ps", "novelty",
             "switching", "contract_supplier", "active", "ps_base", "tenure", "vol13", "act13",
-            "vol52", "rev52", "cost52")}
+            "vol52", "rev52", "cost52", "backlog", "order_interval", "waited", "order_weeks")}
         slot, slot13 = model.week % RING, (model.week - 13) % RING
-        cols["vol_13_ago"] = tolist(pop.ring_vol[slot13].astype(float))
-        for name, ring in (("vol", "ring_vol"), ("rev", "ring_rev"), ("cost", "ring_cost")):
-            cols[f"{name}_52_ago"] = tolist(getattr(pop, ring)[slot].astype(float))
+        cols["vol_13_ago"] = tolist(pop.ring.dense(slot13, "vol", pop.n).astype(float))
+        for name in ("vol", "rev", "cost"):
+            cols[f"{name}_52_ago"] = tolist(pop.ring.dense(slot, name, pop.n).astype(float))
         cols["credit_ok"] = tolist(model._credit_ok())
         for i in range(pop.n):
             state = {k: v[i] for k, v in cols.items()}

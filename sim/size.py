@@ -3,11 +3,14 @@ run that would not fit.
 
 Owns the population's row capacity (initial customers plus room for the expected entrants;
 ``MarketModel`` allocates exactly this) and the estimate of a run's peak memory: the
-population's arrays (their bytes per row come from ``sim.market.population.SPEC``) times a factor
+population's arrays (their bytes per row come from ``sim.market.population.SPEC``) and its
+sparse 52-week ring (``sim/market/ring.py``: an entry a week for each supplier a buyer buys
+from, at most the suppliers it knows) times a factor
 for the week's temporaries and a growth by doubling, the recorder's weekly tables and
 quarterly customer snapshots (also built into DataFrames at the end), and a fixed base.
 Measured peaks (tracemalloc, numpy kernel, 1,000-4,000 customers, 104-416 weeks) were 35-45 %
-of this estimate, so it errs on the side of refusing. The limit is the memory the system
+of this estimate, and 100,000 x 20 x 52 weeks 60 % (VmHWM 1.04 GB of 1.73 GB), so it errs on
+the side of refusing. The limit is the memory the system
 reports available (``MemAvailable``, a cgroup's ``memory.max``), or ``KAMSIM_MAX_MEMORY``
 (bytes, or with a K/M/G suffix) when that is lower.
 """
@@ -22,6 +25,7 @@ import numpy as np
 
 from sim.errors import InputError
 from sim.market.population import RING, SPEC
+from sim.market.ring import COLUMNS
 from sim.params import MATERIALS, Scenario
 
 BASE_BYTES = 320 << 20         # interpreter, numpy/pandas and the model's small arrays
@@ -30,6 +34,9 @@ SNAPSHOT_ROW_BYTES = 2 * 14 * 8  # 14 columns of <= 8 bytes, kept and then built
 CHANGE_BYTES = 2 * 5 * 8       # a stage change: 5 columns, kept and then built into a table
 CHANGES_PER_ROW_WEEK = 0.05    # stage changes per customer-week (measured: about 0.03)
 SUPPLIER_WEEK_BYTES = 2 * (21 + 3 * 6) * 8  # weekly supplier books and pool tables
+RING_ENTRY_BYTES = 4 + 4 * len(COLUMNS)  # a relationship's index and its week's figures
+RING_SCRATCH = 4                # N x S float32 arrays the week's roll of the ring reads
+KNOWN_LATER = 2                 # suppliers a buyer comes to know in a run (measured: < 0.2)
 
 
 def capacity_rows(params: Scenario) -> int:
@@ -43,9 +50,17 @@ def expected_entrants(params: Scenario) -> float:
 
 
 def row_bytes(n_suppliers: int, n_materials: int = len(MATERIALS)) -> int:
-    """Bytes of one population row (a customer and its relationships)."""
-    per = {"c": 1, "cm": n_materials, "r": n_suppliers, "ring": RING * n_suppliers}
+    """Bytes of one population row's arrays (a customer and its relationships)."""
+    per = {"c": 1, "cm": n_materials, "r": n_suppliers}
     return sum(np.dtype(dtype).itemsize * per[kind] for dtype, kind, _ in SPEC.values())
+
+
+def ring_row_bytes(n_suppliers: int, known: int) -> int:
+    """Bytes of one row's share of the 52-week ring at most: an entry a week for each
+    supplier the buyer may buy from (the ``known`` at entry and ``KNOWN_LATER``), and the
+    week's scratch."""
+    buys_from = min(n_suppliers, known + KNOWN_LATER)
+    return RING * buys_from * RING_ENTRY_BYTES + RING_SCRATCH * 4 * n_suppliers
 
 
 @dataclass(frozen=True)
@@ -65,7 +80,9 @@ class Estimate:
 def estimate(params: Scenario) -> Estimate:
     """The peak memory of one run of ``params`` (see the module docstring)."""
     rows, weeks, n_sup = capacity_rows(params), params.run.weeks, len(params.suppliers)
-    total = (BASE_BYTES + TEMPORARY_FACTOR * rows * row_bytes(n_sup)
+    known = max(s.awareness for s in params.segments.values())
+    per_row = row_bytes(n_sup) + ring_row_bytes(n_sup, known)
+    total = (BASE_BYTES + TEMPORARY_FACTOR * rows * per_row
              + rows * (weeks // 13) * SNAPSHOT_ROW_BYTES
              + rows * weeks * CHANGES_PER_ROW_WEEK * CHANGE_BYTES
              + weeks * n_sup * SUPPLIER_WEEK_BYTES)

@@ -6,6 +6,7 @@ reviews and stage changes to happen, few enough to keep the whole suite well und
 
 from __future__ import annotations
 
+import signal
 from pathlib import Path
 
 import pytest
@@ -89,3 +90,21 @@ def small_toml(tmp_path) -> Path:
     path.write_text(f'extends = "{BASELINE.as_posix()}"\nname = "small"\n\n'
                     "[run]\ncustomers = 150\nweeks = 30\n")
     return path
+
+
+@pytest.fixture
+def foreground_sigint():
+    """Commands started in this test get Ctrl-C as a terminal's foreground job does.
+
+    A process started with SIGINT ignored keeps ignoring it across ``exec`` (Python then installs
+    no ``KeyboardInterrupt`` handler, and kamsim, like Python, respects that), and a test runner
+    launched in the background by a non-interactive shell (``cmd &``, as CI runners do) has
+    SIGINT ignored. A handler (not ``SIG_IGN``) in this process resets to the default in every
+    child at ``exec``, so the child's Ctrl-C behaves as on a terminal whatever started pytest.
+    """
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+

@@ -188,8 +188,23 @@ def wait_for(cond, proc: subprocess.Popen, lines: list[str], timeout: float = 24
         time.sleep(0.01)
 
 
-def assert_all_stopped(proc: subprocess.Popen, lines: list[str], code: int) -> None:
-    assert proc.wait(timeout=60) == code, "".join(lines)
+def signal_state(pid: int) -> str:
+    """Each thread's blocked, ignored and caught signal masks (``/proc``), for a failure's
+    message: a signal that is not acted on is blocked, ignored or not caught somewhere."""
+    found = []
+    for task in sorted(Path(f"/proc/{pid}/task").glob("*")):
+        try:
+            status = (task / "status").read_text().splitlines()
+        except OSError:
+            continue
+        keep = [x for x in status if x.split(":")[0] in ("Name", "SigBlk", "SigIgn", "SigCgt")]
+        found.append(f"{task.name}: " + " ".join(x.replace("\t", "") for x in keep))
+    return "; ".join(found)
+
+
+def assert_all_stopped(proc: subprocess.Popen, lines: list[str], code: int,
+                       state: str = "") -> None:
+    assert proc.wait(timeout=60) == code, "".join(lines) + state
     deadline = time.monotonic() + 10
     while (left := session_processes(proc.pid)) and time.monotonic() < deadline:
         time.sleep(0.1)
@@ -200,17 +215,10 @@ def assert_all_stopped(proc: subprocess.Popen, lines: list[str], code: int) -> N
         assert lines[-1].strip() in ("kamsim: stopped by SIGTERM", "kamsim: interrupted")
 
 
-# Quarantined, not passed: an open bug (issue 10). In full-suite runs on a fresh clone a Ctrl-C
-# sent to the command's process group was not acted on (twice on 2026-12-01: the command ran to
-# the end with exit 0); the same tests pass when run alone.
-LOST_CTRL_C = pytest.mark.xfail(reason="open bug: a Ctrl-C lost in full-suite runs (issue 10)",
-                                strict=False)
-
-@pytest.mark.parametrize("phase,how", [("start-up", "SIGTERM"), pytest.param(
-    "start-up", "Ctrl-C", marks=LOST_CTRL_C),
+@pytest.mark.parametrize("phase,how", [("start-up", "SIGTERM"), ("start-up", "Ctrl-C"),
                                        ("simulation", "SIGTERM"), ("writing", "SIGTERM"),
                                        ("simulation", "SIGKILL")])
-def test_compare_stopped_at_any_moment_leaves_nothing(tmp_path, phase, how):
+def test_compare_stopped_at_any_moment_leaves_nothing(tmp_path, phase, how, foreground_sigint):
     out = tmp_path / "cmp"
     proc, lines = start(["compare", str(SCEN / "reservoir.toml"), str(SCEN / "funnel.toml"),
                          "--reps", "4", "--workers", "2", "--steps", "20",
@@ -220,11 +228,12 @@ def test_compare_stopped_at_any_moment_leaves_nothing(tmp_path, phase, how):
              "simulation": lambda: any(re.search(r" 1/\d+ runs", x) for x in lines),
              "writing": lambda: any(p.name.startswith(".cmp") for p in tmp_path.iterdir())}
     wait_for(conds[phase], proc, lines)
+    state = "\nat the signal: " + signal_state(proc.pid)
     if how == "Ctrl-C":
         os.killpg(proc.pid, signal.SIGINT)  # the terminal's process group
     else:  # to the command only, as a scheduler (or the OOM killer) would
         os.kill(proc.pid, getattr(signal, how))
-    assert_all_stopped(proc, lines, {"SIGTERM": 143, "Ctrl-C": 130, "SIGKILL": -9}[how])
+    assert_all_stopped(proc, lines, {"SIGTERM": 143, "Ctrl-C": 130, "SIGKILL": -9}[how], state)
     assert sorted(p.name for p in tmp_path.iterdir()) == []  # no result, no temp dir
 
 

@@ -57,10 +57,15 @@ def test_bounds_state_their_reason_in_the_parameter_table():
 
 def test_estimate_follows_the_population_layout(small_params):
     model = MarketModel(small_params, customer_agents=False)
-    assert model.pop.cap == size.capacity_rows(small_params)
-    assert model.pop.nbytes() == size.row_bytes(model.n_sup) * model.pop.cap
-    pop = Population(3, 3, cap=10)
-    assert pop.nbytes() == size.row_bytes(3) * 10
+    pop = model.pop
+    assert pop.cap == size.capacity_rows(small_params)
+    assert pop.array_bytes() == size.row_bytes(model.n_sup) * pop.cap
+    known = max(s.awareness for s in small_params.segments.values())
+    for _ in range(small_params.run.weeks):
+        model.step()
+        assert pop.ring.nbytes() <= size.ring_row_bytes(model.n_sup, known) * pop.cap
+    assert pop.nbytes() == pop.array_bytes() + pop.ring.nbytes()
+    assert Population(3, 3, cap=10).nbytes() == size.row_bytes(3) * 10  # no ring entries yet
 
 
 def test_estimate_grows_with_customers_entrants_and_weeks(small_loader):

@@ -106,16 +106,10 @@ def start_and_stop(spec: Path, out: Path, sig: int) -> subprocess.Popen:
     return proc
 
 
-# Quarantined, not passed: an open bug (issue 10). In full-suite runs on a fresh clone a Ctrl-C
-# sent to the command's process group was not acted on (twice on 2026-12-01: the command ran to
-# the end with exit 0); the same tests pass when run alone.
-LOST_CTRL_C = pytest.mark.xfail(reason="open bug: a Ctrl-C lost in full-suite runs (issue 10)",
-                                strict=False)
 
-
-@pytest.mark.parametrize("sig", [signal.SIGKILL, pytest.param(signal.SIGINT, marks=LOST_CTRL_C)],
-                         ids=["SIGKILL", "SIGINT"])
-def test_resume_after_interrupt_matches_uninterrupted(tiny_spec, reference, tmp_path, sig):
+@pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGINT], ids=["SIGKILL", "SIGINT"])
+def test_resume_after_interrupt_matches_uninterrupted(tiny_spec, reference, tmp_path, sig,
+                                                      foreground_sigint):
     out = tmp_path / "stopped"
     proc = start_and_stop(tiny_spec, out, sig)
     done = len(read_results(out))

@@ -13,7 +13,9 @@ accounts still buying at its end become the first rows of the population, each w
 - awareness of the focal supplier, and an initial attraction to it in proportion to the share
   of wallet (before the model settles loyalties); the other customers at step 0 do not know
   the focal supplier (the book lists every customer it has) until its prospecting finds them;
-- tenure with the focal supplier: from the created date, else the first invoice.
+- tenure with the focal supplier: from the created date, else the first invoice;
+- order interval (``sim/rules/rhythm.py``): the book's mean weeks between purchase weeks
+  (at least one, at most the parameter's bound), else the segment's.
 
 Everything else about these accounts (price sensitivity, switching cost, hazards, tender
 buying, seasonality, noise, other suppliers known) and every other customer of the market
@@ -33,6 +35,7 @@ import pandas as pd
 
 from sim.market.initialise import allocate_counts
 from sim.params import MATERIALS, SEGMENTS, Scenario
+from sim.params.market import MAX_ORDER_INTERVAL
 from sim.scenario import InputError
 
 if TYPE_CHECKING:
@@ -88,6 +91,10 @@ class BookStart:
         native = pop.ev_native[rows]
         pop.exposure[rows] = np.where(native, pop.exposure[rows],
                                       np.clip(weight / max(model.market.ev, 1e-9), 0.0, 1.0))
+        rhythm = a["rhythm_weeks"].to_numpy(dtype=float)
+        known = np.isfinite(rhythm)
+        pop.order_interval[rows] = np.where(known, np.clip(rhythm, 1.0, MAX_ORDER_INTERVAL),
+                                            pop.order_interval[rows])
         pop.aware[rows, f] = True
         others_rows = slice(self.n, pop.n)  # the book lists every customer the focal has
         pop.aware[others_rows, f] = False
@@ -101,6 +108,9 @@ class BookStart:
                       f"{int((~has).sum())}",
             "material mix": "book tonnes by material, as EV exposure (EV-native segments: "
                             "EV mix)",
+            "order rhythm": f"book invoice lines (mean weeks between purchase weeks) for "
+                            f"{int(known.sum())}, segment order interval for "
+                            f"{int((~known).sum())} and every other customer",
             "loyalty": "initial attraction to the focal supplier from the share of wallet, "
                        "then settled by the model"})
 

@@ -18,12 +18,13 @@ import numpy as np
 
 from sim.market.population import RING, Population
 from sim.market.rules_cache import drop_stale_cache
-from sim.rules import adapt, books, choice, close, fulfil, lifecycle
-from sim.rules.state import Buyers, Offer, RingSlots, WeekOutcome
+from sim.rules import adapt, books, choice, close, fulfil, lifecycle, rhythm, ring
+from sim.rules.state import Buyers, Offer, WeekOutcome
 
 #: every kernel the model calls from Python (their callees are compiled with them)
 KERNELS = (choice.choose, fulfil.fulfil, books.week_books, close.close_week,
-           lifecycle.stage_counts, lifecycle.flows, adapt.loyalty_payoff)
+           lifecycle.stage_counts, lifecycle.flows, adapt.loyalty_payoff, ring.gather,
+           ring.scatter, ring.clear, ring.rows_of, rhythm.place_orders)
 
 
 def example(cls: type[typing.NamedTuple]) -> typing.NamedTuple:
@@ -45,13 +46,18 @@ def warm_up(n_sup: int = 2, n_mat: int = 3) -> None:
     fulfil.fulfil(orders, routine, np.ones((n_mat, n_sup)), np.zeros((pop.n, n_sup), bool),
                   delivered, first, spill)
     books.week_books(delivered, o.price, b.discount, o.unit_cost, vol, rev, cost)
-    ring = RingSlots(pop.ring_vol[0], pop.ring_rev[0], pop.ring_cost[0], pop.ring_vol[RING - 13])
+    pop.ring.seed(vol, rev, cost)
+    slots = pop.ring.open_week(0, RING - 13, pop.n, pop.cap)
     week = WeekOutcome(orders, first, vol, rev, cost, s_, s_, np.ones(pop.n, bool))
-    old = close.close_week(b, o, ring, week, example(adapt.AdaptRules),
+    old = close.close_week(b, o, slots, week, example(adapt.AdaptRules),
                            example(lifecycle.StageRules), 0)
+    pop.ring.close_week(0, RING - 13, slots)
+    pop.ring.rows([0], np.arange(pop.n), "rev")
     lifecycle.flows(old, b.stage)
     lifecycle.stage_counts(b.stage, b.active)
     adapt.loyalty_payoff(1.0, np.float64(0.5), 0.1, 1.0, 0.7)
+    rhythm.place_orders(pop.demand, pop.backlog, pop.order_interval, pop.waited,
+                        pop.order_weeks, np.zeros(pop.n))
 
 
 def main() -> None:

@@ -79,6 +79,7 @@ def draw_customers(pop: Population, rows: slice, seg: np.ndarray, week: int,
     p["ev_native"][rows] = table["ev_native"][seg]
     p["season_amp"][rows] = table["seasonality"][seg]
     p["noise_sd"][rows] = table["noise_sd"][seg]
+    p["order_interval"][rows] = table["order_interval_weeks"][seg]
     p["contract_supplier"][rows] = -1
     p["main"][rows] = -1
     n_sup = presence.size
@@ -108,9 +109,7 @@ def seed_history(pop: Population, weekly_vol: np.ndarray, weekly_rev: np.ndarray
     initial_tenure_weeks``, ``lifecycle.max_initial_tenure_weeks``)."""
     mean_tenure_weeks, max_tenure_weeks = tenure
     buying = weekly_vol > 0
-    for name, value in (("ring_vol", weekly_vol), ("ring_rev", weekly_rev),
-                        ("ring_cost", weekly_cost)):
-        pop.arrays[name][:, : pop.n] = value.astype(np.float32)[None]
+    pop.ring.seed(weekly_vol, weekly_rev, weekly_cost)
     v32 = weekly_vol.astype(np.float32).astype(np.float64)
     pop.vol52[:] = RING * v32
     pop.vol13[:] = 13 * v32

@@ -29,7 +29,7 @@ from sim.market.supplier_week import QUARTER, SupplierWeek
 from sim.market.week import CustomerWeek
 from sim.params import MATERIALS, Scenario
 from sim.record import Recorder
-from sim.rules import costs, demand
+from sim.rules import costs, demand, rhythm
 from sim.strategies import decisions
 from sim.tolerance import EPS
 
@@ -70,6 +70,7 @@ class MarketModel(MarketSetup, SupplierWeek, CustomerWeek, mesa.Model):
         self.supply.push_price_history()
         bad_debt = self._demography()        # exits (defaults cost receivables), entries
         self._demand()                       # tonnes per customer and material
+        self._order_rhythm()                 # demand waits for the customer's order week
         decisions.decide(self, "replenish")
         decisions.decide(self, "communicate")
         self._prospect()
@@ -111,9 +112,8 @@ class MarketModel(MarketSetup, SupplierWeek, CustomerWeek, mesa.Model):
         terms = self.params.finance.payment_terms_weeks
         if default.any() and terms:
             slots = [(self.week - 1 - k) % RING for k in range(terms)]
-            rows = np.flatnonzero(default)[None, :]  # the defaulters' rows of those slots only
-            bad_debt = pop.ring_rev[np.asarray(slots)[:, None], rows].sum(
-                axis=(0, 1), dtype=np.float64)
+            rows = np.flatnonzero(default)  # the defaulters' rows of those slots only
+            bad_debt = pop.ring.rows(slots, rows, "rev").sum(axis=(0, 1), dtype=np.float64)
         self._exits = np.flatnonzero(leaving)
         if self._exits.size:
             self._retire(self._exits)
@@ -130,6 +130,8 @@ class MarketModel(MarketSetup, SupplierWeek, CustomerWeek, mesa.Model):
         pop.active[rows] = False
         pop.aware[rows] = False
         pop.demand[rows] = 0.0
+        pop.backlog[rows] = 0.0  # demand waiting for an order leaves with the customer
+        pop.waited[rows] = 0
         if self.customer_agents:
             for r in rows:
                 agent = self._agent_of_row[r]
@@ -147,6 +149,17 @@ class MarketModel(MarketSetup, SupplierWeek, CustomerWeek, mesa.Model):
         noise = demand.lognormal_noise(self.streams.demand.standard_normal(pop.n), pop.noise_sd)
         pop.demand[:] = demand.weekly_demand(pop.size * pop.active, season, noise, mix)
         self.mix = mix
+
+    def _order_rhythm(self) -> None:
+        """This week's orders from the demand (``sim/rules/rhythm.py``): a draw per customer
+        from the rhythm stream, only in a market where some customer orders less than
+        weekly (otherwise nothing is drawn and demand is the order)."""
+        pop = self.pop
+        if not (pop.order_interval > 1.0).any():
+            return
+        u = self.streams.rhythm.random(pop.n)
+        rhythm.place_orders(pop.demand, pop.backlog, pop.order_interval, pop.waited,
+                            pop.order_weeks, u)
 
     def ev_growth_taper(self) -> float:
         """This week's factor on EV-native buyers' growth (1 without tapering)."""

@@ -5,8 +5,9 @@ growth when customers enter. Rows are never reused: a customer that leaves the m
 row (``active`` false) so ids and recorded histories stay stable. Arrays are allocated with
 spare rows for expected entrants and grow by doubling when they run out.
 
-Shapes: customer arrays ``(cap,)`` or ``(cap, M)``; relationship arrays ``(cap, S)``; rolling
-52-week books ``(52, cap, S)`` in float32 (one slot per week, running sums kept in float64).
+Shapes: customer arrays ``(cap,)`` or ``(cap, M)``; relationship arrays ``(cap, S)``. The
+52 weeks of books the rolling sums subtract (float32; the sums are kept in float64) are the
+sparse ``Ring`` of ``sim/market/ring.py``, ``pop.ring``.
 """
 
 from __future__ import annotations
@@ -16,12 +17,12 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from sim.market.ring import RING, Ring  # noqa: F401  (RING read here by the model's users)
 from sim.rules.stages import NONE, WEEKS_SINCE_CAP  # noqa: F401  (read here by the model's users)
 
-RING = 52
 ABC_NAMES = ("-", "A", "B", "C")  # labels of the ABC class codes in ``abc`` (0 none, 1 A .. 3 C)
 
-# name -> (dtype, per "c"ustomer / "cm" customer x material / "r"elationship / "ring", fill)
+# name -> (dtype, per "c"ustomer / "cm" customer x material / "r"elationship, fill)
 SPEC: dict[str, tuple[type, str, float]] = {
     "active": (np.bool_, "c", 0),
     "segment": (np.int8, "c", 0),
@@ -48,6 +49,10 @@ SPEC: dict[str, tuple[type, str, float]] = {
     "spell_margin": (np.float64, "c", 0),
     "spell_abc": (np.int8, "c", 0),        # ... best ABC class held (1 A .. 3 C, 0 none)
     "spell_key": (np.bool_, "c", 0),       # ... ever a key account
+    "order_interval": (np.float64, "c", 1),  # mean weeks between orders (sim/rules/rhythm.py)
+    "waited": (np.int32, "c", 0),          # weeks of demand in the backlog
+    "order_weeks": (np.float64, "c", 1),   # weeks of demand in this week's order (0: none)
+    "backlog": (np.float64, "cm", 0),      # t demanded since the last order
     "aware": (np.bool_, "r", 0),
     "loyalty": (np.float64, "r", 0),
     "satisfaction": (np.float64, "r", 0),  # set on entry: adaptation.initial_satisfaction
@@ -66,9 +71,6 @@ SPEC: dict[str, tuple[type, str, float]] = {
     "discount": (np.float64, "r", 0),      # targeted discount off list price
     "warned": (np.bool_, "r", 0),
     "delivery": (np.float64, "r", 0),      # EMA of fill rate, read by tenders
-    "ring_vol": (np.float32, "ring", 0),
-    "ring_rev": (np.float32, "ring", 0),
-    "ring_cost": (np.float32, "ring", 0),
 }
 
 # the rows in use of every array as one value a compiled (numba) function takes
@@ -77,7 +79,8 @@ PopulationArrays = NamedTuple("PopulationArrays", [(name, Any) for name in SPEC]
 
 @dataclass
 class Population:
-    """Struct of arrays for customers and relationships; ``n`` rows are in use."""
+    """Struct of arrays for customers and relationships; ``n`` rows are in use; ``ring``
+    the 52 weeks of their books."""
 
     n_suppliers: int
     n_materials: int
@@ -88,6 +91,7 @@ class Population:
     def __post_init__(self) -> None:
         for name in SPEC:
             self.arrays[name] = self._alloc(name, self.cap)
+        self.ring = Ring(self.n_suppliers)
         self._refresh_views()
 
     def _refresh_views(self) -> None:
@@ -98,7 +102,7 @@ class Population:
         or an array changes (``add_rows``)."""
         n = self.n
         for name, a in self.arrays.items():
-            self.__dict__[name] = a[:, :n] if SPEC[name][1] == "ring" else a[:n]
+            self.__dict__[name] = a[:n]
 
     def __getstate__(self) -> dict:
         """Pickle the arrays only: the views are rebound on unpickling (and so stay views)."""
@@ -111,7 +115,7 @@ class Population:
     def _alloc(self, name: str, rows: int) -> np.ndarray:
         dtype, kind, fill = SPEC[name]
         shape = {"c": (rows,), "cm": (rows, self.n_materials),
-                 "r": (rows, self.n_suppliers), "ring": (RING, rows, self.n_suppliers)}[kind]
+                 "r": (rows, self.n_suppliers)}[kind]
         return np.full(shape, fill, dtype=dtype) if fill else np.zeros(shape, dtype=dtype)
 
     def add_rows(self, k: int) -> slice:
@@ -121,10 +125,7 @@ class Population:
             for name in SPEC:
                 old = self.arrays[name]
                 grown = self._alloc(name, new_cap)
-                if SPEC[name][1] == "ring":
-                    grown[:, : self.cap] = old
-                else:
-                    grown[: self.cap] = old
+                grown[: self.cap] = old
                 self.arrays[name] = grown
             self.cap = new_cap
         rows = slice(self.n, self.n + k)
@@ -171,6 +172,10 @@ class Population:
         return PopulationArrays(*(self.__dict__[name] for name in SPEC))
 
     def nbytes(self) -> int:
-        """Bytes held by all arrays (capacity, not only rows in use)."""
+        """Bytes held by all arrays (capacity, not only rows in use) and the ring."""
+        return self.array_bytes() + self.ring.nbytes()
+
+    def array_bytes(self) -> int:
+        """Bytes held by the arrays of ``SPEC`` (capacity, not only rows in use)."""
         return sum(a.nbytes for a in self.arrays.values())
 

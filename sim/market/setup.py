@@ -22,6 +22,7 @@ from sim.market.initialise import (
     initial_stages,
     seed_history,
 )
+from sim.market.order_history import seed_order_weeks
 from sim.market.population import RING
 from sim.market.state import MarketState, SupplyState, shock_tuple
 from sim.params import SEGMENTS, Scenario, Shock, SupplierParams
@@ -105,6 +106,7 @@ class MarketSetup:
                      (p.lifecycle.initial_tenure_weeks, p.lifecycle.max_initial_tenure_weeks))
         if book is not None:
             book.apply_tenure(pop, self.focal)
+        seed_order_weeks(pop, expected, self.streams.rhythm)  # customers ordering < weekly
         self.book_provenance = book.provenance if book is not None else None
         initial_stages(pop, self._key_ok(), self.rules.general_volume_t,
                        self.rules.potential_min_weeks)

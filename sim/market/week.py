@@ -18,7 +18,7 @@ import numpy as np
 from sim.market.population import RING
 from sim.rules import adapt, books, choice, close, fulfil, lifecycle
 from sim.rules.lifecycle import KEY
-from sim.rules.state import Buyers, Offer, RingSlots, WeekOutcome
+from sim.rules.state import Buyers, Offer, WeekOutcome
 from sim.tolerance import EPS
 
 
@@ -161,10 +161,10 @@ class CustomerWeek:
         then every relationship's stage (7.i); the focal supplier's spells."""
         pop, f = self.pop, self.focal
         slot, old13 = self.week % RING, (self.week - 13) % RING
-        ring = RingSlots(pop.ring_vol[slot], pop.ring_rev[slot], pop.ring_cost[slot],
-                         pop.ring_vol[old13])
+        ring = pop.ring.open_week(slot, old13, pop.n, pop.cap)
         old = close.close_week(self._buyers_now, self._offer_now, ring, self._outcome_now,
                                self._week_rules().adapt, self.rules, f)
+        pop.ring.close_week(slot, old13, ring)
         was, now = old[:, f], pop.stage[:, f]
         in_spell = (was >= lifecycle.POTENTIAL) & (was <= lifecycle.SUNSET)
         now_in = (now >= lifecycle.POTENTIAL) & (now <= lifecycle.SUNSET)

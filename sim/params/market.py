@@ -80,6 +80,10 @@ class EVParams(Strict):
     mix_ev: Mix = Field(default_factory=lambda: Mix(steel=0.45, hdg_ahss=0.30, aluminium=0.25))
 
 
+#: the longest mean order interval (weeks): well inside ``lifecycle.lost_after_weeks``' default
+MAX_ORDER_INTERVAL = 13.0
+
+
 class SegmentParams(Strict):
     share: float = P(0.2, unit="1", ge=0, le=1, source="share of initial customers")
     entry_per_year: float = P(2.0, unit="customers/year", ge=0, le=ENTRY,
@@ -114,5 +118,10 @@ class SegmentParams(Strict):
     ev_native: bool = P(False, unit="-", source="mix is the EV mix from the start")
     seasonality: float = P(0.08, unit="1", ge=0, le=0.9, source="annual amplitude")
     noise_sd: float = P(0.15, unit="1", ge=0, le=2, source="weekly log-normal demand noise")
+    order_interval_weeks: float = P(
+        1.0, unit="week", ge=1, le=MAX_ORDER_INTERVAL,
+        source="mean weeks between a customer's orders: it orders in a week with probability "
+               "1/interval, its demand waiting until then (1: every week it has demand; "
+               "books show about 2 for large accounts, docs/BOOK.md)")
     awareness: int = P(2, unit="suppliers", ge=1, le=100,
                        source="suppliers a customer knows at the start")

@@ -153,9 +153,11 @@ def adapt(b: Buyers, o: Offer, r: AdaptRules, week: WeekOutcome) -> None:
                 b.satisfaction[i, s] = sat
                 b.delivery[i, s] = relax(b.delivery[i, s], fill, r.delivery_smoothing)
             visit = week.vol[i, s] / wallet if wallet > EPS else 0.0
-            b.share[i, s] = visit
+            if b.order_weeks[i] > 0.0:  # between orders the last order's share stands
+                b.share[i, s] = visit
+            # an order carrying several weeks of demand reinforces as those weeks would have
             payoff = loyalty_payoff(visit, sat, r.payoff, r.payoff_satisfaction_weight,
-                                    r.satisfaction_tolerance)
+                                    r.satisfaction_tolerance) * b.order_weeks[i]
             payoff *= care_multiplier(o.care_payoff[s], o.dedicated_payoff[s],
                                       o.cultivation[s], covered, ded, b.stage[i, s])
             b.loyalty[i, s] = withdraw_trust(update_loyalty(b.loyalty[i, s], payoff, r.gamma),

@@ -45,6 +45,7 @@ class Buyers(NamedTuple):
     dedicated: np.ndarray         # N x S bool dedicated team
     discount: np.ndarray          # N x S targeted discount off list price
     warned: np.ndarray            # N x S bool warned of a price move
+    order_weeks: np.ndarray       # N weeks of demand in this week's order (0 between orders)
 
     @classmethod
     def of(cls, pop) -> Buyers:

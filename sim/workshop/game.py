@@ -57,8 +57,8 @@ def state_digest(model: MarketModel) -> str:
     h = hashlib.sha256()
     pop = model.pop
     for name in sorted(pop.arrays):
-        a = pop.arrays[name]
-        h.update(np.ascontiguousarray(a[:, : pop.n] if a.ndim == 3 else a[: pop.n]).tobytes())
+        h.update(np.ascontiguousarray(pop.arrays[name][: pop.n]).tobytes())
+    pop.ring.digest_into(h)
     for name in ("price", "stock", "avg_cost", "forecast", "capacity"):
         h.update(np.ascontiguousarray(getattr(model.supply, name)).tobytes())
     h.update(np.ascontiguousarray(model.market.log_dev).tobytes())

@@ -43,7 +43,8 @@ def scaled(customers: int = 1000, suppliers: int = 6, weeks: int | None = None,
 
 
 # What one weekly step reads (r) and writes (w) of the population, per row: the relationship
-# arrays (N x S) and the one ring slot (two for the volume ring) of the 52-week books. The
+# arrays (N x S) and the dense N x S float32 slots of the 52-week books the week rolls (one
+# each for tonnes, revenue and cost, and the tonnes of 13 weeks ago; sim/market/ring.py). The
 # memory-bandwidth bound of a step is these bytes at the measured copy bandwidth
 # (docs/PERFORMANCE.md). Per-customer arrays (a few per row) are counted too.
 STEP_TOUCHES: dict[str, str] = {
@@ -59,7 +60,7 @@ STEP_TOUCHES: dict[str, str] = {
     "contract_supplier": "r", "contract_end": "r", "tender": "r", "main": "w",
     "spell_rev": "rw", "spell_margin": "rw",
 }
-RING_SLOTS = {"ring_vol": ("rw", 2), "ring_rev": ("rw", 1), "ring_cost": ("rw", 1)}
+RING_SLOTS = {"vol": ("rw", 2), "rev": ("rw", 1), "cost": ("rw", 1)}
 
 
 def bytes_per_step(model) -> int:
@@ -69,9 +70,9 @@ def bytes_per_step(model) -> int:
     for name, mode in STEP_TOUCHES.items():
         a = getattr(pop, name)
         total += a.nbytes * len(mode)
-    for name, (mode, slots) in RING_SLOTS.items():
-        a = getattr(pop, name)
-        total += a[0].nbytes * (slots + (len(mode) - 1))
+    slot_bytes = pop.n * pop.n_suppliers * 4  # float32
+    for mode, slots in RING_SLOTS.values():
+        total += slot_bytes * (slots + (len(mode) - 1))
     return int(total)
 
 

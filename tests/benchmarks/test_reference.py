@@ -17,6 +17,7 @@ import pytest
 from sim import scenario
 from sim.market.model import MarketModel
 from sim.reference import ReferenceMarket
+from sim.reference_rhythm import replay
 
 from .market import ROOT, scaled
 
@@ -30,10 +31,20 @@ RTOL, ATOL = 1e-13, 1e-14
 def one_week_both(model: MarketModel) -> tuple[ReferenceMarket, dict]:
     """Step ``model`` once, capturing the reference at choice time and the model's results."""
     seen: dict = {}
-    choose, fulfil = model._choose, model._fulfil
+    choose, fulfil, rhythm = model._choose, model._fulfil, model._order_rhythm
+
+    def _order_rhythm():  # the state before the rule, and the rule's draws if it draws
+        pop, stream = model.pop, model.streams.rhythm
+        seen["before"] = (pop.demand.copy(), pop.backlog.copy(), pop.waited.copy())
+        replica = np.random.Generator(type(stream.bit_generator)())
+        replica.bit_generator.state = stream.bit_generator.state
+        rhythm()
+        drew = stream.bit_generator.state != replica.bit_generator.state
+        seen["u"] = replica.random(pop.n) if drew else None
 
     def _choose():
         seen["ref"] = ReferenceMarket.from_model(model)
+        replay(seen["ref"].customers, *seen["before"], seen["u"])  # the reference orders
         orders, routine = choose()
         seen["orders"], seen["routine"] = [o.copy() for o in orders], [r.copy() for r in routine]
         return orders, routine
@@ -43,9 +54,9 @@ def one_week_both(model: MarketModel) -> tuple[ReferenceMarket, dict]:
         seen["delivered"] = [d.copy() for d in delivered]
         return delivered, fill
 
-    model._choose, model._fulfil = _choose, _fulfil
+    model._choose, model._fulfil, model._order_rhythm = _choose, _fulfil, _order_rhythm
     model.step()
-    model._choose, model._fulfil = choose, fulfil
+    model._choose, model._fulfil, model._order_rhythm = choose, fulfil, rhythm
     ref = seen["ref"]
     ref.step()
     return ref, seen
@@ -70,14 +81,17 @@ def assert_week_agrees(model: MarketModel, ref: ReferenceMarket, seen: dict) -> 
     n, pop = len(ref.customers), model.pop
     slot = (model.week - 1) % 52  # the week just stepped
     for m in range(model.n_mat):
+        close(per_material(ref, "demand")[m], pop.demand[:n, m], "this week's orders")
+        close(per_material(ref, "backlog")[m], pop.backlog[:n, m], "backlog")
         close(per_material(ref, "routine")[m], seen["routine"][m][:n], "routine shares")
         close(per_material(ref, "ordered")[m], seen["orders"][m][:n], "orders")
         close(per_material(ref, "received")[m], seen["delivered"][m][:n], "deliveries")
-    for attr, ring in (("vol", "ring_vol"), ("rev", "ring_rev"), ("cost", "ring_cost")):
-        close(per_customer(ref, attr).astype(np.float32), getattr(pop, ring)[slot, :n],
+    for attr in ("vol", "rev", "cost"):
+        close(per_customer(ref, attr).astype(np.float32), pop.ring.dense(slot, attr, pop.n)[:n],
               f"this week's {attr} in the ring")
     for attr in ("satisfaction", "loyalty", "share", "delivery", "vol13", "vol52", "rev52",
-                 "cost52", "act13", "weeks_since", "tenure", "stage", "ps", "main"):
+                 "cost52", "act13", "weeks_since", "tenure", "stage", "ps", "main", "waited",
+                 "order_weeks"):
         close(per_customer(ref, attr), getattr(pop, attr)[:n], attr)
 
 
@@ -134,3 +148,25 @@ def test_reference_reads_the_declared_constants():
     for _ in range(6):
         ref, seen = one_week_both(model)
         assert_week_agrees(model, ref, seen)
+
+
+def test_reference_agrees_week_after_week_with_order_rhythm():
+    """Customers of four segments order every 1.5, 2.5 and 4 weeks on average (tier 1
+    every week): every week of 30, the reference places the orders from the demand, the
+    backlog and the model's draws by itself and computes the model's week; orders went out
+    on some weeks and waited on others."""
+    intervals = {"ev_oem": 1.5, "ice_oem": 2.5, "new_entrant": 2.5, "tier2": 4.0}
+    params = scenario.load(ROOT / "scenarios" / "reservoir.toml", overrides={
+        "run.customers": 150, "run.weeks": 30,
+        **{f"segments.{k}.order_interval_weeks": v for k, v in intervals.items()}})
+    model = MarketModel(params, seed=7)
+    waited = ordered = 0
+    for _ in range(params.run.weeks):
+        ref, seen = one_week_both(model)
+        assert seen["u"] is not None
+        assert_week_agrees(model, ref, seen)
+        pop = model.pop
+        rhythm = pop.active & (pop.order_interval > 1.0)
+        waited += int((rhythm & (pop.order_weeks == 0)).sum())
+        ordered += int((rhythm & (pop.order_weeks > 1)).sum())
+    assert waited > 100 and ordered > 100

@@ -9,6 +9,7 @@ from sim import scenario
 from sim.book import features, load
 from sim.market.model import MarketModel
 from sim.params import SEGMENTS
+from sim.rules.stages import KEY
 from sim.scenario import InputError
 
 from .conftest import REPO
@@ -95,3 +96,36 @@ def test_example_scenario_starts_from_the_example_book():
     assert model.pop.aware[:n_book, model.focal].all()
     # most book accounts are served by the focal supplier at step 0
     assert (model.pop.vol52[:n_book, model.focal] > 0).mean() > 0.9
+
+
+def test_book_accounts_order_at_their_own_rhythm(tmp_path, tiny_book):
+    """A buys every week (interval 1), C every other week: C's interval is its mean weeks
+    between purchase weeks in the book; the other customers take their segment's."""
+    params = scenario.load(_scenario(tmp_path, "book", extra=(
+        "[segments.tier2]\norder_interval_weeks = 3.0\n")))
+    model = MarketModel(params)
+    feats = features.account_features(load.load(params.book.path)).set_index("account_id")
+    pop = model.pop
+    assert pop.order_interval[0] == 1.0
+    assert pop.order_interval[1] == pytest.approx(feats.loc["C", "rhythm_weeks"])
+    assert 2.0 < pop.order_interval[1] < 2.2
+    tier2 = pop.segment[2:] == SEGMENTS.index("tier2")
+    assert (pop.order_interval[2:][tier2] == 3.0).all()
+    assert (pop.order_interval[2:][~tier2] == 1.0).all()
+    assert model.book_provenance["order rhythm"].startswith("book invoice lines")
+
+
+def test_example_books_key_accounts_at_the_start():
+    """Key accounts need a purchase in nine of the last thirteen weeks: with each book
+    account ordering at the book's own rhythm (its large accounts about every second week),
+    the model starts with about the book's 13 key accounts (90 % interval 8-19), though
+    about 90 focal relationships are over the 500 t a year of a key account."""
+    params = scenario.load(REPO / "scenarios" / "book_example.toml")
+    key, big = [], []
+    for seed in (1, 2, 3):
+        model = MarketModel(params, seed=seed, customer_agents=False)
+        pop, f = model.pop, model.focal
+        key.append(int((pop.stage[:, f] == KEY).sum()))
+        big.append(int((pop.vol52[:, f] >= params.lifecycle.key_volume_t).sum()))
+    assert 8 <= np.mean(key) <= 18, key
+    assert min(big) > 4 * max(key), (big, key)

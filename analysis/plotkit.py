@@ -26,16 +26,21 @@ POOL_STAGES = ("potential", "general", "key", "sunset")
 
 
 def new_figure(lang: str, nrows: int = 1, ncols: int = 1, size: tuple[float, float] = (8, 5),
+               margins: dict[str, float] | None = None,
                **subplot_kw: object) -> tuple[Figure, np.ndarray]:
     """A Figure on the Agg canvas with an nrows × ncols grid (axes always a 2-D array).
 
-    For lang "zh" the CJK font is configured first (raises `i18n.FontMissing` without one).
+    The grid is placed by matplotlib's constrained layout, or, given `margins` (the
+    `GridSpec` fractions `left`, `right`, `bottom`, `top`, `wspace`, `hspace`), at fixed
+    places: no layout pass before drawing, for a figure whose labels are known (the
+    dashboard every `kamsim run` draws). For lang "zh" the CJK font is configured first
+    (raises `i18n.FontMissing` without one).
     """
     if lang == "zh":
         setup_cjk_font("zh")
-    fig = Figure(figsize=size, layout="constrained")
+    fig = Figure(figsize=size, layout=None if margins else "constrained")
     FigureCanvasAgg(fig)
-    axes = fig.subplots(nrows, ncols, squeeze=False, **subplot_kw)
+    axes = fig.subplots(nrows, ncols, squeeze=False, gridspec_kw=margins, **subplot_kw)
     return fig, axes
 
 

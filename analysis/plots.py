@@ -39,6 +39,9 @@ __all__ = [
 ]
 
 QUARTER = 13
+#: the dashboard's grid at fixed places (its labels are known; no layout pass per run)
+DASHBOARD_MARGINS = {"left": 0.065, "right": 0.99, "bottom": 0.065, "top": 0.915,
+                     "wspace": 0.3, "hspace": 0.27}
 
 
 def pool_by_stage(pool_runs: pd.DataFrame, runs: pd.DataFrame,
@@ -280,7 +283,7 @@ def dashboard(suppliers: pd.DataFrame, pool: pd.DataFrame, market: pd.DataFrame 
     axis), market shares (13-week mean) of every supplier, the focal supplier's pool by
     stage, and its Pareto curve; `title` (default: "Single run dashboard") says which run.
     Axes: 5 (2 × 2 grid + the twin cost-index axis)."""
-    fig, axes = new_figure(lang, 2, 2, (12, 8))
+    fig, axes = new_figure(lang, 2, 2, (12, 8), margins=DASHBOARD_MARGINS)
     s = suppliers.sort_values(["supplier", "step"])
     pa = axes[0, 0]
     for i, (sup, g) in enumerate(s.groupby("supplier", sort=False)):

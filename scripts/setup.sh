@@ -23,6 +23,11 @@ fi
   | grep -v "^WARNING: Location" || true
 .venv/bin/python -c "import sim, analysis, mesa" || { echo "setup: install failed" >&2; exit 1; }
 
+# Byte-compile kamsim's own modules (pip does so for the installed packages, not for an
+# editable install): every command and worker then reads them compiled, also where
+# PYTHONDONTWRITEBYTECODE keeps Python from writing them itself (docs/PERFORMANCE.md).
+.venv/bin/python -m compileall -q sim analysis
+
 # Compile the rules of the week once (numba, cached in sim/rules/__pycache__): every later
 # kamsim process and worker loads them from there instead of compiling (docs/PERFORMANCE.md).
 .venv/bin/python -m sim.market.compile

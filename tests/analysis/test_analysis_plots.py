@@ -4,6 +4,7 @@ import warnings
 
 import pytest
 from matplotlib.figure import Figure
+from matplotlib.transforms import Bbox
 
 from analysis import i18n, plots
 
@@ -68,6 +69,37 @@ def test_zh_labels_render_without_missing_glyphs(tables, one_run, tmp_path):
         fig.savefig(tmp_path / "pool_zh.png", dpi=40)
         dash.savefig(tmp_path / "dash_zh.png", dpi=40)
     assert (tmp_path / "pool_zh.png").stat().st_size > 0
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_dashboard_panels_stay_apart_on_the_page(one_run, lang):
+    """The dashboard's grid sits at fixed places (no layout pass per run): each panel with its
+    ticks, axis labels, legend and title (the price panel with its cost-index twin) stays on
+    the page and clear of the others and of the page title, in both languages."""
+    if lang == "zh":
+        try:
+            i18n.setup_cjk_font("zh")
+        except i18n.FontMissing as exc:
+            pytest.skip(f"no CJK font installed ({exc})")
+    title = "Single run dashboard: reservoir, replication 20 (seed 123456789)"
+    fig = plots.dashboard(one_run["suppliers"], one_run["pool"], one_run["market"],
+                          one_run["customers"], lang, title=title)
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    panels: dict[tuple, list] = {}
+    for ax in fig.axes:  # a twin axis shares its panel's place
+        panels.setdefault(tuple(round(v, 6) for v in ax.get_position().bounds), []).append(
+            ax.get_tightbbox(renderer))
+    boxes = [Bbox.union(b) for b in panels.values()]
+    assert len(boxes) == 4
+    page = fig.bbox
+    for box in boxes:
+        assert page.x0 <= box.x0 and box.x1 <= page.x1 and page.y0 <= box.y0 and box.y1 <= page.y1
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1:]:
+            assert not a.overlaps(b), (a, b)
+    [head] = [t.get_window_extent(renderer) for t in fig.texts if t.get_text() == title]
+    assert head.y1 <= page.y1 and not any(head.overlaps(b) for b in boxes)
 
 
 def _bar_containers(ax):

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import resource
 import subprocess
 import sys
 import textwrap
@@ -104,6 +105,33 @@ def test_baseline_run(benchmark, tmp_path, outputs):
 
     _cpu_per_round(benchmark, run, rounds=3 if FULL else 1, warmup=0)
     benchmark.extra_info.update(weeks=params.run.weeks, customers=params.run.customers)
+
+
+def _child_cpu(argv: list[str]) -> float:
+    """User + system CPU seconds of one command run to completion (as ``/usr/bin/time``)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    subprocess.run(argv, cwd=ROOT, check=True, capture_output=True)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+
+
+def test_cli_run(benchmark, tmp_path):
+    """``kamsim run scenarios/baseline.toml`` warm (the rules' cache filled by set-up), end to
+    end in a process of its own: start-up, imports, the run, the tables, ``summary.json`` and
+    ``dashboard.png``; the CPU of the command, as ``/usr/bin/time`` counts it (ordinary test
+    runs: 13 weeks, one round)."""
+    kamsim = Path(sys.executable).with_name("kamsim")
+    command = [str(kamsim)] if kamsim.exists() else [sys.executable, "-m", "sim.cli"]
+    argv = [*command, "run", str(BASELINE), "--out", str(tmp_path / "run"), "--force",
+            *(() if FULL else ("--steps", "13"))]
+    cpu: list[float] = []
+    benchmark.pedantic(lambda: cpu.append(_child_cpu(argv)), rounds=5 if FULL else 1,
+                       warmup_rounds=1 if FULL else 0, iterations=1)
+    assert {"summary.json", "dashboard.png", "suppliers.parquet"} <= {
+        p.name for p in (tmp_path / "run").iterdir()}
+    timed = sorted(cpu[1:] if FULL else cpu)
+    benchmark.extra_info.update(cpu_s=timed[len(timed) // 2], cpu_s_min=timed[0],
+                                weeks=260 if FULL else 13)
 
 
 LARGE_RUN = textwrap.dedent("""

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from sim.book.search import replication_se
 from sim.scenario import split_dotted
 
 if TYPE_CHECKING:
@@ -94,7 +95,6 @@ def _fit(plan: Plan, search: Search) -> tuple[pd.DataFrame, list[dict]]:
     rows, best = search.rows, search.best
     means = pd.DataFrame([r["_mean"] for r in rows] + [r["_again"] for r in rows
                                                          if "_again" in r])
-    sds = pd.DataFrame([r["_sd"] for r in rows])
     fit_rows, unreachable = [], []
     for name in [*plan.fit, plan.held_out]:
         obs, lo, hi, se = (t.loc[name, c] for c in ("value", "low", "high", "se"))
@@ -105,7 +105,7 @@ def _fit(plan: Plan, search: Search) -> tuple[pd.DataFrame, list[dict]]:
                          "within": bool(lo <= m <= hi), "fitted": fitted,
                          "held_out": name == plan.held_out})
         col = means[name].dropna() if name in means else pd.Series(dtype=float)
-        noise = float(sds[name].median()) / math.sqrt(plan.reps) if name in sds else 0.0
+        noise = replication_se(rows, name, plan.reps)
         reach = 1.645 * math.hypot(se, noise)  # a candidate's mean this close may be it
         if name != plan.held_out and len(col) and not ((col - obs).abs() <= reach).any():
             near = float(col.iloc[(col - obs).abs().argmin()])

@@ -53,13 +53,29 @@ def distance(mean: dict[str, float], observed: dict[str, float],
 
 def scales(plan: Plan, rows: list[dict], fit: list[str]) -> dict[str, float]:
     """Each fitted target's scale: its bootstrap standard error combined with the standard
-    error of a candidate's mean over its replications (the first wave's median spread)."""
+    error of a candidate's mean over its replications (:func:`replication_se`)."""
     t = plan.targets.set_index("figure")
-    out = {}
-    for k in fit:
-        sd = np.nanmedian([r["_sd"].get(k, np.nan) for r in rows]) if plan.reps > 1 else 0.0
-        out[k] = float(math.hypot(t.loc[k, "se"], np.nan_to_num(sd) / math.sqrt(plan.reps)))
-    return out
+    return {k: float(math.hypot(t.loc[k, "se"], replication_se(rows, k, plan.reps)))
+            for k in fit}
+
+
+def replication_se(rows: list[dict], name: str, reps: int) -> float:
+    """The standard error of a candidate's mean of ``name`` over its ``reps`` replications,
+    from the candidates ``rows`` (their ``_runs``): the median over candidates of the
+    variance of its runs where the figure is defined (two at least), each divided by the
+    median of chi2(df)/df, so that it estimates the runs' variance when they are normal with a
+    common spread (the bare median of two runs' standard deviations is 0.67 of it), over
+    ``sqrt(reps)``. Zero with one replication, or when no candidate has two defined runs."""
+    from scipy.stats import chi2
+
+    ratios = []
+    for r in rows:
+        x = np.array([run.get(name, math.nan) for run in r["_runs"]], float)
+        x = x[np.isfinite(x)]
+        if len(x) > 1:
+            df = len(x) - 1
+            ratios.append(np.var(x, ddof=1) / (chi2.median(df) / df))
+    return float(math.sqrt(np.median(ratios) / reps)) if ratios else 0.0
 
 
 def epsilon_floor(k: int, level: float = 0.9) -> float:

@@ -35,11 +35,6 @@ LEVEL = (0.05, 0.95)
 # Why a target is out of the model's reach when it is (docs/BOOK.md, "What the model cannot
 # reach"): the model rule behind it.
 CAUSES = {
-    "key_accounts": "model rules: its customers buy every week they have demand, so every one "
-                    "over key_volume_t meets the continuity rule (the book's large accounts "
-                    "order about every second week); and customers consolidate their "
-                    "purchases on one supplier over the first two years, so the focal "
-                    "supplier's accounts over key_volume_t about double",
     "retention": "model rule: most of its losses are closures at a segment rate that does "
                  "not depend on a customer's size; the book's small accounts leave more "
                  "often than its large ones (see retention_C)",

@@ -30,7 +30,10 @@ fi
 
 # Compile the rules of the week once (numba, cached in sim/rules/__pycache__): every later
 # kamsim process and worker loads them from there instead of compiling (docs/PERFORMANCE.md).
-.venv/bin/python -m sim.market.compile
+# It runs on one core while the rest of set-up goes on (nothing below loads the rules); a
+# failed compile still fails set-up, at the `wait` at the end.
+.venv/bin/python -m sim.market.compile &
+compile_pid=$!
 
 # The example customer book (docs/BOOK.md): generated input data, deterministic, kept out of git.
 .venv/bin/python -c "from pathlib import Path; from sim.book.synth import ensure; ensure(Path('books/example'))"
@@ -48,3 +51,4 @@ fi
 if [ -f scripts/install_offline_assets.py ]; then
   .venv/bin/python scripts/install_offline_assets.py
 fi
+wait "$compile_pid"

@@ -95,10 +95,10 @@ def _fit(plan: Plan, search: Search) -> tuple[pd.DataFrame, list[dict]]:
     means = pd.DataFrame([r["_mean"] for r in rows] + [r["_again"] for r in rows
                                                          if "_again" in r])
     fit_rows, unreachable = [], []
-    for name in [*plan.fit, plan.held_out]:
+    for name in [*plan.fit, *plan.reported, plan.held_out]:
         obs, lo, hi, se = (t.loc[name, c] for c in ("value", "low", "high", "se"))
         m, sd = best["mean"].get(name, math.nan), best["sd"].get(name, 0.0)
-        fitted = name != plan.held_out and name not in search.excluded
+        fitted = name in plan.fit and name not in search.excluded
         fit_rows.append({"figure": name, "observed": obs, "low": lo, "high": hi,
                          "model": m, "model_sd": sd, "z": (m - obs) / math.hypot(se, sd),
                          "within": bool(lo <= m <= hi), "fitted": fitted,

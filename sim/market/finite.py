@@ -32,7 +32,18 @@ MARKET = {"cost_index": "cost index", "market_price": "market price"}
 
 
 def check_week(model: MarketModel, books: dict[str, np.ndarray] | None = None) -> None:
-    """Raise :class:`NonFiniteState` if this week's aggregate state is not finite."""
+    """Raise :class:`NonFiniteState` if this week's aggregate state is not finite (all the
+    arrays are looked at in one pass; where one is not, :func:`_name_first` names it)."""
+    pop = model.pop
+    arrays = [*(getattr(model.market, a) for a in MARKET),
+              *(getattr(model.supply, a) for a in SUPPLIER_MATERIAL), *(books or {}).values(),
+              np.array([pop.demand.sum(), pop.loyalty.sum()])]
+    if not np.isfinite(np.concatenate([np.ravel(a) for a in arrays])).all():
+        _name_first(model, books)
+
+
+def _name_first(model: MarketModel, books: dict[str, np.ndarray] | None) -> None:
+    """Raise :class:`NonFiniteState` naming the first quantity that is not finite."""
     where = f"{model.params.name}: week {model.week}"
     for attr, what in MARKET.items():
         _check_vector(getattr(model.market, attr), where,

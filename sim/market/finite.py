@@ -36,9 +36,13 @@ def check_week(model: MarketModel, books: dict[str, np.ndarray] | None = None) -
     arrays are looked at in one pass; where one is not, :func:`_name_first` names it)."""
     pop = model.pop
     arrays = [*(getattr(model.market, a) for a in MARKET),
-              *(getattr(model.supply, a) for a in SUPPLIER_MATERIAL), *(books or {}).values(),
-              np.array([pop.demand.sum(), pop.loyalty.sum()])]
-    if not np.isfinite(np.concatenate([np.ravel(a) for a in arrays])).all():
+              *(getattr(model.supply, a) for a in SUPPLIER_MATERIAL), *(books or {}).values()]
+    # a large array by its sum: not finite when any value is not (or, rarely, when finite
+    # values overflow it; then every value is looked at, below)
+    values = [np.ravel(a) if np.size(a) <= 64 else np.sum(a, keepdims=True).ravel()
+              for a in arrays]
+    values.append(np.array([pop.demand.sum(), pop.loyalty.sum()]))
+    if not np.isfinite(np.concatenate(values)).all():
         _name_first(model, books)
 
 
@@ -55,8 +59,9 @@ def _name_first(model: MarketModel, books: dict[str, np.ndarray] | None) -> None
             raise NonFiniteState(f"{where}: {what} of {model.supplier_names[s]} "
                                  f"({MATERIALS[m]}) is {values[s, m]} (not a finite number); "
                                  "the scenario's values overflow")
-    for key, values in (books or {}).items():
-        _check_vector(values, where, lambda s, k=key: f"{k} of {model.supplier_names[s]}")
+    for key, values in (books or {}).items():  # per supplier (S) or relationship (N x S)
+        _check_vector(values, where,
+                      lambda i, k=key: f"{k} of {model.supplier_names[i % model.n_sup]}")
     pop = model.pop
     for what, total in (("customers' total demand", pop.demand.sum()),
                         ("customers' total loyalty", pop.loyalty.sum())):

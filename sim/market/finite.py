@@ -39,7 +39,7 @@ def check_week(model: MarketModel, books: dict[str, np.ndarray] | None = None) -
               *(getattr(model.supply, a) for a in SUPPLIER_MATERIAL), *(books or {}).values()]
     # a large array by its sum: not finite when any value is not (or, rarely, when finite
     # values overflow it; then every value is looked at, below)
-    values = [np.ravel(a) if np.size(a) <= 64 else np.sum(a, keepdims=True).ravel()
+    values = [a.ravel() if a.size <= 64 else np.add.reduce(a, axis=None, keepdims=True).ravel()
               for a in arrays]
     values.append(np.array([pop.demand.sum(), pop.loyalty.sum()]))
     if not np.isfinite(np.concatenate(values)).all():

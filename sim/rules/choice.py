@@ -80,8 +80,8 @@ def price_utility(price_sensitivity: float, relative_price: float) -> float:
 
 @jit_inline
 def logit_shares(u: np.ndarray, n: int, min_share: float, out: np.ndarray) -> None:
-    """Logit shares of one buyer's ``n`` options, from their utilities (the first ``n`` of
-    ``u``), into the first ``n`` of ``out``.
+    """Logit shares of one buyer's ``n`` options (``n >= 1``), from their utilities (the
+    first ``n`` of ``u``), into the first ``n`` of ``out``.
 
     Shares below ``min_share`` are dropped and the rest renormalised (a buyer does not place
     orders of a few kilos): one pass, so the largest share is always kept.

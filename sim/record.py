@@ -23,38 +23,23 @@ from sim.rules.lifecycle import STAGE_NAMES
 if TYPE_CHECKING:
     from sim.market.model import MarketModel
 
-UPGRADES = ((lc.POTENTIAL, lc.GENERAL), (lc.GENERAL, lc.KEY), (lc.SUNSET, lc.GENERAL))
-DOWNGRADES = ((lc.KEY, lc.GENERAL), (lc.GENERAL, lc.SUNSET), (lc.KEY, lc.SUNSET))
 STAGE_CATS = list(STAGE_NAMES[:-1])
 TRANSITION_CATS = ["none", *STAGE_CATS, "exited"]
 # the retention table's value columns of the accounts key at a year's start
 KEY_VALUE = ("key_revenue_start", "key_revenue_end", "key_wallet_start", "key_wallet_end")
 
 
-
-def named_flows(old: np.ndarray, new: np.ndarray, exits: np.ndarray) -> dict[str, np.ndarray]:
-    """Acquired, upgraded, downgraded, lost and exited relationships per supplier."""
-    buying_old = (old >= lc.POTENTIAL) & (old <= lc.SUNSET)
-    entered = (new == lc.POTENTIAL) & ~buying_old
-    up = np.zeros(new.shape, bool)
-    for a, b in UPGRADES:
-        up |= (old == a) & (new == b)
-    down = np.zeros(new.shape, bool)
-    for a, b in DOWNGRADES:
-        down |= (old == a) & (new == b)
-    return {"acquired": entered.sum(0), "upgraded": up.sum(0), "downgraded": down.sum(0),
-            "lost": ((new == lc.LOST) & (old != lc.LOST)).sum(0),
-            "exited": buying_old[exits].sum(0)}
-
-
 def weekly_stats(old: np.ndarray, new: np.ndarray, exits: np.ndarray,
                  active: np.ndarray) -> dict[str, object]:
-    """What the recorder keeps of one week's stage changes: named flows, stage counts, pool
+    """What the recorder keeps of one week's stage changes: named flows (acquired,
+    upgraded, downgraded, lost, exited: ``lifecycle.flows``), stage counts, pool
     inflow/outflow and the changed relationships ``(rows, cols, old, new)``.
     """
-    inflow, outflow = lc.flows(old, new)
+    leaving = np.zeros(old.shape[0], np.bool_)
+    leaving[exits] = True
+    inflow, outflow, named = lc.flows(old, new, leaving)
     rows, cols = np.nonzero(old != new)
-    return {**named_flows(old, new, exits), "counts": lc.stage_counts(new, active),
+    return {**dict(zip(FLOWS, named.T, strict=True)), "counts": lc.stage_counts(new, active),
             "inflow": inflow, "outflow": outflow,
             "changes": (rows, cols, old[rows, cols], new[rows, cols])}
 

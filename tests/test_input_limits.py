@@ -136,6 +136,20 @@ def test_check_week_names_a_supplier_quantity(small_params):
         check_week(model)
 
 
+def test_check_week_finds_one_value_in_a_large_book(small_params):
+    """A book of every relationship is looked at by its sum first: one inf among its values
+    is found and named; finite values whose sum overflows are no error."""
+    model = MarketModel(small_params, customer_agents=False)
+    rev = np.ones((model.pop.n, model.n_sup))
+    check_week(model, {"rev": rev})
+    rev[3, 1] = np.inf
+    name = model.supplier_names[1]
+    with pytest.raises(NonFiniteState, match=rf"week 0: rev of {name} is inf"):
+        check_week(model, {"rev": rev})
+    with np.errstate(over="ignore"):
+        check_week(model, {"rev": np.full((model.pop.n, model.n_sup), 1e306)})
+
+
 def test_summary_json_has_no_nan(small_params):
     model, tables = run.simulate(small_params, steps=3)
     model.pop.rev52[:] = 0.0  # nobody paid: the top-20 % share is undefined

@@ -18,7 +18,7 @@ from sim.rules.lifecycle import GENERAL, KEY, LOST, NONE, POTENTIAL, PROSPECT, S
 
 def logit(u, min_share: float = 0.0) -> np.ndarray:
     out = np.empty(len(u))
-    choice.logit_shares(np.asarray(u, dtype=float), min_share, out)
+    choice.logit_shares(np.asarray(u, dtype=float), len(u), min_share, out)
     return out
 
 
@@ -49,7 +49,7 @@ def test_logit_shares_min_share_never_drops_the_largest():
 
 def sample(shares, u: float) -> np.ndarray:
     out = np.empty(len(shares))
-    choice.sample_one(np.asarray(shares, dtype=float), u, out)
+    choice.sample_one(np.asarray(shares, dtype=float), len(shares), u, out)
     return out
 
 
@@ -70,7 +70,8 @@ def test_sample_one_skips_zero_shares_and_keeps_empty_rows_empty():
 
 def split(shares, winner: int, contract_share: float = 0.7) -> np.ndarray:
     out = np.empty(len(shares))
-    choice.contract_split(np.asarray(shares, dtype=float), winner, contract_share, out)
+    choice.contract_split(np.asarray(shares, dtype=float), len(shares), winner,
+                          contract_share, out)
     return out
 
 
@@ -573,7 +574,7 @@ def test_abc_classes_revenue_mode():
 def test_flows():
     old = np.array([[NONE, PROSPECT, GENERAL], [GENERAL, KEY, LOST]], np.int8)
     new = np.array([[PROSPECT, POTENTIAL, GENERAL], [NONE, GENERAL, POTENTIAL]], np.int8)
-    inflow, outflow = lifecycle.flows(old, new)
+    inflow, outflow, named = lifecycle.flows(old, new, np.array([False, True]))
     exp_in = np.zeros((3, 6), int)
     exp_out = np.zeros((3, 6), int)
     exp_in[0, PROSPECT] += 1                                   # none -> prospect: no outflow
@@ -587,6 +588,14 @@ def test_flows():
     # supplier 2, row 0 unchanged (general -> general): nothing
     assert_array_equal(inflow, exp_in)
     assert_array_equal(outflow, exp_out)
+    # named (acquired, upgraded, downgraded, lost, exited): prospect -> potential and
+    # lost -> potential start buying spells; key -> general is a downgrade; row 1 left the
+    # market, so its general (supplier 0) and key (supplier 1) relationships exited
+    exp_named = np.zeros((3, 5), int)
+    exp_named[1, 0] = exp_named[2, 0] = 1
+    exp_named[1, 2] = 1
+    exp_named[0, 4] = exp_named[1, 4] = 1
+    assert_array_equal(named, exp_named)
 
 
 def test_stage_counts_only_active_rows():

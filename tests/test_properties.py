@@ -46,7 +46,7 @@ def logit_rows(u, allowed, min_share):
         options = np.flatnonzero(allowed[i])
         if options.size:
             shares = np.empty(options.size)
-            choice.logit_shares(u[i, options], min_share, shares)
+            choice.logit_shares(u[i, options], options.size, min_share, shares)
             out[i, options] = shares
     return out
 
@@ -55,7 +55,7 @@ def sample_rows(shares, u):
     """``choice.sample_one`` on each row."""
     out = np.empty_like(shares)
     for i in range(shares.shape[0]):
-        choice.sample_one(shares[i], u[i], out[i])
+        choice.sample_one(shares[i], shares.shape[1], u[i], out[i])
     return out
 
 

@@ -14,7 +14,7 @@ from sim.market.compile import example
 from sim.market.model import MarketModel
 from sim.market.population import Population
 from sim.rules import adapt
-from sim.rules.search import rival_gap, search, search_draws, search_probability
+from sim.rules.search import rival_gap, rival_gaps, search, search_draws, search_probability
 from sim.rules.state import Buyers
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -46,6 +46,8 @@ def test_rival_gap_is_the_cheapest_known_rival_net_of_discounts():
     assert rival_gap(b, rel, 0, 0) == pytest.approx(0.1)      # supplier 2 is unknown
     assert rival_gap(b, rel, 1, 0) == pytest.approx(1 - 0.8 / 0.9)
     assert rival_gap(b, rel, 0, 1) == 0.0                     # no known rival is cheaper
+    pop.main[:] = [0, -1]                 # the week's gaps: to the main supplier, 0 without
+    assert_array_equal(rival_gaps(b, rel), [rival_gap(b, rel, 0, 0), 0.0])
 
 
 def test_only_routine_buyers_in_the_market_whose_draw_falls_below_search():
@@ -59,11 +61,11 @@ def test_only_routine_buyers_in_the_market_whose_draw_falls_below_search():
     rel = np.array([1.0, 0.9])                       # supplier 1 10 % below supplier 0
     p = search_probability(RULES, 5.0, 0.1)          # 2 x 5 x 0.05 = 0.5
     assert p == pytest.approx(0.5)
-    search(b, RULES, rel, np.array([0.4, 0.6, 0.0, 0.0, 0.0]))
+    search(b, RULES, rival_gaps(b, rel), np.array([0.4, 0.6, 0.0, 0.0, 0.0]))
     # buyer 0 searched (0.4 < 0.5): half its loyalty to supplier 0 withdrawn; buyer 1 drew
     # 0.6; buyer 2 is under contract, buyer 3 gone, buyer 4's main is the cheaper one
     assert_allclose(pop.loyalty, [[0.5, 1.0], [1.0, 1.0], [1.0, 1.0], [1.0, 1.0], [1.0, 1.0]])
-    search(b, RULES, rel, np.zeros(0))               # no draws: the search is off
+    search(b, RULES, rival_gaps(b, rel), np.zeros(0))  # no draws: the search is off
     assert pop.loyalty[0, 0] == 0.5
 
 

@@ -54,7 +54,7 @@ def warm_up(n_sup: int = 2, n_mat: int = 3) -> None:
                            example(lifecycle.StageRules), 0)
     pop.ring.close_week(0, RING - 13, slots)
     pop.ring.rows([0], np.arange(pop.n), "rev")
-    lifecycle.flows(old, b.stage)
+    lifecycle.flows(old, b.stage, np.zeros(pop.n, bool))
     lifecycle.stage_counts(b.stage, b.active)
     adapt.loyalty_payoff(1.0, np.float64(0.5), 0.1, 1.0, 0.7)
     rhythm.place_orders(pop.demand, pop.backlog, pop.order_interval, pop.waited,

@@ -32,7 +32,22 @@ MARKET = {"cost_index": "cost index", "market_price": "market price"}
 
 
 def check_week(model: MarketModel, books: dict[str, np.ndarray] | None = None) -> None:
-    """Raise :class:`NonFiniteState` if this week's aggregate state is not finite."""
+    """Raise :class:`NonFiniteState` if this week's aggregate state is not finite (all the
+    arrays are looked at in one pass; where one is not, :func:`_name_first` names it)."""
+    pop = model.pop
+    arrays = [*(getattr(model.market, a) for a in MARKET),
+              *(getattr(model.supply, a) for a in SUPPLIER_MATERIAL), *(books or {}).values()]
+    # a large array by its sum: not finite when any value is not (or, rarely, when finite
+    # values overflow it; then every value is looked at, below)
+    values = [a.ravel() if a.size <= 64 else np.add.reduce(a, axis=None, keepdims=True).ravel()
+              for a in arrays]
+    values.append(np.array([pop.demand.sum(), pop.loyalty.sum()]))
+    if not np.isfinite(np.concatenate(values)).all():
+        _name_first(model, books)
+
+
+def _name_first(model: MarketModel, books: dict[str, np.ndarray] | None) -> None:
+    """Raise :class:`NonFiniteState` naming the first quantity that is not finite."""
     where = f"{model.params.name}: week {model.week}"
     for attr, what in MARKET.items():
         _check_vector(getattr(model.market, attr), where,
@@ -44,8 +59,9 @@ def check_week(model: MarketModel, books: dict[str, np.ndarray] | None = None) -
             raise NonFiniteState(f"{where}: {what} of {model.supplier_names[s]} "
                                  f"({MATERIALS[m]}) is {values[s, m]} (not a finite number); "
                                  "the scenario's values overflow")
-    for key, values in (books or {}).items():
-        _check_vector(values, where, lambda s, k=key: f"{k} of {model.supplier_names[s]}")
+    for key, values in (books or {}).items():  # per supplier (S) or relationship (N x S)
+        _check_vector(values, where,
+                      lambda i, k=key: f"{k} of {model.supplier_names[i % model.n_sup]}")
     pop = model.pop
     for what, total in (("customers' total demand", pop.demand.sum()),
                         ("customers' total loyalty", pop.loyalty.sum())):

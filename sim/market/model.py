@@ -80,7 +80,7 @@ class MarketModel(MarketSetup, SupplierWeek, CustomerWeek, mesa.Model):
         delivered, fill = self._fulfil(orders, routine)
         books = self._books(delivered, bad_debt)
         self._adapt(delivered, fill, books, breach)  # satisfaction, loyalty, history
-        transitions = self._lifecycle(books["bought"])
+        transitions = self._lifecycle()
         self._breach_retender(breach)        # a breach of trust puts a contract out to tender
         if (self.week + 1) % QUARTER == 0:
             self._quarterly_review()

@@ -19,7 +19,6 @@ from sim.market.population import RING
 from sim.rules import adapt, books, choice, close, fulfil, lifecycle, search
 from sim.rules.lifecycle import KEY
 from sim.rules.state import Buyers, Offer, WeekOutcome
-from sim.tolerance import EPS
 
 
 class WeekRules(NamedTuple):
@@ -144,7 +143,7 @@ class CustomerWeek:
         # the routine shares are not read after fulfilment: their buffer holds the books
         vol, rev, cost = self._work.get("routine", self.pop)[:3]
         books.week_books(delivered, o.price, self.pop.discount, o.unit_cost, vol, rev, cost)
-        return {"vol": vol, "rev": rev, "cost": cost, "bought": vol > EPS,
+        return {"vol": vol, "rev": rev, "cost": cost,
                 **self._supplier_books(self._shipped, rev.sum(0), bad_debt)}
 
     def _adapt(self, delivered: np.ndarray, first: np.ndarray,
@@ -158,7 +157,7 @@ class CustomerWeek:
             search_draw=search.search_draws(self.streams.choice, self.pop.n,
                                             self.params.adaptation))
 
-    def _lifecycle(self, bought: np.ndarray) -> dict[str, np.ndarray]:
+    def _lifecycle(self) -> dict[str, np.ndarray]:
         """Adaptation, rolling books, main supplier and price sensitivity (docs/ODD.md 7.h),
         then every relationship's stage (7.i); the focal supplier's spells."""
         pop, f = self.pop, self.focal

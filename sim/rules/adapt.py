@@ -17,7 +17,6 @@ import numpy as np
 from sim.rules.choice import experienced_service
 from sim.rules.jit import indicator, jit
 from sim.rules.lifecycle import GENERAL, POTENTIAL
-from sim.rules.search import rival_gap
 from sim.rules.state import Buyers, Offer, WeekOutcome
 from sim.tolerance import EPS
 
@@ -181,14 +180,15 @@ def price_sensitivity_target(r: AdaptRules, base: float, undercut: bool, thin: f
 
 
 @jit
-def update_price_sensitivity(b: Buyers, r: AdaptRules, relative_price: np.ndarray) -> None:
+def update_price_sensitivity(b: Buyers, r: AdaptRules, gaps: np.ndarray) -> None:
     """Every buyer's price sensitivity relaxes toward its target (after the rolling books:
-    the main supplier and tenure are this week's)."""
+    the main supplier and tenure are this week's; ``gaps``: each buyer's ``rival_gap`` to
+    its main supplier, ``search.rival_gaps``)."""
     for i in range(b.aware.shape[0]):
         main = b.main[i]
         undercut, thin, tenure, care = False, 1.0, 0.0, False
         if main >= 0:
-            undercut = rival_gap(b, relative_price, i, main) > r.ps_cut_threshold
+            undercut = gaps[i] > r.ps_cut_threshold
             thin = 1.0 - min(b.loyalty[i, main] / r.j_ref, 1.0)
             tenure = min(b.tenure[i, main] / r.ps_tenure_weeks, 1.0)
             care = b.kam[i, main]

@@ -68,14 +68,15 @@ def roll_books(b: Buyers, ring: RingSlots, week: WeekOutcome, focal: int) -> Non
                 b.tenure[i, s] += 1
         b.spell_rev[i] += week.rev[i, focal]
         b.spell_margin[i] += week.rev[i, focal] - week.cost[i, focal]
-        b.main[i] = main_supplier(b.vol13[i])
+        b.main[i] = main_supplier(b.vol13, i)
 
 
 @jit
-def main_supplier(vol13: np.ndarray) -> int:
-    """The supplier with the largest 13-week volume (the first of equals); -1 if none."""
+def main_supplier(vol13: np.ndarray, i: int) -> int:
+    """Buyer ``i``'s supplier with the largest 13-week volume (the first of equals; ``vol13``
+    N x S); -1 if none."""
     best, top = -1, 0.0
-    for s in range(vol13.size):
-        if vol13[s] > top:
-            best, top = s, vol13[s]
+    for s in range(vol13.shape[1]):
+        if vol13[i, s] > top:
+            best, top = s, vol13[i, s]
     return best

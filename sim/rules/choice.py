@@ -79,42 +79,46 @@ def price_utility(price_sensitivity: float, relative_price: float) -> float:
 
 
 @jit_inline
-def logit_shares(u: np.ndarray, min_share: float, out: np.ndarray) -> None:
-    """Logit shares of one buyer's options, from their utilities ``u``, into ``out``.
+def logit_shares(u: np.ndarray, n: int, min_share: float, out: np.ndarray) -> None:
+    """Logit shares of one buyer's ``n`` options (``n >= 1``), from their utilities (the
+    first ``n`` of ``u``), into the first ``n`` of ``out``.
 
     Shares below ``min_share`` are dropped and the rest renormalised (a buyer does not place
     orders of a few kilos): one pass, so the largest share is always kept.
     """
-    top = u.max()
+    top = u[0]
+    for j in range(1, n):
+        top = max(top, u[j])
     total = 0.0
-    for j in range(u.size):
+    for j in range(n):
         out[j] = math.exp(u[j] - top)
         total += out[j]
     biggest = 0.0
-    for j in range(u.size):
+    for j in range(n):
         out[j] /= total
         biggest = max(biggest, out[j])
     if min_share > 0.0:
         total = 0.0
-        for j in range(u.size):
+        for j in range(n):
             if out[j] < min_share and out[j] < biggest:
                 out[j] = 0.0
             total += out[j]
-        for j in range(u.size):
+        for j in range(n):
             out[j] /= total
 
 
 @jit_inline
-def contract_split(shares: np.ndarray, winner: int, contract_share: float,
+def contract_split(shares: np.ndarray, n: int, winner: int, contract_share: float,
                    out: np.ndarray) -> None:
-    """A tender winner's share of a material it carries, into ``out``: ``contract_share`` to
-    the winner; the rest to the buyer's other suppliers in proportion to their routine
-    ``shares`` (dual sourcing), or to the winner as well when the buyer uses no other."""
+    """A tender winner's share of a material it carries, into ``out`` (the buyer's ``n``
+    options: the first ``n`` of ``shares`` and ``out``): ``contract_share`` to the winner;
+    the rest to the buyer's other suppliers in proportion to their routine ``shares`` (dual
+    sourcing), or to the winner as well when the buyer uses no other."""
     others = 0.0
-    for s in range(shares.size):
+    for s in range(n):
         if s != winner:
             others += shares[s]
-    for s in range(shares.size):
+    for s in range(n):
         if others > 0.0:
             rest = 0.0 if s == winner else shares[s] / others
         else:
@@ -123,21 +127,22 @@ def contract_split(shares: np.ndarray, winner: int, contract_share: float,
 
 
 @jit_inline
-def sample_one(shares: np.ndarray, u: float, out: np.ndarray) -> None:
-    """One supplier drawn with probabilities ``shares`` (summing to 1 or 0) by the uniform
-    draw ``u``: ``out`` is 1 there and 0 elsewhere; all zero when every share is 0."""
+def sample_one(shares: np.ndarray, n: int, u: float, out: np.ndarray) -> None:
+    """One of ``n`` options drawn with probabilities ``shares`` (the first ``n``, summing to
+    1 or 0) by the uniform draw ``u``: ``out`` (its first ``n``) is 1 there and 0
+    elsewhere; all zero when every share is 0."""
     total = 0.0
-    for s in range(shares.size):
+    for s in range(n):
         total += shares[s]
-    out[:] = 0.0
+        out[s] = 0.0
     if total <= 0.0:
         return
     cum, pick = 0.0, 0
-    for s in range(shares.size):
+    for s in range(n):
         cum += shares[s]
         if cum <= u * total:
             pick += 1
-    out[min(pick, shares.size - 1)] = 1.0
+    out[min(pick, n - 1)] = 1.0
 
 
 @jit_inline
@@ -191,30 +196,33 @@ def choose(b: Buyers, o: Offer, r: ChoiceRules, draws: np.ndarray, routine: np.n
     Each buyer splits each material's demand over its options (the known suppliers carrying
     it) by its routine shares, the tender winner's contract share first (when the winner is
     an option); in sample mode it buys all of it from one option drawn with those shares, by
-    ``draws[m, i]`` (uniforms drawn by the caller; unused otherwise).
+    ``draws[m, i]`` (uniforms drawn by the caller; unused otherwise). A buyer's options
+    are the first ``n`` of its scratch rows, passed with their count rather than as slices:
+    a slice is a new array, reference-counted, and cost a quarter of the choice.
     """
     n_mat, n, n_sup = orders.shape
     known, options, base, u, shares, split, picked = _scratch(n_sup)
     for i in range(n):
         k = known_suppliers(b, o, r, i, known, base)
         for m in range(n_mat):
-            routine[m, i] = 0.0
-            orders[m, i] = 0.0
+            for s in range(n_sup):
+                routine[m, i, s] = 0.0
+                orders[m, i, s] = 0.0
             n_opt = material_options(b, o, r, i, m, known, base, k, options, u)
             if n_opt == 0:
                 continue
-            logit_shares(u[:n_opt], r.min_share, shares[:n_opt])
+            logit_shares(u, n_opt, r.min_share, shares)
             winner = -1
             for j in range(n_opt):
                 routine[m, i, options[j]] = shares[j]
                 if options[j] == b.contract_supplier[i]:
                     winner = j
-            final = shares[:n_opt]
+            final = shares
             if winner >= 0:
-                contract_split(final, winner, r.contract_share, split[:n_opt])
-                final = split[:n_opt]
+                contract_split(shares, n_opt, winner, r.contract_share, split)
+                final = split
             if r.sample:
-                sample_one(final, draws[m, i], picked[:n_opt])
-                final = picked[:n_opt]
+                sample_one(final, n_opt, draws[m, i], picked)
+                final = picked
             for j in range(n_opt):
                 orders[m, i, options[j]] = b.demand[i, m] * final[j]

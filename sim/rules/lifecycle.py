@@ -127,19 +127,47 @@ def stage_counts(stage: np.ndarray, active: np.ndarray) -> np.ndarray:
 
 
 @jit
-def flows(old: np.ndarray, new: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Inflow and outflow counts (S x 6) of the changes from ``old`` to ``new`` stages."""
+def upgrade(old: int, new: int) -> bool:
+    """Potential -> general, general -> key or sunset -> general."""
+    return ((old == POTENTIAL and new == GENERAL) or (old == GENERAL and new == KEY)
+            or (old == SUNSET and new == GENERAL))
+
+
+@jit
+def downgrade(old: int, new: int) -> bool:
+    """Key -> general, general -> sunset or key -> sunset."""
+    return (old == KEY and new == GENERAL) or (old == GENERAL and new == SUNSET) or (
+        old == KEY and new == SUNSET)
+
+
+@jit
+def flows(old: np.ndarray, new: np.ndarray,
+          leaving: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The week's flows from ``old`` to ``new`` stages (N x S; ``leaving``: N, the buyers
+    who left the market this week): inflow and outflow counts per supplier and stage
+    (S x 6), and the named flows per supplier (S x 5, in the order of
+    ``sim.columns.FLOWS``): acquired (a buying spell started), upgraded, downgraded, lost
+    (turned lost) and exited (a buying relationship whose buyer left)."""
     n_sup = old.shape[1]
     inflow = np.zeros((n_sup, N_STAGES), dtype=np.int64)
     outflow = np.zeros((n_sup, N_STAGES), dtype=np.int64)
+    named = np.zeros((n_sup, 5), dtype=np.int64)
     for i in range(old.shape[0]):
         for s in range(n_sup):
-            if old[i, s] != new[i, s]:
-                if new[i, s] >= 0:
-                    inflow[s, new[i, s]] += 1
-                if old[i, s] >= 0:
-                    outflow[s, old[i, s]] += 1
-    return inflow, outflow
+            was, now = old[i, s], new[i, s]
+            if leaving[i] and buying(was):
+                named[s, 4] += 1
+            if was == now:
+                continue
+            if now >= 0:
+                inflow[s, now] += 1
+            if was >= 0:
+                outflow[s, was] += 1
+            named[s, 0] += now == POTENTIAL and not buying(was)
+            named[s, 1] += upgrade(was, now)
+            named[s, 2] += downgrade(was, now)
+            named[s, 3] += now == LOST
+    return inflow, outflow, named
 
 
 def abc_classes(revenue: np.ndarray, *, mode: str, a_share: float, b_share: float,

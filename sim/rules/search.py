@@ -8,7 +8,8 @@ sensitivity); a search withdraws ``search_loyalty_loss`` of its loyalty to the m
 so that next week's choice is made afresh among the suppliers it knows. Small price moves
 only re-split orders (the logit's price term, 7.f); gaps beyond the threshold make buyers
 leave. ``search`` applies the rule to every buyer of the week (called by
-``sim/rules/close.py``); its uniforms (``search_draws``) come from the choice stream.
+``sim/rules/close.py``) with the week's ``rival_gaps``, which the price sensitivity reads
+too; its uniforms (``search_draws``) come from the choice stream.
 """
 
 from __future__ import annotations
@@ -51,18 +52,29 @@ def search_probability(r: AdaptRules, price_sensitivity: float, gap: float) -> f
 
 
 @jit
-def search(b: Buyers, r: AdaptRules, relative_price: np.ndarray, draws: np.ndarray) -> None:
+def rival_gaps(b: Buyers, relative_price: np.ndarray) -> np.ndarray:
+    """Every buyer's ``rival_gap`` to its main supplier this week (N; 0 without a main
+    supplier): computed once a week, read by the price sensitivity and by the search."""
+    gaps = np.zeros(b.aware.shape[0])
+    for i in range(gaps.size):
+        if b.main[i] >= 0:
+            gaps[i] = rival_gap(b, relative_price, i, b.main[i])
+    return gaps
+
+
+@jit
+def search(b: Buyers, r: AdaptRules, gaps: np.ndarray, draws: np.ndarray) -> None:
     """Every buyer in the market without a contract in force: where the uniform ``draws[i]``
-    falls below its search probability, its loyalty to its main supplier is cut by
-    ``search_loyalty_loss``. ``draws`` is empty when the search is off."""
+    falls below its search probability (``gaps``: from :func:`rival_gaps`), its loyalty to
+    its main supplier is cut by ``search_loyalty_loss``. ``draws`` is empty when the search
+    is off."""
     if draws.size == 0:
         return
     for i in range(b.aware.shape[0]):
         main = b.main[i]
         if not b.active[i] or main < 0 or b.contract_supplier[i] >= 0:
             continue
-        p = search_probability(r, b.ps[i], rival_gap(b, relative_price, i, main))
-        if draws[i] < p:
+        if draws[i] < search_probability(r, b.ps[i], gaps[i]):
             b.loyalty[i, main] *= 1.0 - r.search_loyalty_loss
 
 

@@ -52,7 +52,7 @@ def iter_params(model: BaseModel | None = None, prefix: str = "") -> list[ParamI
         elif isinstance(value, dict):
             for k, v in value.items():
                 out.extend(iter_params(v, f"{key}.{k}."))
-        elif isinstance(value, list):
+        elif isinstance(value, list) and typing.get_args(field.annotation)[:1] != (str,):
             for v in value:
                 label = getattr(v, "name", None)
                 out.extend(iter_params(v, f"{key}[{label}]." if label else f"{key}[]."))

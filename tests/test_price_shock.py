@@ -93,3 +93,44 @@ def test_buyers_warned_before_the_rise_pay_the_pre_shock_price_on_pre_stocked_we
     while m.week < shock.start_week + span + 1:
         m.step()
     assert not m.pop.discount[:, f].any(), "agreements end with the hold"
+
+
+def _through_the_rise(name: str, end_probability: float) -> tuple[MarketModel, np.ndarray,
+                                                                    np.ndarray]:
+    """A 0.3 copy of ``name`` run through its shock's rise; the awareness before the foresight
+    window and the rows the focal supplier warned before the rise began."""
+    params = scenario.load(ROOT / "scenarios" / f"{name}.toml", overrides={
+        "run.scale": 0.3, "adaptation.breach_end_probability": end_probability})
+    m = MarketModel(params, seed=5)
+    shock = m.params.shocks[0]
+    while m.week < shock.start_week - shock.foresight_weeks:
+        m.step()
+    before = m.pop.aware.copy()
+    while m.week < shock.start_week:
+        m.step()
+    warned = m.pop.warned[:before.shape[0], m.focal].copy()
+    while m.week < shock.start_week + shock.ramp_weeks + m.params.adaptation.rise_window_weeks:
+        m.step()
+        assert (m.pop.aware[m.pop.active].sum(axis=1) >= 1).all(), "a buyer left with none"
+    return m, before, warned
+
+
+def test_unwarned_buyers_end_relationships_after_a_breach_only_when_the_rule_is_on():
+    """docs/ODD.md 7.h: with ``breach_end_probability`` 1 every buyer without a contract that
+    ordered unwarned from a supplier in breach drops it; warned buyers and buyers held by a
+    contract keep it; with 0 (the baseline) a breach ends no relationship."""
+    off, before_off, _ = _through_the_rise("price_shock_silent", 0.0)
+    n = before_off.shape[0]
+    stayed = off.pop.active[:n, None]  # (a customer leaving the market forgets everyone)
+    assert not (before_off & ~off.pop.aware[:n] & stayed).any(), "none ends with the rule off"
+    on, before, _ = _through_the_rise("price_shock_silent", 1.0)
+    dropped = before & ~on.pop.aware[:n] & on.pop.active[:n, None]
+    f = on.focal
+    assert dropped[:, f].sum() > 10 and dropped.any(axis=0).sum() > 1
+    assert not (on.pop.loyalty[:n][dropped]).any()
+    contracted = on.pop.tender[:n] & (on.pop.contract_supplier[:n] >= 0)
+    assert contracted.any() and not dropped[contracted].any()
+    told, before_told, warned = _through_the_rise("price_shock_communicated", 1.0)
+    lost_focal = before_told[:, f] & ~told.pop.aware[:n, f] & told.pop.active[:n]
+    assert warned.any() and not (lost_focal & warned).any()
+    assert lost_focal.sum() < dropped[:, f].sum()

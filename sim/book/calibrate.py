@@ -46,6 +46,7 @@ class Plan:
     seed: int
     out: Path
     point: bool = False              # Optuna point fit instead of the ABC-SMC posterior
+    reported: list[str] = field(default_factory=list)  # report_only: reported, not fitted
 
 
 @dataclass
@@ -114,6 +115,17 @@ def make_plan(path: Path, *, book: Path | None = None, targets: Path | None = No
         raise InputError([(str(path), "calibration.held_out",
                            f"'{cal.held_out}' is not a target both book and model give ("
                            + ", ".join(usable) + ")")])
+    wrong = [(str(path), f"calibration.report_only[{i}]",
+              f"'{name}' is not a target to leave out of the fit (" + ", ".join(
+                  f for f in usable if f != cal.held_out) + ")")
+             for i, name in enumerate(cal.report_only)
+             if name not in usable or name == cal.held_out]
+    if wrong:
+        raise InputError(wrong)
+    fit = [f for f in usable if f != cal.held_out and f not in cal.report_only]
+    if not fit:
+        raise InputError([(str(path), "calibration.report_only", "leaves no target to fit")])
+
     def enough(runs: int) -> bool:  # two generations of the smallest population
         n_points, first = split(runs, cal.replications, point)
         return point or n_points - first >= 2 * smc.MIN_POPULATION
@@ -126,9 +138,10 @@ def make_plan(path: Path, *, book: Path | None = None, targets: Path | None = No
                            f"fit, --point)")])
     if book is not None:
         base["book"]["path"] = str(book)
-    return Plan(path, params, base, free, table, [f for f in usable if f != cal.held_out],
+    return Plan(path, params, base, free, table, fit,
                 cal.held_out, budget or cal.budget, cal.replications, cal.weeks, seed,
-                out or OUTPUT_ROOT / f"calibrate-{safe_name(params.name)}", point)
+                out or OUTPUT_ROOT / f"calibrate-{safe_name(params.name)}", point,
+                [f for f in usable if f in cal.report_only])
 
 
 def replayed_shocks(rises: list[tuple[str, int, float]], book_weeks: int,

@@ -40,9 +40,13 @@ CAUSES = {
                  "often than its large ones (see retention_C)",
     "retention_C": "model rule: closure and switching hazards do not depend on a customer's "
                    "size; the book's small accounts leave more often than its large ones",
-    "churn_after_rise": "the model's churn in the year after the replayed rise stays near its "
-                        "churn in any year: a cost-driven rise that every supplier passes on "
-                        "moves few customers away from the focal supplier",
+    "churn_after_rise": "a cost-driven rise that every supplier passes on moves customers away "
+                        "from the focal supplier only through relationships ended after a "
+                        "breach of trust (adaptation.breach_end_probability; 0 in the "
+                        "baseline), whose rate is size-blind, so it costs A-class retention",
+    "new_per_year": "the class counts are levels at the book's end, which the model's base "
+                    "keeps three years on only with more new accounts than the book's when "
+                    "the book's own base was shrinking (docs/BOOK.md)",
 }
 
 
@@ -91,10 +95,10 @@ def _fit(plan: Plan, search: Search) -> tuple[pd.DataFrame, list[dict]]:
     means = pd.DataFrame([r["_mean"] for r in rows] + [r["_again"] for r in rows
                                                          if "_again" in r])
     fit_rows, unreachable = [], []
-    for name in [*plan.fit, plan.held_out]:
+    for name in [*plan.fit, *plan.reported, plan.held_out]:
         obs, lo, hi, se = (t.loc[name, c] for c in ("value", "low", "high", "se"))
         m, sd = best["mean"].get(name, math.nan), best["sd"].get(name, 0.0)
-        fitted = name != plan.held_out and name not in search.excluded
+        fitted = name in plan.fit and name not in search.excluded
         fit_rows.append({"figure": name, "observed": obs, "low": lo, "high": hi,
                          "model": m, "model_sd": sd, "z": (m - obs) / math.hypot(se, sd),
                          "within": bool(lo <= m <= hi), "fitted": fitted,

@@ -4,7 +4,8 @@ Owns the weekly panel (tonnes by material, revenue and cost per account and week
 counted from the Monday on or before the first invoice) and the per-account features read at
 the book's end: annual tonnes by material, revenue, margin, tenure, purchase rhythm, trend,
 activity, share of wallet where the book gives it, open pipeline and win rate where it has
-opportunities, and the segment (from the book's segment or industry text, else None).
+opportunities, and the segment (from the book's segment or industry text, else None); and
+each account's persistent growth (:func:`growth`), its trend shrunk by how noisy it is.
 "Active" and the purchase-continuity count use the model's own lifecycle rules
 (``lost_after_weeks``, ``continuity_weeks``) so the book is read as the model reads its
 customers.
@@ -107,11 +108,67 @@ def account_features(book: Book, p: Panel | None = None,
     out["rhythm_weeks"] = _rhythm(bought)
     out["trend"] = np.divide(t12.sum(axis=1), t_prev, out=np.full(t_prev.size, np.nan),
                              where=t_prev > 0) - 1.0
+    out["trend_se"] = _trend_se(p, out["tenure_weeks"].to_numpy())
     if book.opportunities is not None:
         out = out.join(_pipeline(book), on="account_id")
     if "share_of_wallet" in book.accounts:
         sow = book.accounts["share_of_wallet"].to_numpy(dtype=float)
         out["share_of_wallet"] = np.where(sow > 0, sow, np.nan)
+    return out
+
+
+MIN_POOL = 10  # accounts with a trend a segment needs to pool its own (else all accounts')
+
+
+def _trend_se(p: Panel, tenure: np.ndarray) -> np.ndarray:
+    """Standard error of each account's log trend, log(last 52 weeks / the 52 before), from
+    the scatter of its weekly tonnes (delta method, weeks taken as independent): NaN unless
+    the book has both years and the relationship spans them (tenure of 104 weeks or more)."""
+    w = p.weeks
+    out = np.full(tenure.size, np.nan)
+    if w < 104:
+        return out
+    weekly = p.tonnes.sum(axis=2)
+    last, prev = weekly[:, w - 52:], weekly[:, w - 104:w - 52]
+    s1, s0 = last.sum(axis=1), prev.sum(axis=1)
+    ok = (s1 > 0) & (s0 > 0) & (tenure >= 104)
+    var = (52 * last.var(axis=1, ddof=1) / np.where(ok, s1, 1.0) ** 2
+           + 52 * prev.var(axis=1, ddof=1) / np.where(ok, s0, 1.0) ** 2)
+    out[ok] = np.sqrt(var[ok])
+    return out
+
+
+def growth(feats: pd.DataFrame) -> np.ndarray:
+    """Each account's persistent growth, as annual log growth: its own log trend shrunk toward
+    its segment's pooled trend (log of the segment's summed tonnes over the summed tonnes of the
+    year before) by the empirical-Bayes weight ``tau^2 / (tau^2 + se^2)``, where ``se`` is the
+    trend's noise (``trend_se``) and ``tau^2`` the spread of the segment's trends beyond their
+    noise; the pooled trend for accounts without two full years. One year's tonnes over the
+    year before's mixes the persistent trend with the scatter of orders (a tier-2 account of a
+    dozen orders a year: a standard error of about 0.4): read as a growth rate and compounded,
+    that scatter made the book's small accounts' demand triple in three years. Segments with
+    fewer than ``MIN_POOL`` accounts with a trend use all accounts'. NaN for none."""
+    trend = feats["trend"].to_numpy(dtype=float)
+    se = feats["trend_se"].to_numpy(dtype=float)
+    t12 = feats["tonnes_12m"].to_numpy(dtype=float)
+    own = np.isfinite(se) & np.isfinite(trend) & (trend > -1.0)
+    ell = np.log1p(np.where(own, trend, 0.0))
+    seg = feats["segment"].to_numpy(dtype=object)
+    out = np.full(trend.size, np.nan)
+    if not own.any():
+        return out
+
+    def pooled(mask: np.ndarray) -> tuple[float, float]:
+        prev = (t12[mask] / (1.0 + trend[mask])).sum()
+        tau2 = ell[mask].var(ddof=1) - np.mean(se[mask] ** 2) if mask.sum() > 1 else 0.0
+        return float(np.log(t12[mask].sum() / prev)), max(float(tau2), 0.0)
+
+    everyone = pooled(own)
+    for s in {*seg}:
+        members = seg == s
+        mu, tau2 = pooled(own & members) if (own & members).sum() >= MIN_POOL else everyone
+        weight = tau2 / np.maximum(tau2 + np.where(own, se, 1.0) ** 2, 1e-12)
+        out[members] = np.where(own[members], mu + weight[members] * (ell[members] - mu), mu)
     return out
 
 

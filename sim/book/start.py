@@ -9,7 +9,9 @@ accounts still buying at its end become the first rows of the population, each w
   book's where given, else ``book.default_share_of_wallet``);
 - material mix: the book's tonnes by material, through the model's one per-customer mix
   lever (EV exposure between the ICE and the EV mix; EV-native segments keep the EV mix);
-- growth: the book's trend (last 52 weeks over the 52 before), else the segment distribution;
+- growth: the book's trend (last 52 weeks over the 52 before) shrunk toward its segment's
+  pooled trend by its noise (``features.growth``), the pooled trend for accounts without two
+  full years;
 - awareness of the focal supplier, and an initial attraction to it in proportion to the share
   of wallet (before the model settles loyalties); the other customers at step 0 do not know
   the focal supplier (the book lists every customer it has) until its prospecting finds them;
@@ -33,6 +35,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from sim.book import features
 from sim.market.initialise import allocate_counts
 from sim.params import MATERIALS, SEGMENTS, Scenario
 from sim.params.market import MAX_ORDER_INTERVAL
@@ -44,7 +47,7 @@ if TYPE_CHECKING:
 
 @lru_cache(maxsize=8)
 def _active_features(folder: str, stamp: tuple, lost_after_weeks: int) -> pd.DataFrame:
-    from sim.book import features, load
+    from sim.book import load
     from sim.params import LifecycleParams
 
     book = load.load(folder)
@@ -80,9 +83,10 @@ class BookStart:
         pop, f, a = model.pop, model.focal, self.accounts
         rows = slice(0, self.n)
         pop.size[rows] = self.size
-        trend = a["trend"].to_numpy(dtype=float)
-        has = np.isfinite(trend)
-        pop.growth[rows] = np.where(has, np.log1p(np.clip(trend, -0.5, 1.0)) / 52.0,
+        grow = features.growth(a)  # annual log growth
+        has = np.isfinite(grow)
+        own = has & np.isfinite(a["trend_se"].to_numpy(dtype=float))
+        pop.growth[rows] = np.where(has, np.clip(grow, np.log(0.5), np.log(2.0)) / 52.0,
                                     pop.growth[rows])
         tonnes = a[[f"tonnes_12m_{m}" for m in MATERIALS]].to_numpy(dtype=float)
         other = 1.0 - tonnes[:, 0] / tonnes.sum(axis=1)
@@ -104,8 +108,9 @@ class BookStart:
         pop.loyalty[rows, f] = np.where(others > 0, others * sow / np.maximum(1 - sow, 1e-6),
                                         model.market.j_ref * sow)
         self.provenance.update({
-            "growth": f"book trend for {int(has.sum())}, segment distribution for "
-                      f"{int((~has).sum())}",
+            "growth": f"book trend shrunk toward the segment's pooled trend for "
+                      f"{int(own.sum())}, the pooled trend for {int((has & ~own).sum())}, "
+                      f"segment distribution for {int((~has).sum())}",
             "material mix": "book tonnes by material, as EV exposure (EV-native segments: "
                             "EV mix)",
             "order rhythm": f"book invoice lines (mean weeks between purchase weeks) for "

@@ -39,11 +39,13 @@ class Streams:
     tenders: np.random.Generator   # tender-score noise
     supplier: tuple[np.random.Generator, ...]  # each supplier's prospecting and engagement
     rhythm: np.random.Generator    # order weeks (sim/rules/rhythm.py), spawned after the rest
+    trust: np.random.Generator     # relationships ended after a breach of trust, spawned last
 
 
 def spawn_streams(rng: np.random.Generator, n_suppliers: int) -> Streams:
     """Spawn the streams of a model with ``n_suppliers`` suppliers from ``rng``."""
     children = rng.spawn(len(PROCESSES) + n_suppliers)
     named = dict(zip(PROCESSES, children[:len(PROCESSES)], strict=True))
-    return Streams(**named, supplier=tuple(children[len(PROCESSES):]),
-                   rhythm=rng.spawn(1)[0])
+    rhythm = rng.spawn(1)[0]
+    return Streams(**named, supplier=tuple(children[len(PROCESSES):]), rhythm=rhythm,
+                   trust=rng.spawn(1)[0])

@@ -54,6 +54,7 @@ class SupplierWeek:
         pop = self.pop
         if not breach.any():
             return
+        self._breach_end(breach)
         c = pop.contract_supplier.astype(np.int64)
         rows = np.flatnonzero(pop.active & pop.tender & (c >= 0))
         if rows.size == 0:
@@ -63,6 +64,30 @@ class SupplierWeek:
         hit = ((breach[cs] > 0) & ~pop.warned[rows, cs] & (pop.share[rows, cs] > 0)
                & (awarded <= self.week - self.params.adaptation.rise_window_weeks))
         pop.contract_end[rows[hit]] = self.week + 1
+
+    def _breach_end(self, breach: np.ndarray) -> None:
+        """Buyers without a contract in force who ordered this week, unwarned, from a supplier
+        in breach of trust end the relationship with probability
+        ``adaptation.breach_end_probability`` each: the supplier leaves the suppliers they
+        consider (awareness and loyalty gone; its prospecting may find them again), so their
+        orders go to the others they know. A buyer keeps at least one supplier: one hit by
+        every supplier it knows keeps the one of its largest share. One uniform per buyer
+        and supplier from the trust stream in a week with a breach (none when the
+        probability is 0). docs/ODD.md 7.h."""
+        rate = self.params.adaptation.breach_end_probability
+        if rate <= 0.0:
+            return
+        pop = self.pop
+        u = self.streams.trust.random(pop.aware.shape)
+        rows = np.flatnonzero(pop.active & (pop.contract_supplier < 0) & (pop.order_weeks > 0))
+        hit = ((breach[None, :] > 0) & pop.aware[rows] & ~pop.warned[rows]
+               & (pop.share[rows] > 0) & (u[rows] < rate))
+        alone = hit.sum(axis=1) >= pop.aware[rows].sum(axis=1)
+        if alone.any():  # never left without a supplier
+            hit[np.flatnonzero(alone), pop.share[rows[alone]].argmax(axis=1)] = False
+        r, s = np.nonzero(hit)
+        pop.aware[rows[r], s] = False
+        pop.loyalty[rows[r], s] = 0.0
 
     def _supplier_books(self, by_mat: np.ndarray, revenue: np.ndarray,
                         bad_debt: np.ndarray) -> dict[str, np.ndarray]:

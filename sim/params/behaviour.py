@@ -89,6 +89,13 @@ class AdaptationParams(Strict):
         0.05, unit="1/week", ge=0, le=1,
         source="share of loyalty lost each week an unannounced breach-size rise is paid "
                "(critical incident; pricing behind 30 % of switching, Keaveney 1995)")
+    breach_end_probability: float = P(
+        0.0, unit="1/week", ge=0, le=1,
+        source="chance, each week a buyer without a contract pays a supplier's unannounced "
+               "breach-size rise, that it ends the relationship (drops the supplier from those "
+               "it considers): critical incidents end relationships (Keaveney 1995); no "
+               "published rate, 0 in the baseline, calibrated from a book's churn after a "
+               "price rise (docs/BOOK.md)")
     kam_service_boost: float = P(0.1, unit="1", ge=0, le=1, source="assumption")
     ps_rate: float = P(0.05, unit="1/week", ge=0, le=1, source="assumption")
     ps_cut_gain: float = P(0.5, unit="1", ge=0, le=10,

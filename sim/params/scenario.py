@@ -59,6 +59,10 @@ class CalibrationParams(Strict):
     free: list[FreeParameter] = Field(default_factory=list)
     held_out: str = P("top20_share", unit="-",
                       source="one target left out of the fit and predicted")
+    report_only: list[str] = P(
+        [], unit="-",
+        source="targets computed and reported beside the fit but left out of its distance "
+               "(levels at a book's end its base need not keep three years on, docs/BOOK.md)")
     budget: int = P(48, unit="runs", ge=4, le=1_000_000, source="model runs in all")
     replications: int = P(2, unit="runs", ge=1, le=100,
                           source="runs per candidate, on common random numbers")

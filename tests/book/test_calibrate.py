@@ -150,6 +150,21 @@ def test_point_fit_with_optuna(tmp_path, observed):
     assert (tmp_path / "out" / "posterior.parquet").is_file()
 
 
+def test_report_only_targets_are_reported_beside_the_fit_not_fitted(tmp_path, observed):
+    path = _scenario(tmp_path, FREE, 'report_only = ["key_accounts", "abc_A"]', budget=14,
+                     reps=1)
+    plan = calibrate.make_plan(path, observed=observed, out=tmp_path / "out", seed=5,
+                               point=True)
+    assert set(plan.reported) == {"abc_A", "key_accounts"}
+    assert not set(plan.reported) & set(plan.fit) and "retention" in plan.fit
+    result = calibrate.run(plan)
+    fit = result.fit.set_index("figure")
+    assert not fit.loc["abc_A", "fitted"] and not fit.loc["key_accounts", "fitted"]
+    assert fit.loc["retention", "fitted"] and np.isfinite(fit.loc["abc_A", "model"])
+    assert set(result.search["scales"]) <= set(plan.fit)  # the distance's targets
+    assert not set(result.search["scales"]) & set(plan.reported)
+
+
 def test_same_seed_same_calibration_whatever_the_workers_or_backend(tmp_path, observed):
     path = _scenario(tmp_path, FREE, budget=48, reps=2)
     one = calibrate.run(calibrate.make_plan(path, observed=observed, out=tmp_path / "a"))
@@ -173,6 +188,8 @@ def test_same_seed_same_calibration_whatever_the_workers_or_backend(tmp_path, ob
      "calibration.free[0].key", "not a real number"),
     ("", "", "calibration.free", "no free parameters"),
     (FREE, 'held_out = "profit"', "calibration.held_out", "not a target"),
+    (FREE, 'report_only = ["profit"]', "calibration.report_only[0]", "not a target"),
+    (FREE, 'report_only = ["top20_share"]', "calibration.report_only[0]", "not a target"),
 ])
 def test_bad_calibration_blocks(tmp_path, observed, free, extra, key, message):
     with pytest.raises(InputError) as exc:

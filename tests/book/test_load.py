@@ -49,6 +49,8 @@ def test_units_convert_to_tonnes_and_cancelled_lines_are_dropped(tiny_book):
     assert feats.loc["A", "rhythm_weeks"] == pytest.approx(1.0)
     assert feats.loc["B", "rhythm_weeks"] == pytest.approx(4.0)
     assert feats.loc["A", "trend"] == pytest.approx(0.0)
+    assert feats.loc["A", "trend_se"] == pytest.approx(0.0)  # the same tonnes every week
+    assert np.isnan(feats.loc["C", "trend_se"])  # no purchase in the year before
     assert feats.loc["A", "tenure_weeks"] > 52 * 4  # from the created date, not the invoices
     assert list(feats["segment"]) == ["tier1", "ice_oem", "tier2"]
     assert feats.loc["A", "win_rate"] == 1.0 and np.isnan(feats.loc["C", "win_rate"])
@@ -211,3 +213,21 @@ def test_cli_check_prints_the_mapping_applied(example_book, capsys):
     assert "invoice_lines: sap headers (VBELN->invoice_id" in out
     assert "accounts: salesforce headers" in out
     assert "retention_A" in out and "churn_after_rise" in out
+
+
+def test_growth_shrinks_noisy_trends_toward_the_segments_pooled_trend():
+    """features.growth: precise trends are kept, noisy ones pooled by segment, accounts
+    without two years and segments of few accounts take a pooled trend."""
+    rng = np.random.default_rng(0)
+    se = np.r_[np.full(20, 0.01), np.full(20, 0.5), np.full(3, 0.01), np.nan]
+    ell = 0.05 + rng.normal(0.0, 0.1, se.size) + rng.normal(0.0, np.nan_to_num(se))
+    seg = ["ice_oem"] * 20 + ["tier2"] * 20 + ["ev_oem"] * 3 + ["tier2"]
+    feats = pd.DataFrame({"segment": seg, "trend": np.expm1(ell), "trend_se": se,
+                          "tonnes_12m": 100.0 * np.exp(ell)})
+    g = features.growth(feats)
+    np.testing.assert_allclose(g[:20], ell[:20], atol=0.01)  # precise: its own
+    pooled = np.log(feats["tonnes_12m"][20:40].sum() / 2000.0)
+    assert np.std(g[20:40]) < 0.2 * np.std(ell[20:40])  # noisy: shrunk ...
+    assert abs(np.mean(g[20:40]) - pooled) < 0.05  # ... toward its segment's pooled trend
+    assert g[43] == pytest.approx(pooled)  # no trend: its segment's pooled trend
+    assert np.isfinite(g[40:43]).all()  # a segment of three: all accounts' pooled trend

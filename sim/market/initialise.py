@@ -12,12 +12,8 @@ import numpy as np
 
 from sim.market.population import RING, WEEKS_SINCE_CAP, Population
 from sim.params import SEGMENTS, Scenario
+from sim.rules.closure import closure_hazard, weekly_hazard
 from sim.rules.lifecycle import GENERAL, KEY, NONE, POTENTIAL, PROSPECT
-
-
-def weekly_hazard(annual: np.ndarray | float) -> np.ndarray:
-    """Weekly probability equivalent to an annual one."""
-    return 1.0 - (1.0 - np.asarray(annual, dtype=float)) ** (1.0 / 52.0)
 
 
 @dataclass(frozen=True)
@@ -43,6 +39,12 @@ def allocate_counts(total: int, shares: np.ndarray) -> np.ndarray:
     short = total - counts.sum()
     counts[np.argsort(-(raw - counts), kind="stable")[:short]] += 1
     return counts
+
+
+def segment_closure(size: np.ndarray, seg: np.ndarray, table: SegmentTable) -> np.ndarray:
+    """Weekly closure hazards of customers of sizes ``size`` (t/week) in segments ``seg``."""
+    return closure_hazard(table["closure_per_year"][seg], size, table["size_median"][seg],
+                          table["size_sigma"][seg], table["closure_size_elasticity"][seg])
 
 
 def draw_customers(pop: Population, rows: slice, seg: np.ndarray, week: int,
@@ -72,7 +74,7 @@ def draw_customers(pop: Population, rows: slice, seg: np.ndarray, week: int,
     default = weekly_hazard(table["credit_default_per_year"][seg]) * np.exp(dsd * z[3]
                                                                             - 0.5 * dsd * dsd)
     p["default_hazard"][rows] = default
-    p["exit_hazard"][rows] = default + weekly_hazard(table["closure_per_year"][seg])
+    p["exit_hazard"][rows] = default + segment_closure(p["size"][rows], seg, table)
     p["novelty"][rows] = np.clip(table["novelty"][seg]
                                  + table["novelty_sd"][seg] * rng.standard_normal(k), 0, 1)
     p["exposure"][rows] = table["ev_exposure"][seg]

@@ -21,6 +21,7 @@ from sim.market.initialise import (
     initial_loyalty,
     initial_stages,
     seed_history,
+    segment_closure,
 )
 from sim.market.order_history import seed_order_weeks
 from sim.market.population import RING
@@ -91,6 +92,7 @@ class MarketSetup:
                                              p.adaptation.initial_loyalty_shape)
         if book is not None:
             book.apply(self)
+            self._size_closure(slice(0, book.n))  # closure follows the book's sizes
         self._demand()
         expected = pop.demand / (demand.seasonal_factor(0, pop.season_amp)[:, None])
         shares = self._settle_loyalty(expected) if settle else self._routine_shares()
@@ -201,3 +203,10 @@ class MarketSetup:
         seg = np.full(count, SEGMENTS.index(segment), dtype=np.int64)
         rows = self._add_customers(seg, rng)
         self.pop.size[rows] *= size_multiple
+        self._size_closure(rows)
+
+    def _size_closure(self, rows: slice) -> None:
+        """Exit hazards of customers ``rows`` after their size was set anew (docs/ODD.md 7.c)."""
+        pop = self.pop
+        pop.exit_hazard[rows] = pop.default_hazard[rows] + segment_closure(
+            pop.size[rows], pop.segment[rows], self.segments)

@@ -83,6 +83,10 @@ class EVParams(Strict):
 #: the longest mean order interval (weeks): well inside ``lifecycle.lost_after_weeks``' default
 MAX_ORDER_INTERVAL = 13.0
 
+#: the highest annual closure rate the size factor can give a small customer (sim/rules/closure.py):
+#: even the smallest shop survives a year more often than not
+MAX_CLOSURE_PER_YEAR = 0.5
+
 
 class SegmentParams(Strict):
     share: float = P(0.2, unit="1", ge=0, le=1, source="share of initial customers")
@@ -104,7 +108,13 @@ class SegmentParams(Strict):
     credit_default_per_year: float = P(0.005, unit="1/year", ge=0, le=1,
                                        source="default hazard; tier-2 higher")
     closure_per_year: float = P(0.03, unit="1/year", ge=0, le=1,
-                                source="market exit without default")
+                                source="market exit without default; the segment's average "
+                                       "rate (docs/ODD.md 7.c)")
+    closure_size_elasticity: float = P(
+        0.0, unit="1", ge=0, le=1.5,
+        source="κ: closure hazard ∝ (size / segment median)^(−κ), segment mean kept; firm "
+               "exit rates fall with size (small parts makers close, merge or are absorbed "
+               "more often than OEMs and tier-1s); 0: size-free; fit it to a book")
     novelty: float = P(0.3, unit="1", ge=0, le=1,
                        source="willingness to try new materials at a premium")
     novelty_sd: float = P(0.15, unit="1", ge=0, le=1,

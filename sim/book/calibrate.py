@@ -2,7 +2,9 @@
 
 Owns the plan (free parameters and their priors from the scenario's ``[calibration]`` block,
 checked as sweep factors are, by ``sim.runs.specfile``; targets from the book, and from a
-targets file; the book's price rises replayed as cost shocks of the runs,
+targets file; forward from the book's end, or a hindcast, ``[calibration] hindcast_years``:
+the runs start from the book as of that many years before its end and are compared with the
+book's figures over the same years; the book's price rises replayed as cost shocks of the runs,
 :func:`replayed_shocks`, so churn after a price rise is a target like the others), one run's
 figures (:func:`simulate_figures`), the runner that sends runs to the sweep's backends (a
 process pool or Dask) and :func:`run`, the whole calibration: the search
@@ -96,14 +98,22 @@ def make_plan(path: Path, *, book: Path | None = None, targets: Path | None = No
     folder = book or (Path(params.book.path) if params.book.path else None)
     if folder is None and observed is None:
         problems.append((str(path), "book.path", "no book: give --book or [book] path"))
+    weeks = _weeks(path, cal, problems)
     if problems:
         raise InputError(problems)
     if observed is None:
         b = load.load(folder)
         panel = features.panel(b)
-        table = tg.observed(b, panel, rules=params.lifecycle, abc=params.abc, seed=seed)
+        cut = panel.weeks - weeks if cal.hindcast_years else 0
+        if cal.hindcast_years and cut < 1:
+            raise InputError([(str(path), "calibration.hindcast_years",
+                               f"{cal.hindcast_years} years reach before the book's first "
+                               f"week (it has {panel.weeks} weeks)")])
+        table = tg.observed(b, panel, rules=params.lifecycle, abc=params.abc, seed=seed,
+                            since=cut)
         base["shocks"] = [*base["shocks"], *replayed_shocks(
-            tg.price_rises(tg.book_prices(b, panel)), panel.weeks, cal.weeks)]
+            tg.price_rises(tg.book_prices(b, panel)), panel.weeks, weeks)]
+        base["book"]["years_before_end"] = cal.hindcast_years
     else:
         table = observed
     if targets is not None:
@@ -139,16 +149,32 @@ def make_plan(path: Path, *, book: Path | None = None, targets: Path | None = No
     if book is not None:
         base["book"]["path"] = str(book)
     return Plan(path, params, base, free, table, fit,
-                cal.held_out, budget or cal.budget, cal.replications, cal.weeks, seed,
+                cal.held_out, budget or cal.budget, cal.replications, weeks, seed,
                 out or OUTPUT_ROOT / f"calibrate-{safe_name(params.name)}", point,
                 [f for f in usable if f in cal.report_only])
+
+
+def _weeks(path: Path, cal: Any, problems: list[tuple[str, str, str]]) -> int:
+    """Weeks each run simulates: ``weeks`` forward from the book's end, or a hindcast's
+    52 per year (at least two years: retention needs two year ends in the window)."""
+    n = cal.hindcast_years
+    if not n:
+        return cal.weeks
+    if n < 2:
+        problems.append((str(path), "calibration.hindcast_years",
+                         "must be 0 (forward) or at least 2: retention needs two year ends"))
+    if "weeks" in cal.model_fields_set and cal.weeks != 52 * n:
+        problems.append((str(path), "calibration.weeks",
+                         f"a hindcast of {n} years simulates {52 * n} weeks; drop weeks"))
+    return 52 * n
 
 
 def replayed_shocks(rises: list[tuple[str, int, float]], book_weeks: int,
                     weeks: int) -> list[dict]:
     """The book's price rises as cost shocks of the calibration's runs: the simulated weeks
     stand for the book's last ``weeks``, so a rise in the book's week ``r`` starts in week
-    ``r - (book_weeks - weeks)``, ramps up over a four-week period and holds to the end."""
+    ``r - (book_weeks - weeks)`` (in a hindcast, the week relative to the cut), ramps up
+    over a four-week period and holds to the end."""
     from sim.book.targets import PERIOD_WEEKS
 
     out = []

@@ -171,7 +171,9 @@ def to_json(r: Result) -> str:
 
     return json_text(nan_to_none({
         "scenario": str(r.plan.path), "budget": r.plan.budget, "replications": r.plan.reps,
-        "weeks": r.plan.weeks, "seed": r.plan.seed, "search": r.search, "timing": r.timing,
+        "weeks": r.plan.weeks,
+        "hindcast_years": r.plan.params.calibration.hindcast_years, "seed": r.plan.seed,
+        "search": r.search, "timing": r.timing,
         "parameters": r.parameters, "fit": r.fit.to_dict("records"),
         "unreachable": r.unreachable, "held_out": r.held_out}))
 

@@ -41,17 +41,26 @@ class Panel:
     def bought(self) -> np.ndarray:
         return self.tonnes.sum(axis=2) > 0
 
+    def since(self, week: int) -> Panel:
+        """The weeks from ``week`` on, counted from it (the book truncated at the front)."""
+        return Panel(self.accounts, self.start + pd.Timedelta(weeks=week),
+                     self.tonnes[:, week:], self.revenue[:, week:],
+                     None if self.cost is None else self.cost[:, week:])
 
-def panel(book: Book) -> Panel:
-    """The book's non-cancelled invoice lines summed per account, week and material."""
+
+def panel(book: Book, until: int | None = None) -> Panel:
+    """The book's non-cancelled invoice lines summed per account, week and material; with
+    ``until``, only the weeks before it (the book as of then: no later line is read)."""
     lines = book.lines
     if "cancelled" in lines:
         lines = lines[~lines["cancelled"]]
     ids = book.accounts["account_id"].to_numpy()
-    row = pd.Index(ids).get_indexer(lines["account_id"])
     start = book.start.normalize() - pd.Timedelta(days=book.start.weekday())
     week = ((lines["date"] - start).dt.days // 7).to_numpy()
     n_weeks = int(week.max()) + 1 if week.size else 1
+    if until is not None:
+        lines, week, n_weeks = lines[week < until], week[week < until], max(int(until), 1)
+    row = pd.Index(ids).get_indexer(lines["account_id"])
     mat = pd.Index(MATERIALS).get_indexer(lines["material_class"])
     tonnes = np.zeros((ids.size, n_weeks, len(MATERIALS)))
     np.add.at(tonnes, (row, week, mat), lines["tonnes"].to_numpy())
@@ -74,9 +83,16 @@ def segments(accounts: pd.DataFrame) -> tuple[pd.Series, str]:
     return pd.Series([None] * len(accounts), index=accounts.index, dtype=object), ""
 
 
+def cut_week(book: Book, years_before_end: int) -> int:
+    """The week (from the panel's start) that is ``years_before_end`` 52-week years before
+    the book's end: the book as of then is :func:`panel` ``(book, until=cut_week(...))``."""
+    return panel(book).weeks - 52 * years_before_end
+
+
 def account_features(book: Book, p: Panel | None = None,
                      rules: LifecycleParams | None = None) -> pd.DataFrame:
-    """One row per account with its features at the book's last week."""
+    """One row per account with its features at the panel's last week (the book's end, or
+    a cut: ``panel(book, until=...)``)."""
     p = panel(book) if p is None else p
     rules = rules or LifecycleParams()
     w = p.weeks

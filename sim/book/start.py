@@ -1,7 +1,8 @@
 """The focal supplier's customers at step 0, taken from its own book.
 
 Owns what the model's set-up reads from a book (scenario key ``[book] path``): the book's
-accounts still buying at its end become the first rows of the population, each with
+accounts still buying at its end (or ``[book] years_before_end`` years before it, read from
+the invoice lines up to then only) become the first rows of the population, each with
 
 - segment: from the book's segment or industry text, else the segment whose median size is
   nearest (log scale) to the account's needs;
@@ -46,22 +47,31 @@ if TYPE_CHECKING:
     from sim.market.population import Population
 
 @lru_cache(maxsize=8)
-def _active_features(folder: str, stamp: tuple, lost_after_weeks: int) -> pd.DataFrame:
+def _active_features(folder: str, stamp: tuple, lost_after_weeks: int,
+                     years_before_end: int) -> pd.DataFrame:
     from sim.book import load
     from sim.params import LifecycleParams
 
     book = load.load(folder)
     rules = LifecycleParams(lost_after_weeks=lost_after_weeks)
-    feats = features.account_features(book, rules=rules)
+    cut = features.cut_week(book, years_before_end)
+    if cut < 1:
+        raise InputError([(folder, "book.years_before_end",
+                           f"{years_before_end} years before the end is before the book's "
+                           f"first week")])
+    p = features.panel(book, until=cut if years_before_end else None)
+    feats = features.account_features(book, p, rules=rules)
     return feats[feats["active"] & (feats["tonnes_12m"] > 0)].reset_index(drop=True)
 
 
 def book_accounts(params: Scenario) -> pd.DataFrame:
-    """The book's accounts buying at its end, with their features (cached per file state)."""
+    """The book's accounts buying at its end, or ``book.years_before_end`` years before it,
+    with their features as of then (cached per file state)."""
     folder = Path(params.book.path)
     stamp = tuple(sorted((f.name, f.stat().st_mtime_ns, f.stat().st_size)
                          for f in folder.iterdir())) if folder.is_dir() else ()
-    return _active_features(str(folder), stamp, params.lifecycle.lost_after_weeks)
+    return _active_features(str(folder), stamp, params.lifecycle.lost_after_weeks,
+                            params.book.years_before_end)
 
 
 @dataclass
@@ -160,7 +170,9 @@ def plan(params: Scenario, table_shares: np.ndarray, size_median: np.ndarray) ->
     start.max_tenure = params.lifecycle.max_initial_tenure_weeks
     given = int(np.isfinite(accounts.get("share_of_wallet", pd.Series(dtype=float))).sum())
     start.provenance = {
-        "accounts": f"{n_book} book accounts buying at the book's end are the first "
+        "accounts": f"{n_book} book accounts buying at the book's end"
+                    + (f" less {params.book.years_before_end} years" if
+                       params.book.years_before_end else "") + " are the first "
                     f"{n_book} of {n0} customers; the other {n0 - n_book} and every entrant "
                     f"are drawn from the segment distributions",
         "segment": f"book text for {int(named.notna().sum())}, nearest segment by size for "

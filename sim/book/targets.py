@@ -213,12 +213,18 @@ def model_churn(customers: pd.DataFrame, market: pd.DataFrame) -> dict[str, floa
 
 def observed(book: Book, p: Panel, *, rules: LifecycleParams | None = None,
              abc: ABCParams | None = None, reps: int = 400,
-             seed: int = 0, level: float = 0.9) -> pd.DataFrame:
-    """Each figure of the book: value, bootstrap standard error and ``level`` interval."""
+             seed: int = 0, level: float = 0.9, since: int = 0) -> pd.DataFrame:
+    """Each figure of the book: value, bootstrap standard error and ``level`` interval; with
+    ``since``, over the window from that week to the end only (a hindcast's): the figures of
+    the panel truncated there (``Panel.since``); churn after a rise over the rises found on
+    the whole book's prices that fall in the window, buying read at its weeks (from the
+    whole book's lines: buying at the window's first weeks looks back before it, as the
+    model's start state does), all counted from the window's start."""
     rules, abc = rules or LifecycleParams(), abc or ABCParams()
-    snaps = book_snapshots(book, p, rules)
-    rises = [w for _, w, _ in price_rises(book_prices(book, p))]
+    rises = [w - since for _, w, _ in price_rises(book_prices(book, p)) if w >= since]
     buying, at = book_buying(p, rules)
+    buying, at = buying[:, at >= since], at[at >= since] - since
+    snaps = book_snapshots(book, p.since(since) if since else p, rules)
     point = {**figures(snaps, abc), **(churn_after(buying, at, rises) if rises else {})}
     rng = np.random.default_rng(seed)
     n = snaps.revenue.shape[0]

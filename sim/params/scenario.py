@@ -40,6 +40,11 @@ class BookParams(Strict):
     default_share_of_wallet: float = P(
         0.5, unit="1", gt=0, le=1,
         source="focal share of a book account's needs where the book gives none (assumption)")
+    years_before_end: int = P(
+        0, unit="year", ge=0, le=50,
+        source="the model starts from the book as of this many 52-week years before its last "
+               "week: the accounts buying then, features from invoice lines up to then only "
+               "(kamsim calibrate's hindcast sets it)")
 
 
 class FreeParameter(Strict):
@@ -67,7 +72,13 @@ class CalibrationParams(Strict):
     replications: int = P(2, unit="runs", ge=1, le=100,
                           source="runs per candidate, on common random numbers")
     weeks: int = P(156, unit="week", ge=104, le=5200,
-                   source="weeks simulated from the book's end: the book's own years")
+                   source="forward mode (hindcast_years = 0): weeks simulated from the book's "
+                          "end, compared with the book's last as many weeks")
+    hindcast_years: int = P(
+        0, unit="year", ge=0, le=50,
+        source="0: forward mode; N >= 2: the runs start from the book as of N years before "
+               "its end and simulate its last N years (52 N weeks), compared with the book's "
+               "figures over the same years")
 
 
 def _default_segments() -> dict[str, SegmentParams]:

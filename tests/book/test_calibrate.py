@@ -190,6 +190,8 @@ def test_same_seed_same_calibration_whatever_the_workers_or_backend(tmp_path, ob
     (FREE, 'held_out = "profit"', "calibration.held_out", "not a target"),
     (FREE, 'report_only = ["profit"]', "calibration.report_only[0]", "not a target"),
     (FREE, 'report_only = ["top20_share"]', "calibration.report_only[0]", "not a target"),
+    (FREE, "hindcast_years = 1", "calibration.hindcast_years", "at least 2"),
+    (FREE, "hindcast_years = 3", "calibration.weeks", "simulates 156 weeks"),
 ])
 def test_bad_calibration_blocks(tmp_path, observed, free, extra, key, message):
     with pytest.raises(InputError) as exc:

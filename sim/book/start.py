@@ -20,7 +20,9 @@ the invoice lines up to then only) become the first rows of the population, each
 - order interval (``sim/rules/rhythm.py``): the book's mean weeks between purchase weeks
   (at least one, at most the parameter's bound), else the segment's.
 
-Everything else about these accounts (price sensitivity, switching cost, hazards, tender
+Their closure hazard is their segment's rate scaled by the size the book gives them
+(``sim/rules/closure.py``; the segment's rate where ``closure_size_elasticity`` is 0).
+Everything else about these accounts (price sensitivity, switching cost, credit default, tender
 buying, seasonality, noise, other suppliers known) and every other customer of the market
 (the rivals' and the undecided) is drawn from the segment distributions. ``provenance``
 records which field came from where. A scenario without a book never calls this module.
@@ -182,7 +184,9 @@ def plan(params: Scenario, table_shares: np.ndarray, size_median: np.ndarray) ->
         "awareness": "book accounts know the focal supplier; the other customers do not (the "
                      "book lists all of its customers): its prospecting finds them; other "
                      "suppliers known drawn as for any customer",
-        "price sensitivity, switching cost, hazards, tender buying, seasonality, noise":
+        "closure hazard": "segment rate scaled by the book size (segments.*."
+                          "closure_size_elasticity; the segment rate where it is 0)",
+        "price sensitivity, switching cost, credit default, tender buying, seasonality, noise":
             "segment distributions (the book does not say)",
     }
     return start

@@ -47,7 +47,8 @@ def test_book_accounts_become_the_focal_suppliers_first_customers(tmp_path, tiny
     assert serving[0] and pop.tenure[0, f] == min(int(feats.loc["A", "tenure_weeks"]), cap)
     assert model.book_provenance["segment"].startswith("book text for 2")
     assert "segment distributions" in model.book_provenance[
-        "price sensitivity, switching cost, hazards, tender buying, seasonality, noise"]
+        "price sensitivity, switching cost, credit default, tender buying, seasonality, noise"]
+    assert "book size" in model.book_provenance["closure hazard"]
     # the book lists all the focal supplier's customers: the others start unaware of it
     assert not pop.aware[2:, f].any() and (pop.vol52[2:, f] == 0).all()
     # the rest of the market still follows the segment shares

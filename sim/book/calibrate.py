@@ -104,7 +104,7 @@ def make_plan(path: Path, *, book: Path | None = None, targets: Path | None = No
     if observed is None:
         b = load.load(folder)
         panel = features.panel(b)
-        cut = panel.weeks - weeks if cal.hindcast_years else 0
+        cut = features.cut_week(b, cal.hindcast_years, panel) if cal.hindcast_years else 0
         if cal.hindcast_years and cut < 1:
             raise InputError([(str(path), "calibration.hindcast_years",
                                f"{cal.hindcast_years} years reach before the book's first "

@@ -83,10 +83,11 @@ def segments(accounts: pd.DataFrame) -> tuple[pd.Series, str]:
     return pd.Series([None] * len(accounts), index=accounts.index, dtype=object), ""
 
 
-def cut_week(book: Book, years_before_end: int) -> int:
+def cut_week(book: Book, years_before_end: int, p: Panel | None = None) -> int:
     """The week (from the panel's start) that is ``years_before_end`` 52-week years before
-    the book's end: the book as of then is :func:`panel` ``(book, until=cut_week(...))``."""
-    return panel(book).weeks - 52 * years_before_end
+    the book's end: the book as of then is :func:`panel` ``(book, until=cut_week(...))``;
+    ``p``, the book's whole panel where the caller has it already."""
+    return (panel(book) if p is None else p).weeks - 52 * years_before_end
 
 
 def account_features(book: Book, p: Panel | None = None,

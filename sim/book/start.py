@@ -56,12 +56,13 @@ def _active_features(folder: str, stamp: tuple, lost_after_weeks: int,
 
     book = load.load(folder)
     rules = LifecycleParams(lost_after_weeks=lost_after_weeks)
-    cut = features.cut_week(book, years_before_end)
+    whole = features.panel(book)
+    cut = features.cut_week(book, years_before_end, whole)
     if cut < 1:
         raise InputError([(folder, "book.years_before_end",
                            f"{years_before_end} years before the end is before the book's "
                            f"first week")])
-    p = features.panel(book, until=cut if years_before_end else None)
+    p = features.panel(book, until=cut) if years_before_end else whole
     feats = features.account_features(book, p, rules=rules)
     return feats[feats["active"] & (feats["tonnes_12m"] > 0)].reset_index(drop=True)
 

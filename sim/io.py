@@ -279,13 +279,17 @@ def atomic_dir(out: OutDir | Path, kind: str) -> Iterator[Path]:
     """
     out = out if isinstance(out, OutDir) else OutDir(Path(out), replace=True)
     target = out.path
+    tmp: Path | None = None
     try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent))
-        tmp.chmod(0o777 & ~_umask())
-    except OSError as exc:
-        raise InputError([(str(target), "--out", f"cannot write here: {exc.strerror}")]) from None
-    try:
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            with _signals_blocked():  # no signal between creating the directory and naming it
+                tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp",
+                                            dir=target.parent))
+            tmp.chmod(0o777 & ~_umask())
+        except OSError as exc:
+            raise InputError([(str(target), "--out",
+                               f"cannot write here: {exc.strerror}")]) from None
         try:
             yield tmp
             write_json(tmp / MARKER, _marker(kind, tmp))
@@ -297,7 +301,8 @@ def atomic_dir(out: OutDir | Path, kind: str) -> Iterator[Path]:
         with _signals_blocked():
             _swap(tmp, target, out.replace, kind)
     except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
+        if tmp is not None:
+            shutil.rmtree(tmp, ignore_errors=True)
         raise
 
 
